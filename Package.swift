@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "BigBiGAN",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bigbigan", targets: ["bigbigan"]),
+        .library(name: "VulkanCompute", targets: ["VulkanCompute"]),
+        .library(name: "Tensors", targets: ["Tensors"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        // Layer 1: C system libraries.
+        .systemLibrary(name: "CVulkan", pkgConfig: "vulkan", providers: [.apt(["libvulkan-dev"])]),
+        .systemLibrary(name: "CGlslang", providers: [.apt(["glslang-dev", "spirv-tools"])]),
+        // Layer 2: the Vulkan wrapper; knows nothing of GANs.
+        .target(
+            name: "VulkanCompute",
+            dependencies: ["CVulkan", "CGlslang", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Layer 3: tensors and ops with a CPU reference backend and a Vulkan backend.
+        .target(name: "Tensors", dependencies: ["VulkanCompute"]),
+        // Layer 5: the command-line tool.
+        .executableTarget(
+            name: "bigbigan",
+            dependencies: ["Tensors", "VulkanCompute", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "VulkanComputeTests", dependencies: ["VulkanCompute", "CVulkan"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "VulkanCompute"]),
+    ]
+)

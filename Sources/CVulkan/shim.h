@@ -1,0 +1,2 @@
+#define VK_NO_PROTOTYPES 1
+#include <vulkan/vulkan.h>

@@ -1,0 +1,127 @@
+import Foundation
+import VulkanCompute
+
+/// The Vulkan backend: each op records dispatches into one command buffer; the work runs when a result is
+/// downloaded or `synchronize()` is called, so a whole forward pass is one submission with no host waits.
+///
+/// Not thread-safe: use one backend per thread (several may share a `VulkanContext`).
+public final class VulkanBackend: Backend {
+    public let context: VulkanContext
+    public var name: String { context.physicalDevice.name }
+    let arena: MemoryArena
+    let staging: MemoryArena
+    let recorder: CommandRecorder
+    /// GPU time per dispatch of the last synchronisation (empty unless created with `timing`).
+    public private(set) var lastTimings: [CommandTiming] = []
+
+    public init(context: VulkanContext, timing: Bool = false) throws {
+        self.context = context
+        arena = try MemoryArena(context: context, kind: .device)
+        staging = try MemoryArena(context: context, kind: .staging, blockSize: 64 << 20)
+        recorder = try CommandRecorder(context: context, timing: timing)
+    }
+
+    /// Device memory held and in use by this backend's tensors.
+    public var memoryUsage: (reserved: UInt64, inUse: UInt64) { arena.usage }
+
+    public func upload(_ host: HostTensor) throws -> Tensor {
+        let bytes = host.data.count * 4
+        let allocation = try arena.allocate(bytes: bytes)
+        // A mapped write is only safe when no pending command can touch a recycled range.
+        if arena.isHostVisible, recorder.commandCount == 0, let pointer = allocation.mappedPointer {
+            host.data.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: bytes) }
+        } else if bytes > 0 {
+            let stage = try staging.allocate(bytes: bytes)
+            guard let pointer = stage.mappedPointer else { throw VulkanError.outOfMemory("staging memory is not mappable") }
+            host.data.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: bytes) }
+            try recorder.copy(from: stage, to: allocation, bytes: UInt64(bytes), label: "upload")
+        }
+        return Tensor(shape: host.shape, storage: .device(allocation), owner: ObjectIdentifier(self))
+    }
+
+    public func download(_ tensor: Tensor) throws -> HostTensor {
+        let allocation = try self.allocation(tensor, "download")
+        let bytes = tensor.shape.count * 4
+        var source = allocation
+        if !arena.isHostVisible, bytes > 0 {
+            source = try staging.allocate(bytes: bytes)
+            try recorder.copy(from: allocation, to: source, bytes: UInt64(bytes), label: "download")
+        }
+        try synchronize()
+        var data = [Float](repeating: 0, count: tensor.shape.count)
+        if bytes > 0 {
+            guard let pointer = source.mappedPointer else { throw VulkanError.outOfMemory("memory is not mappable") }
+            data.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: pointer, byteCount: bytes) }
+        }
+        return try HostTensor(shape: tensor.shape, data: data)
+    }
+
+    public func synchronize() throws {
+        lastTimings = try recorder.submitAndWait()
+    }
+
+    // MARK: helpers for op implementations
+
+    /// The device memory of a tensor of this backend.
+    func allocation(_ tensor: Tensor, _ op: String) throws -> DeviceAllocation {
+        try own(tensor, op)
+        guard case .device(let allocation) = tensor.storage else {
+            throw TensorError.wrongBackend(op: op, expected: name, got: "cpu")
+        }
+        return allocation
+    }
+
+    /// A new, uninitialised tensor.
+    func makeTensor(_ shape: Shape) throws -> Tensor {
+        Tensor(shape: shape, storage: .device(try arena.allocate(bytes: shape.count * 4)), owner: ObjectIdentifier(self))
+    }
+
+    /// Binds a whole tensor, or the samples `samples` of its first axis.
+    func binding(_ tensor: Tensor, _ op: String, samples: Range<Int>? = nil, access: BufferAccess) throws -> BufferBinding {
+        let allocation = try self.allocation(tensor, op)
+        guard let samples else { return BufferBinding(allocation, byteCount: UInt64(tensor.shape.count * 4), access: access) }
+        let perSample = UInt64(tensor.shape.perSample * 4)
+        return BufferBinding(allocation, offset: UInt64(samples.lowerBound) * perSample,
+                             byteCount: UInt64(samples.count) * perSample, access: access)
+    }
+
+    /// The cached kernel for a shader with specialization constants.
+    func kernel(_ shader: String, bindings: Int, pushWords: Int, specialization: [SpecializationConstant] = []) throws -> Kernel {
+        try context.kernel(KernelDescriptor(shader: shader, bindings: bindings, pushConstantBytes: pushWords * 4, specialization: specialization))
+    }
+
+    /// Splits a batch so that every batched binding stays within `maxStorageBufferRange` and every chunk
+    /// starts at an aligned offset. `bytesPerSample` lists the batched bindings; `maxSamples` adds a cap
+    /// (for example from the workgroup-count limit).
+    func batchChunks(_ op: String, batch: Int, bytesPerSample: [Int], maxSamples: Int = .max) throws -> [Range<Int>] {
+        guard batch > 0 else { return [] }
+        let maxRange = Int(min(context.limits.maxStorageBufferRange, UInt64(Int.max)))
+        let alignment = Int(max(context.limits.minStorageBufferOffsetAlignment, 4))
+        var perChunk = maxSamples
+        var step = 1
+        for bytes in bytesPerSample where bytes > 0 {
+            perChunk = min(perChunk, maxRange / bytes)
+            step = lcm(step, alignment / gcd(bytes, alignment))
+        }
+        if perChunk >= batch { return [0 ..< batch] }
+        perChunk = perChunk / step * step
+        guard perChunk >= 1 else {
+            throw VulkanError.limitExceeded("\(op): one sample needs \(bytesPerSample.max() ?? 0) bytes in one binding; this device binds at most \(maxRange)")
+        }
+        return stride(from: 0, to: batch, by: perChunk).map { $0 ..< min($0 + perChunk, batch) }
+    }
+
+    /// Workgroups for a grid-stride 1-D kernel over `count` items: one group per `localSize` items up to
+    /// the x limit; shaders loop over the rest (see `common.glsl`). Rows in y are avoided on purpose:
+    /// lavapipe 22.3 computes wrong invocation IDs in rows past the first for large grids.
+    func grid1D(_ count: Int, localSize: Int) -> (x: Int, y: Int, z: Int) {
+        let groups = max(1, (count + localSize - 1) / localSize)
+        return (min(groups, Int(context.limits.maxWorkGroupCount.0)), 1, 1)
+    }
+
+    /// Workgroup size for 1-D elementwise kernels.
+    var elementwiseLocalSize: Int { min(256, Int(context.limits.maxWorkGroupInvocations)) }
+}
+
+private func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+private func lcm(_ a: Int, _ b: Int) -> Int { a / gcd(a, b) * b }

@@ -1,0 +1,165 @@
+import CVulkan
+
+/// One 32-bit specialization constant; its `constant_id` is its position in `KernelDescriptor.specialization`.
+public enum SpecializationConstant: Hashable, Sendable {
+    case int(Int32)
+    case uint(UInt32)
+    case float(Float)
+    case bool(Bool)
+
+    var bits: UInt32 {
+        switch self {
+        case .int(let v): return UInt32(bitPattern: v)
+        case .uint(let v): return v
+        case .float(let v): return v.bitPattern
+        case .bool(let v): return v ? 1 : 0
+        }
+    }
+}
+
+/// Everything that identifies a compute pipeline: shader file, defines, binding count, push-constant size and
+/// specialization constants. Equal descriptors share one cached `Kernel`.
+public struct KernelDescriptor: Hashable, Sendable {
+    public struct Define: Hashable, Sendable {
+        public let name: String, value: String
+        public init(_ name: String, _ value: String) { self.name = name; self.value = value }
+    }
+
+    public var shader: String
+    public var defines: [Define]
+    /// Storage buffers at bindings 0..<bindings of set 0.
+    public var bindings: Int
+    public var pushConstantBytes: Int
+    public var specialization: [SpecializationConstant]
+
+    public init(shader: String, defines: [Define] = [], bindings: Int, pushConstantBytes: Int = 0, specialization: [SpecializationConstant] = []) {
+        self.shader = shader
+        self.defines = defines
+        self.bindings = bindings
+        self.pushConstantBytes = pushConstantBytes
+        self.specialization = specialization
+    }
+}
+
+/// A compute pipeline with its layouts. Owned and destroyed by its `VulkanContext`.
+public final class Kernel: @unchecked Sendable {
+    public let descriptor: KernelDescriptor
+    let pipeline: VkPipeline
+    let pipelineLayout: VkPipelineLayout
+    let setLayout: VkDescriptorSetLayout
+
+    init(context: VulkanContext, descriptor: KernelDescriptor, spirv: [UInt32]) throws {
+        let vk = context.vk, device = context.device
+        self.descriptor = descriptor
+        guard descriptor.pushConstantBytes <= Int(context.limits.maxPushConstantsBytes), descriptor.pushConstantBytes % 4 == 0 else {
+            throw VulkanError.limitExceeded("\(descriptor.shader): \(descriptor.pushConstantBytes) bytes of push constants (device maximum \(context.limits.maxPushConstantsBytes), multiple of 4)")
+        }
+
+        var bindings = (0 ..< descriptor.bindings).map { i -> VkDescriptorSetLayoutBinding in
+            var b = VkDescriptorSetLayoutBinding()
+            b.binding = UInt32(i)
+            b.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+            b.descriptorCount = 1
+            b.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT.rawValue
+            return b
+        }
+        var setLayout: VkDescriptorSetLayout?
+        try bindings.withUnsafeMutableBufferPointer { pointer in
+            var info = VkDescriptorSetLayoutCreateInfo()
+            info.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO
+            info.bindingCount = UInt32(pointer.count)
+            info.pBindings = UnsafePointer(pointer.baseAddress)
+            try check(vk.createDescriptorSetLayout(device, &info, nil, &setLayout), "vkCreateDescriptorSetLayout")
+        }
+        guard let setLayout else { throw VulkanError.call("vkCreateDescriptorSetLayout", -3) }
+
+        var range = VkPushConstantRange(stageFlags: VK_SHADER_STAGE_COMPUTE_BIT.rawValue, offset: 0, size: UInt32(descriptor.pushConstantBytes))
+        var layouts: [VkDescriptorSetLayout?] = [setLayout]
+        var pipelineLayout: VkPipelineLayout?
+        let layoutResult = layouts.withUnsafeMutableBufferPointer { layoutPointer in
+            withUnsafePointer(to: &range) { rangePointer -> VkResult in
+                var info = VkPipelineLayoutCreateInfo()
+                info.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO
+                info.setLayoutCount = 1
+                info.pSetLayouts = UnsafePointer(layoutPointer.baseAddress)
+                info.pushConstantRangeCount = descriptor.pushConstantBytes > 0 ? 1 : 0
+                info.pPushConstantRanges = descriptor.pushConstantBytes > 0 ? rangePointer : nil
+                return vk.createPipelineLayout(device, &info, nil, &pipelineLayout)
+            }
+        }
+        guard layoutResult.rawValue == 0, let pipelineLayout else {
+            vk.destroyDescriptorSetLayout(device, setLayout, nil)
+            try check(layoutResult, "vkCreatePipelineLayout")
+            throw VulkanError.call("vkCreatePipelineLayout", -3)
+        }
+
+        var module: VkShaderModule?
+        let moduleResult = spirv.withUnsafeBufferPointer { words -> VkResult in
+            var info = VkShaderModuleCreateInfo()
+            info.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO
+            info.codeSize = words.count * 4 // bytes (P14)
+            info.pCode = words.baseAddress
+            return vk.createShaderModule(device, &info, nil, &module)
+        }
+        guard moduleResult.rawValue == 0, let module else {
+            vk.destroyPipelineLayout(device, pipelineLayout, nil)
+            vk.destroyDescriptorSetLayout(device, setLayout, nil)
+            try check(moduleResult, "vkCreateShaderModule")
+            throw VulkanError.call("vkCreateShaderModule", -3)
+        }
+        defer { vk.destroyShaderModule(device, module, nil) }
+
+        var values = descriptor.specialization.map(\.bits)
+        var entries = values.indices.map { i in
+            VkSpecializationMapEntry(constantID: UInt32(i), offset: UInt32(i * 4), size: 4)
+        }
+        var pipeline: VkPipeline?
+        let pipelineResult = values.withUnsafeMutableBytes { valueBytes in
+            entries.withUnsafeMutableBufferPointer { entryPointer -> VkResult in
+                var specialization = VkSpecializationInfo()
+                specialization.mapEntryCount = UInt32(entryPointer.count)
+                specialization.pMapEntries = UnsafePointer(entryPointer.baseAddress)
+                specialization.dataSize = valueBytes.count
+                specialization.pData = UnsafeRawPointer(valueBytes.baseAddress)
+                return withUnsafePointer(to: &specialization) { specPointer in
+                    var stage = VkPipelineShaderStageCreateInfo()
+                    stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO
+                    stage.stage = VK_SHADER_STAGE_COMPUTE_BIT
+                    stage.module = module
+                    stage.pName = UnsafeRawPointer(("main" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
+                    stage.pSpecializationInfo = entryPointer.isEmpty ? nil : specPointer
+                    var info = VkComputePipelineCreateInfo()
+                    info.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
+                    info.stage = stage
+                    info.layout = pipelineLayout
+                    return vk.createComputePipelines(device, context.pipelineCache, 1, &info, nil, &pipeline)
+                }
+            }
+        }
+        guard pipelineResult.rawValue == 0, let pipeline else {
+            vk.destroyPipelineLayout(device, pipelineLayout, nil)
+            vk.destroyDescriptorSetLayout(device, setLayout, nil)
+            try check(pipelineResult, "vkCreateComputePipelines(\(descriptor.shader))")
+            throw VulkanError.call("vkCreateComputePipelines", -3)
+        }
+        self.pipeline = pipeline
+        self.pipelineLayout = pipelineLayout
+        self.setLayout = setLayout
+    }
+
+    func destroy(_ vk: DeviceFunctions, _ device: VkDevice) {
+        vk.destroyPipeline(device, pipeline, nil)
+        vk.destroyPipelineLayout(device, pipelineLayout, nil)
+        vk.destroyDescriptorSetLayout(device, setLayout, nil)
+    }
+}
+
+/// Push-constant words built field by field, so the layout is exactly std430 scalars (avoids P13).
+public struct PushConstants: Sendable {
+    public private(set) var words: [UInt32] = []
+    public init() {}
+    public mutating func append(_ v: Int) { words.append(UInt32(bitPattern: Int32(truncatingIfNeeded: v))) }
+    public mutating func append(_ v: UInt32) { words.append(v) }
+    public mutating func append(_ v: Float) { words.append(v.bitPattern) }
+    public var byteCount: Int { words.count * 4 }
+}

@@ -1,0 +1,208 @@
+import CVulkan
+
+/// The kind of a Vulkan device, in the order devices are preferred.
+public enum DeviceKind: String, Sendable, Comparable {
+    case discreteGPU = "discrete GPU"
+    case integratedGPU = "integrated GPU"
+    case virtualGPU = "virtual GPU"
+    case cpu = "CPU"
+    case other = "other"
+
+    init(_ type: VkPhysicalDeviceType) {
+        switch type {
+        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: self = .discreteGPU
+        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: self = .integratedGPU
+        case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: self = .virtualGPU
+        case VK_PHYSICAL_DEVICE_TYPE_CPU: self = .cpu
+        default: self = .other
+        }
+    }
+
+    /// Lower is preferred: discrete > integrated > virtual > other > CPU.
+    var rank: Int {
+        switch self {
+        case .discreteGPU: return 0
+        case .integratedGPU: return 1
+        case .virtualGPU: return 2
+        case .other: return 3
+        case .cpu: return 4
+        }
+    }
+
+    public static func < (a: DeviceKind, b: DeviceKind) -> Bool { a.rank < b.rank }
+}
+
+/// One memory heap of a device.
+public struct MemoryHeap: Sendable {
+    public let size: UInt64
+    public let deviceLocal: Bool
+}
+
+/// The device limits this engine depends on.
+public struct ComputeLimits: Sendable {
+    public var maxWorkGroupSize: (UInt32, UInt32, UInt32)
+    public var maxWorkGroupInvocations: UInt32
+    public var maxWorkGroupCount: (UInt32, UInt32, UInt32)
+    public var maxSharedMemoryBytes: UInt32
+    public var maxStorageBufferRange: UInt64
+    public var maxPushConstantsBytes: UInt32
+    public var minStorageBufferOffsetAlignment: UInt64
+    public var maxMemoryAllocationSize: UInt64
+    public var maxBufferSize: UInt64
+    public var subgroupSize: UInt32
+    public var timestampPeriodNanoseconds: Float
+}
+
+/// Optional capabilities that fast paths may use.
+public struct ComputeFeatures: Sendable {
+    public var shaderFloat16 = false
+    public var storageBuffer16BitAccess = false
+    public var shaderInt8 = false
+    public var storageBuffer8BitAccess = false
+    public var cooperativeMatrixKHR = false
+    public var cooperativeMatrixNV = false
+    public var timestamps = false
+}
+
+/// A physical device with everything `bigbigan devices` reports and device selection needs.
+public struct PhysicalDevice: @unchecked Sendable {
+    let handle: VkPhysicalDevice
+    let instance: VulkanInstance
+
+    /// Position in the loader's enumeration; `--device N` refers to it.
+    public let index: Int
+    public let name: String
+    public let kind: DeviceKind
+    public let vendorID: UInt32
+    public let deviceID: UInt32
+    public let apiVersion: VulkanVersion
+    public let driverName: String
+    public let driverInfo: String
+    public let driverVersion: UInt32
+    /// Identifies driver + device for `VkPipelineCache` data.
+    public let pipelineCacheUUID: [UInt8]
+    public let heaps: [MemoryHeap]
+    public let limits: ComputeLimits
+    public let features: ComputeFeatures
+    public let extensions: Set<String>
+    /// A queue family that supports compute.
+    public let computeQueueFamily: UInt32?
+
+    init(instance: VulkanInstance, handle: VkPhysicalDevice, index: Int) throws {
+        self.instance = instance
+        self.handle = handle
+        self.index = index
+        let vk = instance.vk
+
+        var extensionCount: UInt32 = 0
+        try check(vk.enumerateDeviceExtensionProperties(handle, nil, &extensionCount, nil), "vkEnumerateDeviceExtensionProperties")
+        var extensionProps = [VkExtensionProperties](repeating: VkExtensionProperties(), count: Int(extensionCount))
+        try check(vk.enumerateDeviceExtensionProperties(handle, nil, &extensionCount, &extensionProps), "vkEnumerateDeviceExtensionProperties")
+        extensions = Set(extensionProps.prefix(Int(extensionCount)).map { string(fromCTuple: $0.extensionName) })
+
+        // Properties chain: base → driver → subgroup → maintenance3 (→ maintenance4 on 1.3).
+        let maintenance4 = ChainLink(VkPhysicalDeviceMaintenance4Properties(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_4_PROPERTIES)
+        let maintenance3 = ChainLink(VkPhysicalDeviceMaintenance3Properties(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES)
+        let subgroup = ChainLink(VkPhysicalDeviceSubgroupProperties(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES)
+        let driver = ChainLink(VkPhysicalDeviceDriverProperties(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES)
+        let properties = ChainLink(VkPhysicalDeviceProperties2(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2)
+
+        // Query the API version first, so only structures the device knows are chained.
+        vk.getPhysicalDeviceProperties2(handle, properties.pointer)
+        let api = VulkanVersion(packed: properties.pointer.pointee.properties.apiVersion)
+        let hasDriverProperties = api >= VulkanVersion(1, 2) || extensions.contains("VK_KHR_driver_properties")
+        properties.pointer.pointee.pNext = UnsafeMutableRawPointer(subgroup.pointer)
+        subgroup.pointer.pointee.pNext = UnsafeMutableRawPointer(maintenance3.pointer)
+        if hasDriverProperties { maintenance3.pointer.pointee.pNext = UnsafeMutableRawPointer(driver.pointer) }
+        if api >= VulkanVersion(1, 3) { driver.pointer.pointee.pNext = UnsafeMutableRawPointer(maintenance4.pointer) }
+        vk.getPhysicalDeviceProperties2(handle, properties.pointer)
+
+        let p = properties.pointer.pointee.properties
+        name = string(fromCTuple: p.deviceName)
+        kind = DeviceKind(p.deviceType)
+        vendorID = p.vendorID
+        deviceID = p.deviceID
+        apiVersion = api
+        driverVersion = p.driverVersion
+        driverName = hasDriverProperties ? string(fromCTuple: driver.pointer.pointee.driverName) : "unknown"
+        driverInfo = hasDriverProperties ? string(fromCTuple: driver.pointer.pointee.driverInfo) : ""
+        pipelineCacheUUID = withUnsafeBytes(of: p.pipelineCacheUUID) { Array($0) }
+
+        let l = p.limits
+        let maxAllocation = maintenance3.pointer.pointee.maxMemoryAllocationSize
+        limits = ComputeLimits(
+            maxWorkGroupSize: l.maxComputeWorkGroupSize,
+            maxWorkGroupInvocations: l.maxComputeWorkGroupInvocations,
+            maxWorkGroupCount: l.maxComputeWorkGroupCount,
+            maxSharedMemoryBytes: l.maxComputeSharedMemorySize,
+            maxStorageBufferRange: UInt64(l.maxStorageBufferRange),
+            maxPushConstantsBytes: l.maxPushConstantsSize,
+            minStorageBufferOffsetAlignment: l.minStorageBufferOffsetAlignment,
+            maxMemoryAllocationSize: maxAllocation,
+            // Before 1.3 there is no maxBufferSize; an allocation's size is the practical bound.
+            maxBufferSize: api >= VulkanVersion(1, 3) ? maintenance4.pointer.pointee.maxBufferSize : maxAllocation,
+            subgroupSize: subgroup.pointer.pointee.subgroupSize,
+            timestampPeriodNanoseconds: l.timestampPeriod
+        )
+
+        // Features chain: base → 16-bit storage (→ float16/int8 and 8-bit storage on 1.2).
+        let storage8 = ChainLink(VkPhysicalDevice8BitStorageFeatures(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES)
+        let float16 = ChainLink(VkPhysicalDeviceShaderFloat16Int8Features(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES)
+        let storage16 = ChainLink(VkPhysicalDevice16BitStorageFeatures(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES)
+        let features2 = ChainLink(VkPhysicalDeviceFeatures2(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2)
+        features2.pointer.pointee.pNext = UnsafeMutableRawPointer(storage16.pointer)
+        if api >= VulkanVersion(1, 2) {
+            storage16.pointer.pointee.pNext = UnsafeMutableRawPointer(float16.pointer)
+            float16.pointer.pointee.pNext = UnsafeMutableRawPointer(storage8.pointer)
+        }
+        vk.getPhysicalDeviceFeatures2(handle, features2.pointer)
+
+        var memory = VkPhysicalDeviceMemoryProperties()
+        vk.getPhysicalDeviceMemoryProperties(handle, &memory)
+        heaps = withUnsafeBytes(of: memory.memoryHeaps) { raw in
+            raw.bindMemory(to: VkMemoryHeap.self).prefix(Int(memory.memoryHeapCount)).map {
+                MemoryHeap(size: $0.size, deviceLocal: $0.flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT.rawValue != 0)
+            }
+        }
+
+        var familyCount: UInt32 = 0
+        vk.getPhysicalDeviceQueueFamilyProperties(handle, &familyCount, nil)
+        var families = [VkQueueFamilyProperties](repeating: VkQueueFamilyProperties(), count: Int(familyCount))
+        vk.getPhysicalDeviceQueueFamilyProperties(handle, &familyCount, &families)
+        let computeFamily = families.prefix(Int(familyCount)).firstIndex { $0.queueFlags & VK_QUEUE_COMPUTE_BIT.rawValue != 0 }
+        computeQueueFamily = computeFamily.map { UInt32($0) }
+
+        var f = ComputeFeatures()
+        f.storageBuffer16BitAccess = storage16.pointer.pointee.storageBuffer16BitAccess != 0
+        if api >= VulkanVersion(1, 2) {
+            f.shaderFloat16 = float16.pointer.pointee.shaderFloat16 != 0
+            f.shaderInt8 = float16.pointer.pointee.shaderInt8 != 0
+            f.storageBuffer8BitAccess = storage8.pointer.pointee.storageBuffer8BitAccess != 0
+        }
+        f.cooperativeMatrixKHR = extensions.contains("VK_KHR_cooperative_matrix")
+        f.cooperativeMatrixNV = extensions.contains("VK_NV_cooperative_matrix")
+        f.timestamps = l.timestampComputeAndGraphics != 0
+            || computeFamily.map { families[$0].timestampValidBits > 0 } ?? false
+        features = f
+    }
+
+    /// Total bytes of device-local heaps.
+    public var deviceLocalMemory: UInt64 { heaps.filter(\.deviceLocal).reduce(0) { $0 + $1.size } }
+}
+
+/// A heap-allocated Vulkan structure with its `sType` set, for `pNext` chains that outlive one call.
+final class ChainLink<T> {
+    let pointer: UnsafeMutablePointer<T>
+
+    init(_ value: T, _ type: VkStructureType) {
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: value)
+        // Every chainable structure starts with `sType`.
+        UnsafeMutableRawPointer(pointer).storeBytes(of: type, as: VkStructureType.self)
+    }
+
+    deinit {
+        pointer.deinitialize(count: 1)
+        pointer.deallocate()
+    }
+}

@@ -1,0 +1,163 @@
+import CVulkan
+import Foundation
+import Synchronization
+
+/// A logical device with one compute queue, a pipeline cache persisted per driver, and a kernel cache.
+///
+/// Thread safety: queue submission is serialised; kernels are created once under a lock. Command
+/// recording is per `CommandRecorder`, so several recorders may work on one context from different threads.
+public final class VulkanContext: @unchecked Sendable {
+    public let instance: VulkanInstance
+    public let physicalDevice: PhysicalDevice
+    public let shaders: ShaderLibrary
+    let device: VkDevice
+    let queue: VkQueue
+    let queueFamily: UInt32
+    let vk: DeviceFunctions
+    let pipelineCache: VkPipelineCache?
+    private let queueLock = Mutex<Void>(())
+    private let kernels = Mutex<[KernelDescriptor: Kernel]>([:])
+    private let pipelineCacheFile: URL?
+
+    /// Optional features this device was created with.
+    public var features: ComputeFeatures { enabledFeatures }
+    private let enabledFeatures: ComputeFeatures
+
+    public var limits: ComputeLimits { physicalDevice.limits }
+
+    /// Creates a device on `physicalDevice`; enables 16-bit storage and float16 arithmetic where supported.
+    public init(physicalDevice: PhysicalDevice, shaders: ShaderLibrary) throws {
+        guard let family = physicalDevice.computeQueueFamily else {
+            throw VulkanError.noDevice("\(physicalDevice.name) has no compute queue")
+        }
+        self.instance = physicalDevice.instance
+        self.physicalDevice = physicalDevice
+        self.shaders = shaders
+        self.queueFamily = family
+        let ivk = instance.vk
+
+        var enabled = physicalDevice.features
+        enabled.cooperativeMatrixKHR = false // not used yet; enabling needs its extension
+        enabled.cooperativeMatrixNV = false
+        let storage8 = ChainLink(VkPhysicalDevice8BitStorageFeatures(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES)
+        let float16 = ChainLink(VkPhysicalDeviceShaderFloat16Int8Features(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES)
+        let storage16 = ChainLink(VkPhysicalDevice16BitStorageFeatures(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES)
+        let features2 = ChainLink(VkPhysicalDeviceFeatures2(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2)
+        features2.pointer.pointee.pNext = UnsafeMutableRawPointer(storage16.pointer)
+        storage16.pointer.pointee.storageBuffer16BitAccess = VkBool32(enabled.storageBuffer16BitAccess ? 1 : 0)
+        if physicalDevice.apiVersion >= VulkanVersion(1, 2) {
+            storage16.pointer.pointee.pNext = UnsafeMutableRawPointer(float16.pointer)
+            float16.pointer.pointee.pNext = UnsafeMutableRawPointer(storage8.pointer)
+            float16.pointer.pointee.shaderFloat16 = VkBool32(enabled.shaderFloat16 ? 1 : 0)
+            float16.pointer.pointee.shaderInt8 = VkBool32(enabled.shaderInt8 ? 1 : 0)
+            storage8.pointer.pointee.storageBuffer8BitAccess = VkBool32(enabled.storageBuffer8BitAccess ? 1 : 0)
+        }
+        enabledFeatures = enabled
+
+        var priority: Float = 1
+        var device: VkDevice?
+        let result = withUnsafePointer(to: &priority) { priorityPointer -> VkResult in
+            var queueInfo = VkDeviceQueueCreateInfo()
+            queueInfo.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO
+            queueInfo.queueFamilyIndex = family
+            queueInfo.queueCount = 1
+            queueInfo.pQueuePriorities = priorityPointer
+            return withUnsafePointer(to: &queueInfo) { queuePointer in
+                var info = VkDeviceCreateInfo()
+                info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
+                info.pNext = UnsafeRawPointer(features2.pointer)
+                info.queueCreateInfoCount = 1
+                info.pQueueCreateInfos = queuePointer
+                info.pEnabledFeatures = nil // features travel in pNext (P10)
+                return ivk.createDevice(physicalDevice.handle, &info, nil, &device)
+            }
+        }
+        try check(result, "vkCreateDevice")
+        guard let device else { throw VulkanError.call("vkCreateDevice", -3) }
+        self.device = device
+        let vk = try DeviceFunctions(physicalDevice.instance.loader, physicalDevice.instance.handle)
+        self.vk = vk
+        var queue: VkQueue?
+        vk.getDeviceQueue(device, family, 0, &queue)
+        guard let queue else { throw VulkanError.call("vkGetDeviceQueue", -3) }
+        self.queue = queue
+
+        // Pipeline cache: one file per driver UUID; the driver itself rejects data it does not recognise.
+        let uuid = physicalDevice.pipelineCacheUUID.map { String(format: "%02x", $0) }.joined()
+        pipelineCacheFile = shaders.cacheDirectory?.appendingPathComponent("pipelines/\(uuid).bin")
+        let initial = pipelineCacheFile.flatMap { try? Data(contentsOf: $0) } ?? Data()
+        var cache: VkPipelineCache?
+        initial.withUnsafeBytes { raw in
+            var info = VkPipelineCacheCreateInfo()
+            info.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO
+            info.initialDataSize = raw.count
+            info.pInitialData = raw.baseAddress
+            if vk.createPipelineCache(device, &info, nil, &cache).rawValue != 0 {
+                info.initialDataSize = 0
+                info.pInitialData = nil
+                _ = vk.createPipelineCache(device, &info, nil, &cache)
+            }
+        }
+        pipelineCache = cache
+    }
+
+    /// Opens the device chosen by `DeviceSelection` on a new instance.
+    public convenience init(deviceChoice: String?, shaders: ShaderLibrary, validation: Bool = VulkanInstance.validationRequestedByEnvironment) throws {
+        let instance = try VulkanInstance(validation: validation)
+        let physical = try DeviceSelection.choose(from: instance.physicalDevices(), choice: deviceChoice)
+        try self.init(physicalDevice: physical, shaders: shaders)
+    }
+
+    deinit {
+        _ = vk.deviceWaitIdle(device)
+        savePipelineCache()
+        kernels.withLock { cache in
+            for kernel in cache.values { kernel.destroy(vk, device) }
+            cache.removeAll()
+        }
+        if let pipelineCache { vk.destroyPipelineCache(device, pipelineCache, nil) }
+        vk.destroyDevice(device, nil)
+    }
+
+    /// Writes the pipeline cache to disk (best effort).
+    public func savePipelineCache() {
+        guard let pipelineCache, let file = pipelineCacheFile else { return }
+        var size = 0
+        guard vk.getPipelineCacheData(device, pipelineCache, &size, nil).rawValue == 0, size > 0 else { return }
+        var data = Data(count: size)
+        let ok = data.withUnsafeMutableBytes { vk.getPipelineCacheData(device, pipelineCache, &size, $0.baseAddress).rawValue == 0 }
+        if ok { ShaderLibrary.writeAtomically(data.prefix(size), to: file) }
+    }
+
+    /// The compute pipeline for `descriptor`, compiled on first use and cached for the context's lifetime.
+    public func kernel(_ descriptor: KernelDescriptor) throws -> Kernel {
+        if let kernel = kernels.withLock({ $0[descriptor] }) { return kernel }
+        let words = try shaders.spirv(name: descriptor.shader, defines: descriptor.defines.map { ($0.name, $0.value) })
+        let kernel = try Kernel(context: self, descriptor: descriptor, spirv: words)
+        return kernels.withLock { cache in
+            if let existing = cache[descriptor] {
+                kernel.destroy(vk, device)
+                return existing
+            }
+            cache[descriptor] = kernel
+            return kernel
+        }
+    }
+
+    /// Submits a command buffer and signals `fence`; serialised because `VkQueue` is externally synchronised.
+    func submit(_ commandBuffer: VkCommandBuffer, fence: VkFence) throws {
+        try queueLock.withLock { _ in
+            var buffer: VkCommandBuffer? = commandBuffer
+            var info = VkSubmitInfo()
+            info.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO
+            info.commandBufferCount = 1
+            return try withUnsafePointer(to: &buffer) { pointer in
+                info.pCommandBuffers = pointer
+                try check(vk.queueSubmit(queue, 1, &info, fence), "vkQueueSubmit")
+            }
+        }
+    }
+
+    /// Throws if the validation layer has reported anything since the last check.
+    public func checkValidation() throws { try instance.checkValidation() }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+@testable import VulkanCompute
+
+@Suite("shader library")
+struct ShaderLibraryTests {
+    @Test func expandsIncludesAndDefines() throws {
+        let library = ShaderLibrary(searchDirectories: [EngineFixture.shaderDirectory], cacheDirectory: nil)
+        let source = try library.expandedSource(name: "add_one", defines: [("BIAS", "3")])
+        #expect(source.contains("float plusOne(float v)"))
+        #expect(!source.contains("#include"))
+        let lines = source.split(separator: "\n")
+        #expect(lines[0] == "#version 450" && lines[1] == "#define BIAS 3", "defines go right after #version")
+    }
+
+    @Test func cachesSPIRVOnDisk() throws {
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("spv-cache-\(UInt32.random(in: 0 ... .max))")
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let first = ShaderLibrary(searchDirectories: [EngineFixture.shaderDirectory], cacheDirectory: cache)
+        let words = try first.spirv(name: "add_one", defines: [("BIAS", "2")])
+        #expect(words.first == 0x0723_0203)
+        let files = try FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent("spirv").path)
+        #expect(files.count == 1)
+        // A fresh library reads the same words back; a different define is a different entry.
+        let second = ShaderLibrary(searchDirectories: [EngineFixture.shaderDirectory], cacheDirectory: cache)
+        #expect(try second.spirv(name: "add_one", defines: [("BIAS", "2")]) == words)
+        #expect(try second.spirv(name: "add_one", defines: [("BIAS", "5")]) != words)
+    }
+
+    @Test func reportsCompileErrorsAndMissingFiles() throws {
+        let library = ShaderLibrary(searchDirectories: [EngineFixture.shaderDirectory], cacheDirectory: nil)
+        #expect(throws: VulkanError.self) { try library.spirv(name: "broken") }
+        #expect(throws: VulkanError.self) { try library.spirv(name: "does_not_exist") }
+        do { _ = try library.spirv(name: "broken") } catch let error as VulkanError {
+            #expect(error.description.contains("broken"))
+        }
+    }
+}
