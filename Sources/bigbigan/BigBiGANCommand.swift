@@ -1,0 +1,20 @@
+import ArgumentParser
+
+@main
+struct BigBiGANCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bigbigan",
+        abstract: "BigBiGAN generation and encoding on any Vulkan GPU, with a CPU reference backend.",
+        subcommands: [DevicesCommand.self]
+    )
+}
+
+/// The `--device` option shared by every command.
+struct DeviceOptions: ParsableArguments {
+    @Option(name: .long, help: "Vulkan device index or name substring, or 'cpu' for the CPU reference backend (default: $BIGBIGAN_DEVICE, else the best device).")
+    var device: String?
+
+    var choice: String? { device ?? Backends.environmentChoice }
+}
+
+import Tensors

@@ -1,0 +1,58 @@
+import Foundation
+import Tensors
+import Testing
+import VulkanCompute
+
+/// Every shader compiles with the reference compiler (`glslangValidator`), and both its output and ours
+/// (glslang's C API at run time) pass `spirv-val` for Vulkan 1.2.
+@Suite("shader validation")
+struct ShaderValidationTests {
+    static let shaderDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Shaders").standardized
+
+    static var shaderNames: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: shaderDirectory.path)) ?? [])
+            .filter { $0.hasSuffix(".comp") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    @Test func everyOpFamilyHasAShader() {
+        let names = Set(Self.shaderNames)
+        for required in ["unary", "conv2d", "matmul", "batchnorm", "binary", "crelu", "channels", "softmax",
+                         "upsample_nearest", "resize", "pool2d", "global_avg_pool"] {
+            #expect(names.contains(required), "Shaders/\(required).comp is missing")
+        }
+    }
+
+    @Test(arguments: ShaderValidationTests.shaderNames)
+    func validates(name: String) throws {
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("shader-validation-\(getpid())-\(name)")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        let source = Self.shaderDirectory.appendingPathComponent(name + ".comp")
+        let reference = temporary.appendingPathComponent("reference.spv")
+        let ours = temporary.appendingPathComponent("ours.spv")
+
+        let compiled = try run("glslangValidator", ["-V", "--target-env", "vulkan1.2", "-I" + Self.shaderDirectory.path, "-o", reference.path, source.path])
+        #expect(compiled.status == 0, "glslangValidator rejected \(name).comp:\n\(compiled.output)")
+        let referenceCheck = try run("spirv-val", ["--target-env", "vulkan1.2", reference.path])
+        #expect(referenceCheck.status == 0, "spirv-val rejected glslangValidator's \(name).spv:\n\(referenceCheck.output)")
+
+        let library = ShaderLibrary(searchDirectories: [Self.shaderDirectory], cacheDirectory: nil)
+        let words = try library.spirv(name: name)
+        try Data(words.withUnsafeBytes { Data($0) }).write(to: ours)
+        let ourCheck = try run("spirv-val", ["--target-env", "vulkan1.2", ours.path])
+        #expect(ourCheck.status == 0, "spirv-val rejected the runtime-compiled \(name).spv:\n\(ourCheck.output)")
+    }
+
+    private func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
