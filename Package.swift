@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "bigbigan", targets: ["bigbigan"]),
         .library(name: "VulkanCompute", targets: ["VulkanCompute"]),
         .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "BigBiGAN", targets: ["BigBiGAN"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,12 +25,15 @@ let package = Package(
         ),
         // Layer 3: tensors and ops with a CPU reference backend and a Vulkan backend.
         .target(name: "Tensors", dependencies: ["VulkanCompute"]),
+        // Layer 4: BigBiGAN models and weights, written once against the backend interface.
+        .target(name: "BigBiGAN", dependencies: ["Tensors"]),
         // Layer 5: the command-line tool.
         .executableTarget(
             name: "bigbigan",
-            dependencies: ["Tensors", "VulkanCompute", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["BigBiGAN", "Tensors", "VulkanCompute", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "VulkanComputeTests", dependencies: ["VulkanCompute", "CVulkan"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "VulkanCompute"]),
+        .testTarget(name: "BigBiGANTests", dependencies: ["BigBiGAN", "Tensors", "VulkanCompute"]),
     ]
 )

@@ -1,0 +1,55 @@
+import Tensors
+
+/// A convolution with optional bias; weights [kh,kw,Cin,Cout] named `<scope>/w`, bias `<scope>/b`.
+struct ConvLayer {
+    let weight: Tensor
+    let bias: Tensor?
+    let options: Conv2DOptions
+
+    init(_ w: WeightBinder, kernel: Int, cin: Int, cout: Int, bias: Bool = true, stride: Int = 1, gain: Float = Float(2).squareRoot(),
+         activation: Activation = .none) throws {
+        weight = try w.tensor("w", [kernel, kernel, cin, cout], .kernel(gain: gain))
+        self.bias = bias ? try w.tensor("b", [cout], .bias) : nil
+        options = Conv2DOptions(stride: stride, padding: .same, activation: activation)
+    }
+
+    func callAsFunction(_ x: Tensor, on backend: any Backend, residual: Tensor? = nil) throws -> Tensor {
+        try backend.conv2d(x, weight: weight, bias: bias, residual: residual, options: options)
+    }
+}
+
+/// A fully connected layer, weight [in,out] named `<scope>/w`, optional bias `<scope>/b`.
+struct LinearLayer {
+    let weight: Tensor
+    let bias: Tensor?
+    let activation: Activation
+
+    init(_ w: WeightBinder, inputs: Int, outputs: Int, bias: Bool = true, gain: Float = 1, activation: Activation = .none) throws {
+        weight = try w.tensor("w", [inputs, outputs], .kernel(gain: gain))
+        self.bias = bias ? try w.tensor("b", [outputs], .bias) : nil
+        self.activation = activation
+    }
+
+    func callAsFunction(_ x: Tensor, on backend: any Backend) throws -> Tensor {
+        try backend.matmul(x, weight, bias: bias, options: MatMulOptions(activation: activation))
+    }
+}
+
+/// Batch norm with stored statistics (`accumulated_mean`, `accumulated_var`) and optional γ/β.
+struct BatchNormLayer {
+    let parameters: BatchNormParameters
+
+    /// `affine`: whether γ (`scale`) and β (`offset`) exist. `expectedVariance` only shapes synthetic weights.
+    init(_ w: WeightBinder, channels c: Int, affine: Bool, epsilon: Float, expectedVariance: Float = 1) throws {
+        parameters = BatchNormParameters(
+            mean: try w.tensor("accumulated_mean", [c], .normMean),
+            variance: try w.tensor("accumulated_var", [c], .normVariance(expectedVariance)),
+            scale: affine ? try w.tensor("scale", [c], .normScale) : nil,
+            offset: affine ? try w.tensor("offset", [c], .normOffset) : nil,
+            epsilon: epsilon)
+    }
+
+    func callAsFunction(_ x: Tensor, on backend: any Backend, activation: Activation = .none) throws -> Tensor {
+        try backend.batchNorm(x, parameters: parameters, activation: activation)
+    }
+}

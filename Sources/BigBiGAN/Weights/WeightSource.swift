@@ -1,0 +1,108 @@
+import Tensors
+
+/// What a weight is, so sources that synthesise weights know how to draw it and loaders can check it.
+public enum WeightRole: Sendable, Equatable {
+    /// A convolution kernel [kh,kw,Cin,Cout] or linear weight [in,out]. Synthetic: N(0, gain²/fanIn),
+    /// fanIn = elements / Cout (He initialisation for gain √2).
+    case kernel(gain: Float)
+    /// An additive bias. Synthetic: 0.
+    case bias
+    /// Stored batch-norm mean. Synthetic: 0.
+    case normMean
+    /// Stored batch-norm variance. Synthetic: the value given, the expected second moment of the layer's
+    /// input under the synthetic initialisation (1 for layers fed by unit-variance activations).
+    case normVariance(Float)
+    /// Batch-norm γ. Synthetic: 1.
+    case normScale
+    /// Batch-norm β. Synthetic: 0.
+    case normOffset
+    /// A learned embedding row. Synthetic: N(0, 1).
+    case embedding
+    /// A learned scalar such as the attention γ. Synthetic: the value given.
+    case scalar(Float)
+}
+
+/// Provides effective (inference-ready) weights by canonical checkpoint name, e.g.
+/// `GenEncWrapper/Generator/GBlock_1/conv0/w`. Loaders of real checkpoints choose EMA copies and apply
+/// spectral normalisation before returning; synthetic sources draw values from `role`.
+public protocol WeightSource {
+    /// A short description for messages ("synthetic (seed 0)", a file path…).
+    var description: String { get }
+    /// The tensor named `name`, which must have `shape`.
+    func load(_ name: String, shape: Shape, role: WeightRole) throws -> HostTensor
+}
+
+/// One weight that could not be provided.
+public struct WeightProblem: Sendable, CustomStringConvertible {
+    public let name: String
+    public let problem: String
+    public var description: String { "\(name): \(problem)" }
+}
+
+/// A model's weights failed to load: every missing or mismatched tensor, listed at once.
+public struct WeightLoadError: Error, CustomStringConvertible {
+    public let source: String
+    public let problems: [WeightProblem]
+    public var description: String {
+        "\(problems.count) weight problem(s) in \(source):\n" + problems.map { "  \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// Loads a model's weights onto a backend, collecting every problem so the user sees them all together.
+final class WeightBinder {
+    let source: any WeightSource
+    let backend: any Backend
+    let scope: String
+    private let problems: ProblemList
+
+    init(source: any WeightSource, backend: any Backend, scope: String) {
+        self.source = source
+        self.backend = backend
+        self.scope = scope
+        self.problems = ProblemList()
+    }
+
+    private init(parent: WeightBinder, scope: String) {
+        source = parent.source
+        backend = parent.backend
+        self.scope = scope
+        problems = parent.problems
+    }
+
+    /// A binder whose names are prefixed with `child/`.
+    func scoped(_ child: String) -> WeightBinder { WeightBinder(parent: self, scope: scope + "/" + child) }
+
+    /// The host values of `name` (relative to the scope), or zeros after recording a problem.
+    func host(_ name: String, _ shape: Shape, _ role: WeightRole) -> HostTensor {
+        let full = scope + "/" + name
+        do {
+            let tensor = try source.load(full, shape: shape, role: role)
+            guard tensor.shape == shape else {
+                problems.items.append(WeightProblem(name: full, problem: "shape \(tensor.shape), expected \(shape)"))
+                return HostTensor(zeros: shape)
+            }
+            if let bad = tensor.data.firstIndex(where: { !$0.isFinite }) {
+                problems.items.append(WeightProblem(name: full, problem: "non-finite value \(tensor.data[bad]) at element \(bad)"))
+            }
+            return tensor
+        } catch {
+            problems.items.append(WeightProblem(name: full, problem: "\(error)"))
+            return HostTensor(zeros: shape)
+        }
+    }
+
+    /// `host(...)` uploaded to the backend.
+    func tensor(_ name: String, _ shape: Shape, _ role: WeightRole) throws -> Tensor {
+        try backend.upload(host(name, shape, role))
+    }
+
+    /// Throws `WeightLoadError` if any weight was missing or mismatched.
+    func finish() throws {
+        guard problems.items.isEmpty else { throw WeightLoadError(source: source.description, problems: problems.items) }
+    }
+}
+
+/// Shared between a binder and its scoped children.
+private final class ProblemList {
+    var items: [WeightProblem] = []
+}
