@@ -67,8 +67,9 @@ public final class Generator {
     }
 
     /// Generates images from latents z [N, zDim]. Work is recorded on the backend; read the outputs with
-    /// `backend.download` (one submission for the whole pass on Vulkan).
-    public func callAsFunction(_ z: Tensor) throws -> GeneratorOutput {
+    /// `backend.download` (one submission for the whole pass on Vulkan). `tap`, when given, sees each named
+    /// layer's output in order (for `bigbigan parity`; downloading there forces a submission per layer).
+    public func callAsFunction(_ z: Tensor, tap: LayerTap? = nil) throws -> GeneratorOutput {
         let b = backend
         guard z.shape.rank == 2, z.shape[1] == config.zDim, z.shape[0] >= 1 else {
             throw TensorError.shapeMismatch(op: "generate", "z must be [N,\(config.zDim)], got \(z.shape)")
@@ -80,14 +81,23 @@ public final class Generator {
         let e = try b.matmul(ones, embedding, bias: nil, options: MatMulOptions())
         var h = try zLinear(b.sliceChannels(z, start: 0, count: chunk), on: b)
             .reshaped([n, config.bottomResolution, config.bottomResolution, config.bottomChannels])
+        try tap?("GenZ/G_linear", h)
         for (k, block) in blocks.enumerated() {
             let condition = try b.concatChannels(b.sliceChannels(z, start: (k + 1) * chunk, count: chunk), e)
             h = try block(h, condition: condition, on: b)
-            if k == attentionAfterBlock, let attention { h = try b.selfAttention(h, weights: attention) }
+            try tap?(k == 0 ? "GBlock" : "GBlock_\(k)", h)
+            if k == attentionAfterBlock, let attention {
+                h = try b.selfAttention(h, weights: attention)
+                try tap?("attention", h)
+            }
         }
         h = try finalNorm(h, on: b, activation: .relu)
+        try tap?("BatchNorm", h)
         let image = try b.unary(finalConv(h, on: b), .tanh)
-        return GeneratorOutput(image: image, upsampled: try upsample(image))
+        try tap?("image", image)
+        let upsampled = try upsample(image)
+        try tap?("upsampled", upsampled)
+        return GeneratorOutput(image: image, upsampled: upsampled)
     }
 
     private func upsample(_ image: Tensor) throws -> Tensor {

@@ -1,0 +1,63 @@
+import ArgumentParser
+import BigBiGAN
+import Foundation
+import Tensors
+
+/// `bigbigan parity`: runs a model on the CPU reference and on a Vulkan device with the same weights and
+/// inputs, compares every named layer, and reports the first one that diverges beyond tolerance.
+struct ParityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parity",
+        abstract: "Compare a model layer by layer on the CPU reference and a Vulkan device."
+    )
+
+    @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "Batch size.") var batch = 1
+    @Option(help: "Seed for inputs (and for synthetic weights).") var seed: UInt64 = 0
+    @Option(help: "Largest acceptable normalised MSE per layer.") var nmse = 1e-8
+    @Option(help: "Largest acceptable absolute error per element.") var absolute: Float = 1e-3
+
+    func run() throws {
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard deviceOptions.choice?.lowercased() != "cpu" else { throw ValidationError("parity compares against a Vulkan device; choose one with --device") }
+        let vulkan = try Backends.make(device: deviceOptions.choice)
+        let cpu = CPUBackend()
+        print("parity: \(modelOptions.describe()) batch \(batch), CPU reference vs \(vulkan.name)")
+        let reference = try modelOptions.runLayers(on: cpu, batch: batch, seed: seed)
+        let device = try modelOptions.runLayers(on: vulkan, batch: batch, seed: seed)
+        var firstBad: String?
+        print("layer".padding(toLength: 22, withPad: " ", startingAt: 0) + " shape                max abs     max rel     NMSE")
+        for ((name, expected), (_, actual)) in zip(reference, device) {
+            let e = ErrorStatistics(actual.data, expected.data)
+            let bad = !(e.maxAbsolute <= absolute && e.nmse <= nmse)
+            if bad, firstBad == nil { firstBad = name }
+            print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + " "
+                  + expected.shape.description.padding(toLength: 20, withPad: " ", startingAt: 0)
+                  + String(format: " %.3e   %.3e   %.3e", e.maxAbsolute, e.maxRelative, e.nmse) + (bad ? "  ← diverges" : ""))
+        }
+        if let firstBad {
+            print("first divergence: \(firstBad) (tolerance: abs ≤ \(absolute), NMSE ≤ \(nmse))")
+            throw ExitCode(1)
+        }
+        print("all \(reference.count) layers agree (abs ≤ \(absolute), NMSE ≤ \(nmse))")
+    }
+}
+
+/// Error measures between a result and its reference.
+struct ErrorStatistics {
+    var maxAbsolute: Float = 0, maxRelative: Float = 0, nmse = 0.0
+
+    init(_ actual: [Float], _ expected: [Float]) {
+        var num = 0.0, den = 0.0
+        for (a, e) in zip(actual, expected) {
+            let d = abs(a - e)
+            maxAbsolute = max(maxAbsolute, d.isNaN ? .infinity : d)
+            if abs(e) > 1e-3 { maxRelative = max(maxRelative, d / abs(e)) }
+            num += Double(d) * Double(d)
+            den += Double(e) * Double(e)
+        }
+        nmse = den > 0 ? num / den : num
+    }
+}

@@ -1,0 +1,74 @@
+import BigBiGAN
+import Foundation
+import Tensors
+import VulkanCompute
+
+/// One Vulkan context for the model tests; each test makes its own backend.
+enum TestDevice {
+    static let context: Result<VulkanContext, any Error> = Result {
+        try VulkanContext(deviceChoice: Backends.environmentChoice, shaders: Backends.defaultShaderLibrary())
+    }
+
+    static func vulkan() throws -> VulkanBackend { try VulkanBackend(context: context.get()) }
+}
+
+/// Records every weight a model asks for, delegating values to another source.
+final class RecordingWeights: WeightSource {
+    let base: any WeightSource
+    private(set) var requests: [(name: String, shape: Shape, role: WeightRole)] = []
+
+    init(_ base: any WeightSource = ZeroWeights()) { self.base = base }
+
+    var description: String { "recording(\(base.description))" }
+
+    func load(_ name: String, shape: Shape, role: WeightRole) throws -> HostTensor {
+        requests.append((name, shape, role))
+        return try base.load(name, shape: shape, role: role)
+    }
+}
+
+/// A source that drops some names and changes the shape of others, to test error reporting.
+struct DamagedWeights: WeightSource {
+    let base: any WeightSource
+    let missing: Set<String>
+    let reshaped: Set<String>
+    var description: String { "damaged weights" }
+
+    func load(_ name: String, shape: Shape, role: WeightRole) throws -> HostTensor {
+        if missing.contains(name) { throw TensorError.invalidData("no tensor named \(name)") }
+        if reshaped.contains(name) { return HostTensor(zeros: Shape(shape.dims + [2])) }
+        return try base.load(name, shape: shape, role: role)
+    }
+}
+
+/// Latents from N(0, 1) with a seed.
+func latents(_ n: Int, _ dim: Int = 120, seed: UInt64) -> HostTensor {
+    var state = seed &* 6364136223846793005 &+ 1442695040888963407
+    var values: [Float] = []
+    while values.count < n * dim {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        let u1 = (Double(state >> 11) + 1) * 0x1p-53
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        let u2 = Double(state >> 11) * 0x1p-53
+        values.append(Float((-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)))
+    }
+    return try! HostTensor(shape: [n, dim], data: values)
+}
+
+/// max |a−b|, max |a−b|/|b| over |b| > floor, and Σ(a−b)²/Σb².
+func errors(_ a: [Float], _ b: [Float], floor: Float = 1e-3) -> (maxAbs: Float, maxRel: Float, nmse: Double) {
+    var maxAbs: Float = 0, maxRel: Float = 0, num = 0.0, den = 0.0
+    for i in b.indices {
+        let d = abs(a[i] - b[i])
+        maxAbs = max(maxAbs, d.isNaN ? .infinity : d)
+        if abs(b[i]) > floor { maxRel = max(maxRel, d / abs(b[i])) }
+        num += Double(d) * Double(d); den += Double(b[i]) * Double(b[i])
+    }
+    return (maxAbs, maxRel, den > 0 ? num / den : num)
+}
+
+/// All-zero weights of the requested shapes: fast, for tests that only look at names and shapes.
+struct ZeroWeights: WeightSource {
+    var description: String { "zeros" }
+    func load(_ name: String, shape: Shape, role: WeightRole) throws -> HostTensor { HostTensor(zeros: shape) }
+}
