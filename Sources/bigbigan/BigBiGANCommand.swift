@@ -5,7 +5,7 @@ struct BigBiGANCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bigbigan",
         abstract: "BigBiGAN generation and encoding on any Vulkan GPU, with a CPU reference backend.",
-        subcommands: [DevicesCommand.self, ParityCommand.self]
+        subcommands: [DevicesCommand.self, ParityCommand.self, BenchCommand.self]
     )
 }
 

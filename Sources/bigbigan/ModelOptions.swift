@@ -45,3 +45,24 @@ struct ModelOptions: ParsableArguments {
         return layers
     }
 }
+
+/// One model ready to run repeatedly at any batch size, for `bench`.
+struct BenchRunner {
+    let name: String
+    let flopsPerSample: Double
+    /// Runs one end-to-end forward: upload inputs, compute, download outputs.
+    let run: (_ batch: Int, _ seed: UInt64) throws -> Void
+}
+
+extension ModelOptions {
+    func benchRunner(on backend: any Backend) throws -> BenchRunner {
+        switch model {
+        case .generator:
+            let generator = try Generator(config: generatorConfig, weights: weightSource(), backend: backend)
+            return BenchRunner(name: "generator (ch \(ch))", flopsPerSample: generator.flopsPerSample) { batch, seed in
+                let z = try backend.upload(Latents.normal(count: batch, dimension: generatorConfig.zDim, seed: seed))
+                _ = try backend.download(generator(z).image)
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import BigBiGAN
+import Foundation
+import Tensors
+import VulkanCompute
+
+/// `bigbigan bench`: GPU time from timestamps, end-to-end time, images/s, GFLOP/s and the fraction of
+/// the device's measured peak, per batch size, plus a per-op breakdown.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark a model on a Vulkan device (GPU timestamps, images/s, GFLOP/s, fraction of peak)."
+    )
+
+    @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "Comma-separated batch sizes.") var batch = "1,4"
+    @Option(help: "Precision (fp32).") var precision = "fp32"
+    @Option(help: "Timed iterations per batch size.") var iterations = 5
+    @Option(help: "Untimed warm-up iterations per batch size.") var warmup = 2
+    @Flag(help: "Also time the CPU reference backend at batch 1, for a ratio.") var cpuReference = false
+    @Flag(help: "Skip the peak probe.") var noProbe = false
+    @Flag(help: "Print JSON instead of tables.") var json = false
+
+    func run() throws {
+        let batches = try batch.split(separator: ",").map { text -> Int in
+            guard let b = Int(text.trimmingCharacters(in: .whitespaces)), b >= 1 else { throw ValidationError("bad batch size '\(text)'") }
+            return b
+        }
+        guard precision == "fp32" else { throw ValidationError("precision \(precision) is not supported yet; use fp32") }
+        guard iterations >= 1, warmup >= 0 else { throw ValidationError("--iterations must be ≥ 1 and --warmup ≥ 0") }
+        guard deviceOptions.choice?.lowercased() != "cpu" else { throw ValidationError("bench measures a Vulkan device; use --cpu-reference for the CPU ratio") }
+        let context = try VulkanContext(deviceChoice: deviceOptions.choice, shaders: Backends.defaultShaderLibrary())
+        let backend = try VulkanBackend(context: context, timing: true)
+        let probe = noProbe ? nil : try PeakProbe.measure(context: context)
+        let runner = try modelOptions.benchRunner(on: backend)
+        var results: [BenchResult] = []
+        for b in batches {
+            var wall: [Double] = [], gpu: [Double] = []
+            var perOp: [String: Double] = [:]
+            for i in 0 ..< warmup + iterations {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try runner.run(b, UInt64(i))
+                let end = DispatchTime.now().uptimeNanoseconds
+                guard i >= warmup else { continue }
+                wall.append(Double(end - start) / 1e6)
+                gpu.append(backend.lastTimings.reduce(0) { $0 + $1.nanoseconds } / 1e6)
+                for t in backend.lastTimings { perOp[Self.family(t.label), default: 0] += t.nanoseconds / 1e6 / Double(iterations) }
+            }
+            let flops = runner.flopsPerSample * Double(b)
+            let gpuMedian = median(gpu)
+            let gflops = flops / (gpuMedian * 1e6)
+            results.append(BenchResult(
+                batch: b, images_per_second: Double(b) / (median(wall) / 1e3),
+                gpu_ms_min: gpu.min() ?? 0, gpu_ms_median: gpuMedian, gpu_ms_max: gpu.max() ?? 0, wall_ms_median: median(wall),
+                gflops_per_second: gflops, peak_fraction: probe.map { gflops / $0.gflops },
+                device_memory_mib: Double(backend.memoryUsage.reserved) / Double(1 << 20),
+                per_op_ms: perOp))
+        }
+        var cpuImagesPerSecond: Double?
+        if cpuReference {
+            let cpuRunner = try modelOptions.benchRunner(on: CPUBackend())
+            let start = DispatchTime.now().uptimeNanoseconds
+            try cpuRunner.run(1, 0)
+            cpuImagesPerSecond = 1e9 / Double(DispatchTime.now().uptimeNanoseconds - start)
+        }
+        let report = BenchReport(model: runner.name, device: context.physicalDevice.name, precision: precision,
+                                 peak_gflops: probe?.gflops, peak_gb_per_second: probe?.gigabytesPerSecond,
+                                 flops_per_image: runner.flopsPerSample, weights: modelOptions.describe(),
+                                 cpu_reference_images_per_second: cpuImagesPerSecond, results: results)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            printTables(report)
+        }
+    }
+
+    /// Groups dispatch labels by op family (the text before the first space).
+    static func family(_ label: String) -> String { String(label.split(separator: " ").first ?? Substring(label)) }
+
+    private func printTables(_ r: BenchReport) {
+        print("device: \(r.device); model: \(r.model); precision: \(r.precision); \(r.weights)")
+        print(String(format: "%.2f GFLOP per image", r.flops_per_image / 1e9))
+        if let p = r.peak_gflops, let bw = r.peak_gb_per_second {
+            print(String(format: "measured peak: %.1f GFLOP/s fp32 FMA, %.1f GB/s shader copy", p, bw))
+        }
+        print("batch  images/s   GPU ms (min/median/max)      wall ms   GFLOP/s   of peak   memory")
+        for x in r.results {
+            print(String(format: "%5d  %8.2f   %7.2f / %7.2f / %7.2f   %8.2f   %7.1f   %s   %.0f MiB", x.batch, x.images_per_second,
+                         x.gpu_ms_min, x.gpu_ms_median, x.gpu_ms_max, x.wall_ms_median, x.gflops_per_second,
+                         x.peak_fraction.map { String(format: "%5.1f%%", $0 * 100) } ?? "    –", x.device_memory_mib))
+        }
+        if let last = r.results.last {
+            let total = last.per_op_ms.values.reduce(0, +)
+            print("per op at batch \(last.batch) (GPU ms per forward, share):")
+            for (op, ms) in last.per_op_ms.sorted(by: { $0.value > $1.value }) {
+                print(String(format: "  %-18s %8.3f  %5.1f%%", op, ms, total > 0 ? ms / total * 100 : 0))
+            }
+        }
+        if let cpu = r.cpu_reference_images_per_second, let first = r.results.first {
+            print(String(format: "CPU reference: %.3f images/s at batch 1; Vulkan/CPU = %.1f×", cpu, first.images_per_second / cpu))
+        }
+    }
+}
+
+struct BenchResult: Encodable {
+    let batch: Int
+    let images_per_second: Double
+    let gpu_ms_min: Double, gpu_ms_median: Double, gpu_ms_max: Double
+    let wall_ms_median: Double
+    let gflops_per_second: Double
+    let peak_fraction: Double?
+    let device_memory_mib: Double
+    let per_op_ms: [String: Double]
+}
+
+struct BenchReport: Encodable {
+    let model: String, device: String, precision: String
+    let peak_gflops: Double?, peak_gb_per_second: Double?
+    let flops_per_image: Double
+    let weights: String
+    let cpu_reference_images_per_second: Double?
+    let results: [BenchResult]
+}
+
+func median(_ values: [Double]) -> Double {
+    let s = values.sorted()
+    guard !s.isEmpty else { return 0 }
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
