@@ -1,6 +1,9 @@
-// SCAFFOLD: replaced by the real implementation.
 extension CPUBackend {
     public func binary(_ a: Tensor, _ b: Tensor, _ op: BinaryOp) throws -> Tensor {
-        throw TensorError.unsupported(op: "binary", "not implemented yet")
+        try Binary.validate(a.shape, b.shape)
+        let lhs = try data(a, "binary"), rhs = try data(b, "binary")
+        return make(a.shape) { y in
+            for i in lhs.indices { y[i] = op.apply(lhs[i], rhs[i]) }
+        }
     }
 }

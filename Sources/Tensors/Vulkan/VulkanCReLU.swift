@@ -1,6 +1,11 @@
-// SCAFFOLD: replaced by the real implementation.
+import VulkanCompute
+
 extension VulkanBackend {
     public func crelu(_ x: Tensor) throws -> Tensor {
-        throw TensorError.unsupported(op: "crelu", "not implemented yet")
+        let shape = try CReLU.outputShape(x.shape)
+        try own(x, "crelu")
+        let y = try makeTensor(shape)
+        try channelElementwise("crelu", inputs: [x], output: y, sizes: [x.shape.channels])
+        return y
     }
 }
