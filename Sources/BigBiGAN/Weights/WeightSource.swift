@@ -81,13 +81,21 @@ final class WeightBinder {
                 problems.items.append(WeightProblem(name: full, problem: "shape \(tensor.shape), expected \(shape)"))
                 return HostTensor(zeros: shape)
             }
-            if let bad = tensor.data.firstIndex(where: { !$0.isFinite }) {
+            if let bad = Self.firstNonFinite(tensor.data) {
                 problems.items.append(WeightProblem(name: full, problem: "non-finite value \(tensor.data[bad]) at element \(bad)"))
             }
             return tensor
         } catch {
             problems.items.append(WeightProblem(name: full, problem: "\(error)"))
             return HostTensor(zeros: shape)
+        }
+    }
+
+    /// Index of the first NaN or infinity; a plain loop so that multi-million-element checks stay fast in debug builds.
+    private static func firstNonFinite(_ data: [Float]) -> Int? {
+        data.withUnsafeBufferPointer { buffer in
+            for i in 0 ..< buffer.count where !buffer[i].isFinite { return i }
+            return nil
         }
     }
 

@@ -1,0 +1,116 @@
+import Tensors
+
+/// The encoder's outputs, named as in the `encode` signature (spec §1).
+public struct EncoderOutput {
+    /// μ [N, zDim].
+    public let zMean: Tensor
+    /// σ = softplus(σ̂) [N, zDim], positive.
+    public let zStdev: Tensor
+    /// μ + σ·ε with ε ~ N(0, I) drawn from the call's noise seed [N, zDim].
+    public let zSample: Tensor
+    /// Global average of the trunk's last feature map [N, F] (F = 2048 / 8192 in the release).
+    public let avepoolFeat: Tensor
+    /// crelu(BN(avepool_feat)) [N, 2F].
+    public let bnCreluFeat: Tensor
+}
+
+/// BigBiGAN's encoder E(x), written once against `Backend` (spec §3); the trunk is chosen by the config:
+///
+///     f = globalAveragePool(trunk(x))                      avepool_feat
+///     bn_crelu_feat = crelu(BN(f))                          stored statistics, no γ/β
+///     h = MLP(f);  [μ, σ̂] = linear(h)                      2·zDim values
+///     σ = softplus(σ̂);  z = μ + σ·ε,  ε ~ N(0, I)
+///
+/// Unconfirmed choices and provisional weight names are in `EncoderConventions` / `EncoderNames`.
+public final class Encoder {
+    public let config: EncoderConfig
+    public let backend: any Backend
+    let trunk: any EncoderTrunk
+    let featureNorm: BatchNormLayer
+    let hidden: [LinearLayer]
+    /// Per hidden layer: whether it adds its input.
+    let hiddenIsResidual: [Bool]
+    let zParams: LinearLayer
+
+    /// Checkpoint scope of every encoder variable ([U], see `EncoderConventions.scope`).
+    public static let scope = EncoderConventions.scope
+
+    /// Loads weights from `source` onto `backend`; throws one `WeightLoadError` listing every problem.
+    public init(config: EncoderConfig, weights source: any WeightSource, backend: any Backend) throws {
+        try config.validate()
+        self.config = config
+        self.backend = backend
+        let w = WeightBinder(source: source, backend: backend, scope: Self.scope)
+        switch config.architecture {
+        case .resnet50: trunk = try ResNetEncoder(w, config: config)
+        case .revnet50x4: trunk = try RevNetEncoder(w, config: config)
+        }
+        let features = config.featureChannels
+        var moment = trunk.featureSecondMoment
+        featureNorm = try BatchNormLayer(w.scoped(EncoderNames.featureNorm), channels: features, affine: false,
+                                         epsilon: config.epsilon, expectedVariance: moment)
+        // Synthetic gains, tracking E[h²] = moment: a plain layer uses √(2/moment) so its ReLU output has E[h²] = 1;
+        // a residual layer uses ½, adding moment/8, so four of them grow h by 1.125⁴ ≈ 1.6 rather than 1.5⁴;
+        // the last linear uses 1/√moment so μ and σ̂ are unit normals (σ ≈ 0.8 on average).
+        var hidden: [LinearLayer] = [], residual: [Bool] = []
+        var width = features
+        for (i, out) in config.head.hiddenWidths.enumerated() {
+            let isResidual = config.head.residual && out == width
+            let gain = isResidual ? 0.5 : (2 / moment).squareRoot()
+            hidden.append(try LinearLayer(w.scoped(EncoderNames.hidden(i)), inputs: width, outputs: out, gain: gain, activation: .relu))
+            residual.append(isResidual)
+            moment = isResidual ? moment * 1.125 : 1
+            width = out
+        }
+        self.hidden = hidden
+        hiddenIsResidual = residual
+        zParams = try LinearLayer(w.scoped(EncoderNames.zParams), inputs: width, outputs: 2 * config.zDim, gain: 1 / moment.squareRoot())
+        try w.finish()
+    }
+
+    /// Encodes images x [N, R, R, 3] in [-1, 1] (R = `config.resolution`). `noiseSeed` fixes ε of `zSample`: the
+    /// same seed and input give the same sample. Work is recorded on the backend; read the outputs with
+    /// `backend.download`. `tap`, when given, sees each named layer's output in order (for `bigbigan parity`).
+    public func callAsFunction(_ x: Tensor, noiseSeed: UInt64, tap: LayerTap? = nil) throws -> EncoderOutput {
+        let b = backend, r = config.resolution, zDim = config.zDim
+        guard x.shape.rank == 4, x.shape[0] >= 1, x.shape[1] == r, x.shape[2] == r, x.shape[3] == 3 else {
+            throw TensorError.shapeMismatch(op: "encode", "x must be [N,\(r),\(r),3], got \(x.shape)")
+        }
+        let avepool = try b.globalAveragePool(trunk(x, on: b, tap: tap))
+        try tap?("avepool_feat", avepool)
+        let bnCrelu = try b.crelu(featureNorm(avepool, on: b))
+        try tap?("bn_crelu_feat", bnCrelu)
+        var h = avepool
+        for (i, (layer, isResidual)) in zip(hidden, hiddenIsResidual).enumerated() {
+            h = isResidual ? try b.add(h, layer(h, on: b)) : try layer(h, on: b)
+            try tap?(EncoderNames.hidden(i), h)
+        }
+        let params = try zParams(h, on: b)
+        let zMean = try b.sliceChannels(params, start: 0, count: zDim)
+        try tap?("z_mean", zMean)
+        let zStdev = try b.unary(b.sliceChannels(params, start: zDim, count: zDim), .softplus)
+        try tap?("z_stdev", zStdev)
+        let epsilon = try b.upload(Self.noise(samples: x.shape[0], zDim: zDim, seed: noiseSeed))
+        let zSample = try b.add(zMean, b.binary(zStdev, epsilon, .multiply))
+        try tap?("z_sample", zSample)
+        return EncoderOutput(zMean: zMean, zStdev: zStdev, zSample: zSample, avepoolFeat: avepool, bnCreluFeat: bnCrelu)
+    }
+
+    /// The ε ~ N(0, I) [samples, zDim] that `callAsFunction` uses for `seed`.
+    public static func noise(samples: Int, zDim: Int, seed: UInt64) -> HostTensor {
+        var rng = NormalGenerator(seed: seed)
+        let shape: Shape = [samples, zDim]
+        var host = HostTensor(zeros: shape)
+        for i in host.data.indices { host.data[i] = rng.next() }
+        return host
+    }
+
+    /// Multiply-adds × 2 per sample of the trunk's convolutions (spec §3.2–3.3 quote MACs: half of this).
+    public var trunkFlopsPerSample: Double { trunk.flops(resolution: config.resolution) }
+
+    /// Multiply-adds × 2 per sample of one forward pass: trunk convolutions and head linears.
+    public var flopsPerSample: Double {
+        let head = (hidden + [zParams]).reduce(0.0) { $0 + 2 * Double($1.weight.shape.count) }
+        return trunkFlopsPerSample + head
+    }
+}

@@ -1,0 +1,115 @@
+import Tensors
+
+/// ResNet-v2 trunk of `bigbigan-resnet50` (spec §3.2, [U] choices in `EncoderConventions`):
+///
+///     h = maxpool3×3/2(conv7×7/2(x))
+///     for each stage s, block k:  h = PreActBottleneck(h)      stride 2 at k = 0 of stages ≥ 1
+///     features = relu(BN(h))                                    → global average pool = avepool_feat
+struct ResNetEncoder: EncoderTrunk {
+    let stem: EncoderStem
+    let blocks: [PreActBottleneck]
+    let blockNames: [String]
+    let finalNorm: BatchNormLayer
+
+    /// After the final BN + ReLU: E[relu(unit normal)²] = ½ (spatial averaging only lowers it).
+    let featureSecondMoment: Float = 0.5
+
+    init(_ w: WeightBinder, config: EncoderConfig) throws {
+        stem = try EncoderStem(w.scoped(EncoderNames.stem), channels: config.stemChannels)
+        var channels = config.stemChannels
+        var moment = EncoderStem.outputSecondMoment
+        var blocks: [PreActBottleneck] = [], names: [String] = []
+        for (s, count) in config.blocksPerStage.enumerated() {
+            for k in 0 ..< count {
+                let name = EncoderNames.block(stage: s, block: k)
+                let block = try PreActBottleneck(w.scoped(name), cin: channels,
+                                                 cout: config.stageChannels(s), stride: s > 0 && k == 0 ? 2 : 1,
+                                                 inputMoment: moment, epsilon: config.epsilon)
+                blocks.append(block)
+                names.append(name)
+                channels = config.stageChannels(s)
+                moment = block.outputMoment
+            }
+        }
+        self.blocks = blocks
+        blockNames = names
+        finalNorm = try BatchNormLayer(w.scoped(EncoderNames.finalNorm), channels: channels, affine: true,
+                                       epsilon: config.epsilon, expectedVariance: moment)
+    }
+
+    func callAsFunction(_ x: Tensor, on b: any Backend, tap: LayerTap?) throws -> Tensor {
+        var h = try stem(x, on: b)
+        try tap?("stem", h)
+        for (name, block) in zip(blockNames, blocks) {
+            h = try block(h, on: b)
+            try tap?(name, h)
+        }
+        h = try finalNorm(h, on: b, activation: .relu)
+        try tap?(EncoderNames.finalNorm, h)
+        return h
+    }
+
+    func flops(resolution: Int) -> Double {
+        var (flops, size) = stem.cost(resolution: resolution)
+        for block in blocks {
+            let c = block.cost(inputSize: size)
+            flops += c.flops
+            size = c.outputSize
+        }
+        return flops
+    }
+}
+
+/// Pre-activation bottleneck (ResNet v2):
+///
+///     p = relu(BN₁(x))
+///     skip = shortcut(p)  (1×1, stride s) if the shape changes, else x
+///     h = conv1(p) 1×1 → relu(BN₂) → conv2 3×3 stride s → relu(BN₃)
+///     out = conv3(h) 1×1 (4× width) + skip              (the add fused into conv3's epilogue)
+struct PreActBottleneck {
+    let bn1: BatchNormLayer
+    let shortcut: ConvLayer?
+    let conv1: ConvLayer
+    let bn2: BatchNormLayer
+    let conv2: ConvLayer
+    let bn3: BatchNormLayer
+    let conv3: ConvLayer
+    /// Synthetic E[x²] of the output.
+    let outputMoment: Float
+
+    init(_ w: WeightBinder, cin: Int, cout: Int, stride: Int, inputMoment: Float, epsilon: Float) throws {
+        let mid = cout / 4
+        let (stride1, stride3) = EncoderConventions.strideOnThreeByThree ? (1, stride) : (stride, 1)
+        bn1 = try BatchNormLayer(w.scoped("bn1"), channels: cin, affine: true, epsilon: epsilon, expectedVariance: inputMoment)
+        // He gain √2 after ReLU keeps the inner convs' outputs at E[x²] ≈ 1, which their BNs expect.
+        conv1 = try ConvLayer(w.scoped("conv1"), kernel: 1, cin: cin, cout: mid, bias: false, stride: stride1)
+        bn2 = try BatchNormLayer(w.scoped("bn2"), channels: mid, affine: true, epsilon: epsilon)
+        conv2 = try ConvLayer(w.scoped("conv2"), kernel: 3, cin: mid, cout: mid, bias: false, stride: stride3)
+        bn3 = try BatchNormLayer(w.scoped("bn3"), channels: mid, affine: true, epsilon: epsilon)
+        // Gain 1 on the branch's last conv (and on the projection) adds E[x²] = ½ per block: a projection block
+        // restarts the stream at ½ + ½ = 1, identity blocks grow it linearly (3.5 after the 6 blocks of stage 3),
+        // not geometrically; the BNs downstream store the tracked value.
+        conv3 = try ConvLayer(w.scoped("conv3"), kernel: 1, cin: mid, cout: cout, bias: false, gain: 1)
+        if stride != 1 || cin != cout {
+            shortcut = try ConvLayer(w.scoped("shortcut"), kernel: 1, cin: cin, cout: cout, bias: false, stride: stride, gain: 1)
+            outputMoment = 1
+        } else {
+            shortcut = nil
+            outputMoment = inputMoment + 0.5
+        }
+    }
+
+    func callAsFunction(_ x: Tensor, on b: any Backend) throws -> Tensor {
+        let p = try bn1(x, on: b, activation: .relu)
+        let skip = try shortcut.map { try $0(p, on: b) } ?? x
+        var h = try bn2(conv1(p, on: b), on: b, activation: .relu)
+        h = try bn3(conv2(h, on: b), on: b, activation: .relu)
+        return try conv3(h, on: b, residual: skip)
+    }
+
+    func cost(inputSize: Int) -> (flops: Double, outputSize: Int) {
+        let c1 = conv1.cost(inputSize: inputSize), c2 = conv2.cost(inputSize: c1.outputSize)
+        let c3 = conv3.cost(inputSize: c2.outputSize)
+        return (c1.flops + c2.flops + c3.flops + (shortcut?.cost(inputSize: inputSize).flops ?? 0), c3.outputSize)
+    }
+}
