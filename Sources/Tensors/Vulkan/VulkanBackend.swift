@@ -56,7 +56,9 @@ public final class VulkanBackend: Backend {
         return try HostTensor(shape: tensor.shape, data: data)
     }
 
+    /// Submits pending work and waits; `lastTimings` keeps the last submission that had work.
     public func synchronize() throws {
+        guard recorder.commandCount > 0 else { return }
         lastTimings = try recorder.submitAndWait()
     }
 
