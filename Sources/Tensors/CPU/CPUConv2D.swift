@@ -1,6 +1,42 @@
-// SCAFFOLD: replaced by the real implementation.
 extension CPUBackend {
     public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, residual: Tensor?, options: Conv2DOptions) throws -> Tensor {
-        throw TensorError.unsupported(op: "conv2d", "not implemented yet")
+        let op = "conv2d"
+        let g = try Conv2D.geometry(input: x.shape, weight: weight.shape, bias: bias?.shape, residual: residual?.shape, options: options)
+        let input = try data(x, op), w = try data(weight, op)
+        let b = try bias.map { try data($0, op) }, r = try residual.map { try data($0, op) }
+        let relu = options.activation == .relu
+        return make(g.outputShape) { y in
+            guard let yBase = y.baseAddress else { return }
+            input.withUnsafeBufferPointer { input in
+                w.withUnsafeBufferPointer { w in
+                    // One output pixel per index: its Cout outputs accumulate in y, the weight rows for
+                    // (ky, kx, ci) being contiguous over Cout in HWIO.
+                    CPUBackend.parallelFor(g.n * g.ho * g.wo) { pixel in
+                        let ox = pixel % g.wo, oy = pixel / g.wo % g.ho, n = pixel / (g.wo * g.ho)
+                        let out = yBase + pixel * g.cout
+                        for co in 0 ..< g.cout { out[co] = b?[co] ?? 0 }
+                        for ky in 0 ..< g.kh {
+                            let iy = oy * g.stride - g.padTop + ky
+                            guard iy >= 0, iy < g.h else { continue }
+                            for kx in 0 ..< g.kw {
+                                let ix = ox * g.stride - g.padLeft + kx
+                                guard ix >= 0, ix < g.w else { continue }
+                                let xRow = ((n * g.h + iy) * g.w + ix) * g.cin
+                                for ci in 0 ..< g.cin {
+                                    let v = input[xRow + ci]
+                                    let wRow = ((ky * g.kw + kx) * g.cin + ci) * g.cout
+                                    for co in 0 ..< g.cout { out[co] += v * w[wRow + co] }
+                                }
+                            }
+                        }
+                        for co in 0 ..< g.cout {
+                            var v = out[co] + (r?[pixel * g.cout + co] ?? 0)
+                            if relu { v = max(v, 0) }
+                            out[co] = v
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -48,7 +48,7 @@ public enum Conv2D {
         guard weight.rank == 4 else { throw TensorError.shapeMismatch(op: op, "weight must be [kh,kw,Cin,Cout], got \(weight)") }
         let (kh, kw, cin, cout) = (weight[0], weight[1], weight[2], weight[3])
         guard cin == c else { throw TensorError.shapeMismatch(op: op, "input has \(c) channels, weight expects \(cin)") }
-        guard kh >= 1, kw >= 1, cout >= 1 else { throw TensorError.shapeMismatch(op: op, "empty weight \(weight)") }
+        guard kh >= 1, kw >= 1, cin >= 1, cout >= 1 else { throw TensorError.shapeMismatch(op: op, "empty weight \(weight)") }
         guard options.stride >= 1 else { throw TensorError.unsupported(op: op, "stride \(options.stride)") }
         if let bias, bias != [cout] { throw TensorError.shapeMismatch(op: op, "bias must be [\(cout)], got \(bias)") }
         let (ho, padTop) = outputSize(input: h, kernel: kh, stride: options.stride, padding: options.padding)

@@ -29,6 +29,7 @@ public enum MatMul {
         let batch = a.rank == 3 ? a[0] : 1
         let (m, k) = (a[-2], a[-1])
         let (bk, n) = options.transposeB ? (b[-1], b[-2]) : (b[-2], b[-1])
+        guard k >= 1 else { throw TensorError.unsupported(op: op, "empty contraction: K = 0 in \(a)") }
         guard bk == k else { throw TensorError.shapeMismatch(op: op, "a is \(a) but b is \(b)\(options.transposeB ? " (transposed)" : "")") }
         if b.rank == 3 {
             guard a.rank == 3, b[0] == batch else { throw TensorError.shapeMismatch(op: op, "batch of a \(a) and b \(b) differ") }
