@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "VulkanCompute", targets: ["VulkanCompute"]),
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "BigBiGAN", targets: ["BigBiGAN"]),
+        .library(name: "BigBiGANIO", targets: ["BigBiGANIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -18,6 +19,11 @@ let package = Package(
         // Layer 1: C system libraries.
         .systemLibrary(name: "CVulkan", pkgConfig: "vulkan", providers: [.apt(["libvulkan-dev"])]),
         .systemLibrary(name: "CGlslang", providers: [.apt(["glslang-dev", "spirv-tools"])]),
+        // libpng, libjpeg-turbo and zlib behind a C shim that turns their longjmp errors into status codes.
+        .target(
+            name: "CImageCodecs",
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]
+        ),
         // Layer 2: the Vulkan wrapper; knows nothing of GANs.
         .target(
             name: "VulkanCompute",
@@ -27,13 +33,16 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["VulkanCompute"]),
         // Layer 4: BigBiGAN models and weights, written once against the backend interface.
         .target(name: "BigBiGAN", dependencies: ["Tensors"]),
+        // Layer 4: files: PNG/JPEG images, .npy/.npz and .safetensors tensors.
+        .target(name: "BigBiGANIO", dependencies: ["Tensors", "CImageCodecs"]),
         // Layer 5: the command-line tool.
         .executableTarget(
             name: "bigbigan",
-            dependencies: ["BigBiGAN", "Tensors", "VulkanCompute", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["BigBiGAN", "BigBiGANIO", "Tensors", "VulkanCompute", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "VulkanComputeTests", dependencies: ["VulkanCompute", "CVulkan"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "VulkanCompute"]),
         .testTarget(name: "BigBiGANTests", dependencies: ["BigBiGAN", "Tensors", "VulkanCompute"]),
+        .testTarget(name: "BigBiGANIOTests", dependencies: ["BigBiGANIO", "Tensors"]),
     ]
 )

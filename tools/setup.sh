@@ -2,7 +2,8 @@
 # Installs the Debian packages the build, the tests and the Vulkan CPU device (lavapipe) need.
 # Needs a Swift 6 toolchain on PATH (https://www.swift.org/install/linux/).
 set -euo pipefail
-packages=(libvulkan-dev libvulkan1 glslang-dev glslang-tools spirv-tools mesa-vulkan-drivers vulkan-validationlayers)
+packages=(libvulkan-dev libvulkan1 glslang-dev glslang-tools spirv-tools mesa-vulkan-drivers vulkan-validationlayers
+    libpng-dev libjpeg62-turbo-dev zlib1g-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Reads PNG and JPEG files as 8-bit RGB and writes PNG (and JPEG) files, through libpng and libjpeg-turbo.
+public enum ImageFile {
+    /// Decodes a PNG or JPEG, recognised by its first bytes rather than its name. Greyscale and palette images become
+    /// RGB, alpha is dropped, 16-bit samples are scaled to 8 bits, CMYK JPEGs are converted to RGB.
+    /// Throws `ImageIOError` naming the file and the problem; damaged or truncated files never crash.
+    public static func read(_ url: URL) throws(ImageIOError) -> RGBImage {
+        let bytes: Data
+        do {
+            bytes = try FileBytes.read(url)
+        } catch {
+            throw ImageIOError(path: url.path, kind: .unreadable, detail: error.detail)
+        }
+        let result = bytes.withUnsafeBytes { raw in Result { () throws(ImageIOError) in try decode(raw, path: url.path) } }
+        return try result.get()
+    }
+
+    private static func decode(_ bytes: UnsafeRawBufferPointer, path: String) throws(ImageIOError) -> RGBImage {
+        guard let format = ImageCodecs.Format(signature: bytes) else {
+            let start = bytes.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
+            let detail = bytes.isEmpty ? "the file is empty" : "no PNG or JPEG signature (starts with \(start))"
+            throw ImageIOError(path: path, kind: .unrecognizedFormat, detail: detail)
+        }
+        do throws(ImageCodecs.Failure) {
+            return try ImageCodecs.decode(bytes, as: format)
+        } catch {
+            throw ImageIOError(path: path, kind: error.kind, detail: error.message)
+        }
+    }
+
+    /// Writes an 8-bit RGB PNG. The file appears complete or not at all.
+    public static func writePNG(_ image: RGBImage, to url: URL) throws(ImageIOError) {
+        try write(to: url) { () throws(ImageCodecs.Failure) in try ImageCodecs.encodePNG(image) }
+    }
+
+    /// Writes a baseline JPEG of the given quality (1...100). The file appears complete or not at all.
+    public static func writeJPEG(_ image: RGBImage, to url: URL, quality: Int = 95) throws(ImageIOError) {
+        try write(to: url) { () throws(ImageCodecs.Failure) in
+            try ImageCodecs.encodeJPEG(pixels: image.pixels, width: image.width, height: image.height, components: 3, quality: quality)
+        }
+    }
+
+    private static func write(to url: URL, encode: () throws(ImageCodecs.Failure) -> [UInt8]) throws(ImageIOError) {
+        do {
+            let bytes = try encode()
+            try AtomicFile.write(to: url) { try $0.append(bytes) }
+        } catch let failure as ImageCodecs.Failure {
+            throw ImageIOError(path: url.path, kind: .writeFailed, detail: failure.message)
+        } catch let failure as FileSystemFailure {
+            throw ImageIOError(path: url.path, kind: .writeFailed, detail: failure.detail)
+        } catch {
+            throw ImageIOError(path: url.path, kind: .writeFailed, detail: "\(error)")
+        }
+    }
+}

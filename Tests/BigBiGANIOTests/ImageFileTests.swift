@@ -1,0 +1,160 @@
+import Foundation
+import Testing
+@testable import BigBiGANIO
+
+@Suite struct ImageFileTests {
+    /// A deterministic image with every byte value represented and no smoothness (hard for lossy codecs).
+    static func noiseImage(width: Int, height: Int) throws -> RGBImage {
+        try RGBImage(width: width, height: height, pixels: (0 ..< width * height * 3).map { UInt8(truncatingIfNeeded: $0 * 97 + 13) })
+    }
+
+    /// A smooth gradient, which JPEG reproduces closely.
+    static func gradientImage(width: Int, height: Int) throws -> RGBImage {
+        var pixels: [UInt8] = []
+        for y in 0 ..< height {
+            for x in 0 ..< width {
+                pixels += [UInt8(x * 255 / (width - 1)), UInt8(y * 255 / (height - 1)), UInt8((x + y) * 255 / (width + height - 2))]
+            }
+        }
+        return try RGBImage(width: width, height: height, pixels: pixels)
+    }
+
+    func expectError(_ kind: ImageIOError.Kind, reading url: URL, mentioning words: String? = nil) {
+        do {
+            let image = try ImageFile.read(url)
+            Issue.record("expected \(kind), decoded a \(image.width)x\(image.height) image")
+        } catch {
+            #expect(error.kind == kind, "\(error)")
+            #expect(error.path == url.path)
+            #expect(error.description.contains(url.lastPathComponent))
+            if let words { #expect(error.detail.contains(words), "\(error)") }
+        }
+    }
+
+    @Test func pngRoundTripIsExact() throws {
+        let directory = try TemporaryDirectory()
+        let image = try Self.noiseImage(width: 7, height: 5)
+        let url = directory.file("noise.png")
+        try ImageFile.writePNG(image, to: url)
+        #expect(try ImageFile.read(url) == image)
+        #expect(try directory.contents() == ["noise.png"]) // the temporary file was renamed, not left behind
+    }
+
+    @Test func jpegRoundTripIsClose() throws {
+        let directory = try TemporaryDirectory()
+        let image = try Self.gradientImage(width: 32, height: 24)
+        let url = directory.file("gradient.jpg")
+        try ImageFile.writeJPEG(image, to: url, quality: 95)
+        let decoded = try ImageFile.read(url)
+        #expect(decoded.width == 32 && decoded.height == 24)
+        // JPEG is lossy: 4:2:0 chroma subsampling and quantisation at quality 95 move a smooth gradient by a few levels.
+        let differences = zip(image.pixels, decoded.pixels).map { abs(Int($0) - Int($1)) }
+        let mean = Double(differences.reduce(0, +)) / Double(differences.count)
+        #expect(differences.max() ?? 0 <= 16, "max |difference| \(differences.max() ?? 0)")
+        #expect(mean <= 2, "mean |difference| \(mean)")
+    }
+
+    @Test func formatComesFromTheBytesNotTheName() throws {
+        let directory = try TemporaryDirectory()
+        let image = try Self.noiseImage(width: 3, height: 2)
+        let url = directory.file("actually-a-png.jpg")
+        try ImageFile.writePNG(image, to: url)
+        #expect(try ImageFile.read(url) == image)
+    }
+
+    @Test func greyscalePNGsBecomeRGB() throws {
+        let directory = try TemporaryDirectory()
+        let gray8 = try ImageFile.read(directory.write(Fixtures.bytes(Fixtures.gray8PNG), as: "gray8.png"))
+        #expect(gray8.width == 3 && gray8.height == 2)
+        #expect(gray8.pixels == [0, 128, 255, 10, 20, 30].flatMap { [$0, $0, $0] })
+        let gray16 = try ImageFile.read(directory.write(Fixtures.bytes(Fixtures.gray16PNG), as: "gray16.png"))
+        #expect(gray16.pixels == [0, 255, 128].flatMap { [$0, $0, $0] })
+        let gray1 = try ImageFile.read(directory.write(Fixtures.bytes(Fixtures.gray1PNG), as: "gray1.png"))
+        #expect(gray1.pixels == [255, 0, 255].flatMap { [$0, $0, $0] })
+    }
+
+    @Test func alphaIsDroppedAndPalettesExpanded() throws {
+        let directory = try TemporaryDirectory()
+        let rgba = try ImageFile.read(directory.write(Fixtures.bytes(Fixtures.rgbaPNG), as: "rgba.png"))
+        #expect(rgba.width == 2 && rgba.height == 2)
+        #expect(rgba.pixels == [255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30])
+        let palette = try ImageFile.read(directory.write(Fixtures.bytes(Fixtures.palettePNG), as: "palette.png"))
+        #expect(palette.pixels == [255, 0, 0, 0, 0, 255])
+    }
+
+    @Test func greyscaleAndCMYKJPEGsBecomeRGB() throws {
+        let directory = try TemporaryDirectory()
+        let gray = try ImageCodecs.encodeJPEG(pixels: [UInt8](repeating: 200, count: 16 * 8), width: 16, height: 8, components: 1, quality: 90)
+        let grayImage = try ImageFile.read(directory.write(Data(gray), as: "gray.jpg"))
+        // A flat image survives JPEG up to rounding of the DC coefficient.
+        #expect(grayImage.pixels.allSatisfy { abs(Int($0) - 200) <= 1 })
+        // Adobe CMYK stores inverted ink: (255, 0, 0, 255) is "no cyan, full magenta and yellow, no black", i.e. red.
+        let cmyk = try ImageCodecs.encodeJPEG(pixels: Array(repeating: [255, 0, 0, 255], count: 16 * 8).flatMap { $0 },
+                                              width: 16, height: 8, components: 4, quality: 90)
+        let red = try ImageFile.read(directory.write(Data(cmyk), as: "cmyk.jpg"))
+        for pixel in stride(from: 0, to: red.pixels.count, by: 3) {
+            #expect(red.pixels[pixel] >= 253 && red.pixels[pixel + 1] <= 2 && red.pixels[pixel + 2] <= 2)
+        }
+    }
+
+    @Test func truncatedPNGThrows() throws {
+        let directory = try TemporaryDirectory()
+        let url = directory.file("truncated.png")
+        try ImageFile.writePNG(try Self.noiseImage(width: 40, height: 30), to: url)
+        let bytes = try Data(contentsOf: url)
+        try bytes.prefix(bytes.count / 2).write(to: url)
+        expectError(.corrupt, reading: url, mentioning: "truncated")
+    }
+
+    @Test func damagedPNGDataThrows() throws {
+        let directory = try TemporaryDirectory()
+        let url = directory.file("damaged.png")
+        try ImageFile.writePNG(try Self.noiseImage(width: 40, height: 30), to: url)
+        var bytes = try Data(contentsOf: url)
+        bytes[bytes.count / 2] ^= 0xFF // inside IDAT: its CRC no longer matches
+        try bytes.write(to: url)
+        expectError(.corrupt, reading: url)
+    }
+
+    @Test func garbageWithAPNGNameThrows() throws {
+        let directory = try TemporaryDirectory()
+        let url = try directory.write(Data("this is not an image at all".utf8), as: "garbage.png")
+        expectError(.unrecognizedFormat, reading: url, mentioning: "signature")
+        expectError(.unrecognizedFormat, reading: try directory.write(Data(), as: "empty.png"), mentioning: "empty")
+        expectError(.unrecognizedFormat, reading: try directory.write(Data([0x89, 0x50]), as: "short.png"))
+    }
+
+    @Test func truncatedJPEGThrows() throws {
+        let directory = try TemporaryDirectory()
+        let url = directory.file("truncated.jpg")
+        try ImageFile.writeJPEG(try Self.noiseImage(width: 40, height: 30), to: url)
+        let bytes = try Data(contentsOf: url)
+        try bytes.prefix(bytes.count * 2 / 3).write(to: url)
+        expectError(.corrupt, reading: url, mentioning: "truncated")
+        // Cut inside the headers instead of the entropy-coded data.
+        try bytes.prefix(40).write(to: url)
+        expectError(.corrupt, reading: url)
+    }
+
+    @Test func missingFileThrows() throws {
+        let directory = try TemporaryDirectory()
+        expectError(.unreadable, reading: directory.file("missing.png"))
+    }
+
+    @Test func failedWriteLeavesTheOldFileAlone() throws {
+        let directory = try TemporaryDirectory()
+        let url = directory.file("kept.jpg")
+        let image = try Self.noiseImage(width: 4, height: 4)
+        try ImageFile.writePNG(image, to: url)
+        #expect(throws: ImageIOError.self) { try ImageFile.writeJPEG(image, to: url, quality: 0) }
+        #expect(try ImageFile.read(url) == image)
+        #expect(try directory.contents() == ["kept.jpg"])
+        do {
+            try ImageFile.writePNG(image, to: directory.file("no-such-directory/out.png"))
+            Issue.record("wrote into a missing directory")
+        } catch {
+            #expect(error.kind == .writeFailed)
+            #expect(error.description.contains("out.png"))
+        }
+    }
+}
