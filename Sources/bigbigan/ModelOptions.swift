@@ -18,11 +18,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Encoder width (256 for resnet50, 1024 for revnet50x4 in the release); smaller values run a reduced encoder.")
     var width: Int?
 
-    @Option(help: "Weights file; without it, deterministic synthetic weights are used.")
-    var weights: String?
-
-    @Option(help: "Seed of the synthetic weights.")
-    var weightSeed: UInt64 = 0
+    @OptionGroup var weightOptions: WeightOptions
 
     var generatorConfig: GeneratorConfig { GeneratorConfig(ch: ch) }
 
@@ -32,15 +28,11 @@ struct ModelOptions: ParsableArguments {
         return config
     }
 
-    func weightSource() throws -> any WeightSource {
-        if let weights { throw ValidationError("reading weights from \(weights) is not supported yet") }
-        return SyntheticWeights(seed: weightSeed)
-    }
+    func weightSource() throws -> any WeightSource { try weightOptions.source() }
 
     func describe() -> String {
-        let source = weights.map { "weights \($0)" } ?? "SYNTHETIC weights (seed \(weightSeed)), not the released model"
         let size = model == .generator ? "ch \(ch)" : "width \(encoderConfig.width)"
-        return "\(model.rawValue) (\(size)), \(source),"
+        return "\(model.rawValue) (\(size)), \(weightOptions.describe()),"
     }
 
     /// Runs the model on `backend` and returns every tapped layer's output.

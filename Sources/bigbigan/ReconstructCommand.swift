@@ -1,0 +1,54 @@
+import ArgumentParser
+import BigBiGAN
+import BigBiGANIO
+import Foundation
+import Tensors
+
+/// `bigbigan reconstruct`: each input beside G(E(x)), as a PNG grid.
+struct ReconstructCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconstruct",
+        abstract: "Reconstruct images through the encoder and generator: x beside G(E(x)).",
+        discussion: "Example: bigbigan reconstruct photos/ --output reconstructions.png"
+    )
+
+    @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var weightOptions: WeightOptions
+    @OptionGroup var inputOptions: ImageInputOptions
+
+    @Option(help: "Encoder: resnet50 or revnet50x4.") var encoder: EncodeCommand.EncoderChoice = .resnet50
+    @Option(help: "Output PNG grid.") var output: String
+    @Flag(help: "Use z_sample instead of z_mean.") var sample = false
+    @Option(help: "Seed of the noise in z_sample.") var noiseSeed: UInt64 = 0
+    @Option(help: "Images per forward pass.") var batchSize = 8
+
+    func validate() throws {
+        guard output.hasSuffix(".png") else { throw ValidationError("--output must end in .png") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+    }
+
+    func run() throws {
+        let encoderConfig: EncoderConfig = encoder == .resnet50 ? .resnet50 : .revnet50x4
+        let generatorConfig = GeneratorConfig.released
+        let (images, _) = try inputOptions.load(resolution: encoderConfig.resolution)
+        weightOptions.announce()
+        let backend = try Backends.make(device: deviceOptions.choice)
+        let source = try weightOptions.source()
+        let features = try EncodeCommand.encode(images, with: Encoder(config: encoderConfig, weights: source, backend: backend),
+                                                batchSize: batchSize, noiseSeed: noiseSeed)
+        guard let z = features[sample ? "z_sample" : "z_mean"] else { throw ValidationError("the encoder returned no latents") }
+        let reconstructions = try GenerateCommand.generate(z, with: Generator(config: generatorConfig, weights: source, backend: backend),
+                                                           batchSize: batchSize, upsampled: false)
+        // Inputs shown at the generator's resolution, each followed by its reconstruction.
+        let cpu = CPUBackend()
+        let r = generatorConfig.resolution
+        let small = try cpu.download(cpu.resize(cpu.upload(images), options: ResizeOptions(height: r, width: r, method: .bilinear)))
+        var pairs: [RGBImage] = []
+        for i in 0 ..< images.shape[0] {
+            pairs.append(try RGBImage(tensor: small, index: i))
+            pairs.append(try RGBImage(tensor: reconstructions, index: i))
+        }
+        try ImageFile.writePNG(ImageGrid.compose(pairs, columns: min(8, pairs.count)), to: URL(fileURLWithPath: output))
+        Console.note("wrote \(images.shape[0]) input/reconstruction pair(s) to \(output)")
+    }
+}

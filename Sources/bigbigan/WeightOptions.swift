@@ -1,0 +1,27 @@
+import ArgumentParser
+import BigBiGAN
+
+/// `--weights` and the synthetic fallback, shared by every command that runs a model.
+struct WeightOptions: ParsableArguments {
+    @Option(help: "Weights file; without it, deterministic synthetic weights are used (not the released model).")
+    var weights: String?
+
+    @Option(help: "Seed of the synthetic weights.")
+    var weightSeed: UInt64 = 0
+
+    func source() throws -> any WeightSource {
+        if let weights { throw ValidationError("reading weights from \(weights) is not supported yet") }
+        return SyntheticWeights(seed: weightSeed)
+    }
+
+    func describe() -> String {
+        weights.map { "weights \($0)" } ?? "SYNTHETIC weights (seed \(weightSeed)), not the released model"
+    }
+
+    /// Says plainly on stderr when synthetic weights stand in for the released ones.
+    func announce() {
+        if weights == nil {
+            Console.note("using SYNTHETIC weights (seed \(weightSeed)): outputs are not the released BigBiGAN's; pass --weights to load real ones")
+        }
+    }
+}
