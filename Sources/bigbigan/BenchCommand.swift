@@ -89,15 +89,16 @@ struct BenchCommand: ParsableCommand {
         }
         print("batch  images/s   GPU ms (min/median/max)      wall ms   GFLOP/s   of peak   memory")
         for x in r.results {
-            print(String(format: "%5d  %8.2f   %7.2f / %7.2f / %7.2f   %8.2f   %7.1f   %s   %.0f MiB", x.batch, x.images_per_second,
-                         x.gpu_ms_min, x.gpu_ms_median, x.gpu_ms_max, x.wall_ms_median, x.gflops_per_second,
-                         x.peak_fraction.map { String(format: "%5.1f%%", $0 * 100) } ?? "    –", x.device_memory_mib))
+            let ofPeak = x.peak_fraction.map { String(format: "%5.1f%%", $0 * 100) } ?? "    –"
+            print(String(format: "%5d  %8.2f   %7.2f / %7.2f / %7.2f   %8.2f   %7.1f   ", x.batch, x.images_per_second,
+                         x.gpu_ms_min, x.gpu_ms_median, x.gpu_ms_max, x.wall_ms_median, x.gflops_per_second)
+                  + ofPeak + String(format: "   %.0f MiB", x.device_memory_mib))
         }
         if let last = r.results.last {
             let total = last.per_op_ms.values.reduce(0, +)
             print("per op at batch \(last.batch) (GPU ms per forward, share):")
             for (op, ms) in last.per_op_ms.sorted(by: { $0.value > $1.value }) {
-                print(String(format: "  %-18s %8.3f  %5.1f%%", op, ms, total > 0 ? ms / total * 100 : 0))
+                print("  " + op.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: " %10.3f  %5.1f%%", ms, total > 0 ? ms / total * 100 : 0))
             }
         }
         if let cpu = r.cpu_reference_images_per_second, let first = r.results.first {

@@ -73,12 +73,15 @@ struct Conv2DTests {
         Case(input: [1, 17, 19, 24], kernel: 3, cout: 64, residual: true, relu: true),
         Case(input: [2, 10, 11, 6], kernel: 2, kernelW: 3, cout: 7, stride: 3, bias: true),
         Case(input: [1, 3, 3, 4], kernel: 5, cout: 2, bias: true), // kernel larger than the image
+        Case(input: [2, 6, 21, 5], kernel: 3, cout: 12, stride: 2, bias: true, residual: true), // 11 output columns: a partial 8-pixel segment
+        Case(input: [1, 4, 4, 8], kernel: 5, cout: 4, relu: true),
     ]
 
     /// Vulkan against the reference over odd sizes, channel counts that are not multiples of 4 or of the tile,
-    /// batch 1 and 3, and every combination of the epilogue terms.
-    @Test(arguments: cases)
-    func parity(c: Case) throws {
+    /// batch 1 and 3, and every combination of the epilogue terms, with each convolution kernel (the direct
+    /// one serves Cout % 4 == 0; other cases fall back to tiled GEMM).
+    @Test(arguments: cases, [ConvolutionKernel.tiledGEMM, .direct])
+    func parity(c: Case, kernel: ConvolutionKernel) throws {
         var rng = SeededGenerator(seed: UInt64(c.input.count * 31 + c.cout))
         let kw = c.kernelW ?? c.kernel, k = c.kernel * kw * c.input[3]
         let options = Conv2DOptions(stride: c.stride, padding: c.padding, activation: c.relu ? .relu : .none)
@@ -86,7 +89,7 @@ struct Conv2DTests {
         var inputs = [rng.tensor(c.input), rng.tensor([c.kernel, kw, c.input[3], c.cout], scale: 1 / Float(k).squareRoot())]
         if c.bias { inputs.append(rng.tensor([c.cout], scale: 0.5)) }
         if c.residual { inputs.append(rng.tensor(out)) }
-        try expectParity(inputs, Self.tolerance(k: k), c.testDescription) { b, t in
+        try expectParity(inputs, Self.tolerance(k: k), "\(c.testDescription) \(kernel)", configure: { $0.convolutionKernel = kernel }) { b, t in
             try b.conv2d(t[0], weight: t[1], bias: c.bias ? t[2] : nil, residual: c.residual ? t[c.bias ? 3 : 2] : nil, options: options)
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import VulkanCompute
 
 extension VulkanBackend {
@@ -6,6 +7,17 @@ extension VulkanBackend {
         let g = try Conv2D.geometry(input: x.shape, weight: weight.shape, bias: bias?.shape, residual: residual?.shape, options: options)
         for t in [x, weight] + [bias, residual].compactMap({ $0 }) { _ = try allocation(t, op) }
         let y = try makeTensor(g.outputShape)
+        switch convolutionKernel.resolved(for: g, device: context.physicalDevice) {
+        case .direct: try conv2dDirect(x, weight: weight, bias: bias, residual: residual, options: options, geometry: g, output: y)
+        case .tiledGEMM: try conv2dTiledGEMM(x, weight: weight, bias: bias, residual: residual, options: options, geometry: g, output: y)
+        }
+        return y
+    }
+
+    /// Implicit GEMM with shared-memory tiles (`conv2d.comp`): the algorithm for GPUs.
+    private func conv2dTiledGEMM(_ x: Tensor, weight: Tensor, bias: Tensor?, residual: Tensor?, options: Conv2DOptions,
+                                 geometry g: Conv2D.Geometry, output y: Tensor) throws {
+        let op = "conv2d"
         let pixels = g.ho * g.wo
         let tiling = try GemmTiling(rows: g.n * pixels, columns: g.cout, depth: g.kh * g.kw * g.cin, limits: context.limits, op: op)
         let k = try kernel("conv2d", bindings: 5, pushWords: 7, specialization: tiling.specialization + [
@@ -37,6 +49,70 @@ extension VulkanBackend {
             let rowTiles = (chunk.count * pixels + tiling.bm - 1) / tiling.bm
             try recorder.dispatch(k, bindings: bindings, push: push, groups: (columnTiles, rowTiles, 1), label: op)
         }
-        return y
     }
+
+    /// Register-blocked direct convolution (`conv2d_direct.comp`): the algorithm for CPU Vulkan devices.
+    private func conv2dDirect(_ x: Tensor, weight: Tensor, bias: Tensor?, residual: Tensor?, options: Conv2DOptions,
+                              geometry g: Conv2D.Geometry, output y: Tensor) throws {
+        let op = "conv2d_direct"
+        let groups4 = g.cout / 4
+        let local = min(groups4, 64)
+        let tm = ConvAlgorithm.directPixelsPerInvocation
+        let segments = g.ho * ((g.wo + tm - 1) / tm)
+        let limits = context.limits.maxWorkGroupCount
+        guard segments <= Int(limits.1) else {
+            throw VulkanError.limitExceeded("\(op): \(g.ho)×\(g.wo) output pixels need \(segments) workgroups in y")
+        }
+        let k = try kernel("conv2d_direct", bindings: 5, pushWords: 6, specialization: [
+            .uint(UInt32(local)), .int(Int32(tm)), .int(Int32(g.kh)), .int(Int32(g.kw)), .int(Int32(g.stride)),
+            .int(Int32(g.padTop)), .int(Int32(g.padLeft)), .bool(bias != nil), .bool(residual != nil), .bool(options.activation == .relu),
+        ])
+        let pixels = g.ho * g.wo
+        let batched = [x.shape.perSample, pixels * g.cout, residual == nil ? 0 : pixels * g.cout].map { $0 * 4 }
+        let weightBinding = try binding(weight, op, access: .read)
+        for chunk in try batchChunks(op, batch: g.n, bytesPerSample: batched, maxSamples: Int(limits.2)) {
+            var push = PushConstants()
+            for v in [g.h, g.w, g.cin, g.ho, g.wo, groups4] { push.append(v) }
+            let bindings = [
+                try binding(x, op, samples: chunk, access: .read),
+                weightBinding,
+                try bias.map { try binding($0, op, access: .read) } ?? weightBinding,
+                try residual.map { try binding($0, op, samples: chunk, access: .read) } ?? weightBinding,
+                try binding(y, op, samples: chunk, access: .write),
+            ]
+            try recorder.dispatch(k, bindings: bindings, push: push, groups: ((groups4 + local - 1) / local, segments, chunk.count), label: op)
+        }
+    }
+}
+
+/// Which convolution kernel a layer runs with.
+public enum ConvolutionKernel: String, Sendable, CaseIterable {
+    /// The direct kernel on CPU Vulkan devices, tiled GEMM elsewhere; `BIGBIGAN_CONV=gemm|direct` overrides.
+    case automatic
+    /// Implicit GEMM with shared-memory tiles (`conv2d.comp`).
+    case tiledGEMM
+    /// Direct convolution without shared memory (`conv2d_direct.comp`); needs Cout % 4 == 0.
+    case direct
+
+    enum Resolved { case tiledGEMM, direct }
+
+    func resolved(for g: Conv2D.Geometry, device: PhysicalDevice) -> Resolved {
+        guard g.cout % 4 == 0 else { return .tiledGEMM }
+        switch self {
+        case .tiledGEMM: return .tiledGEMM
+        case .direct: return .direct
+        case .automatic:
+            switch ProcessInfo.processInfo.environment["BIGBIGAN_CONV"] {
+            case "gemm": return .tiledGEMM
+            case "direct": return .direct
+            default: return device.kind == .cpu ? .direct : .tiledGEMM
+            }
+        }
+    }
+}
+
+/// Tuning of the direct kernel.
+enum ConvAlgorithm {
+    /// Output pixels per invocation: 8 accumulator vec4s stay in registers on lavapipe.
+    static let directPixelsPerInvocation = 8
 }

@@ -1,4 +1,5 @@
 import Tensors
+import VulkanCompute
 import Testing
 
 /// A parity criterion: every element within `absolute + relative·|expected|` (numpy's allclose), and the
@@ -58,10 +59,11 @@ func expectClose(_ actual: HostTensor, _ expected: HostTensor, _ tolerance: Tole
 /// Runs `op` on the CPU reference and on Vulkan with the same inputs and compares the results.
 /// `inputs` are uploaded to each backend and passed to `op` in order.
 func expectParity(_ inputs: [HostTensor], _ tolerance: Tolerance, _ context: String = "",
-                  sourceLocation: SourceLocation = #_sourceLocation,
+                  sourceLocation: SourceLocation = #_sourceLocation, configure: (VulkanBackend) -> Void = { _ in },
                   _ op: (any Backend, [Tensor]) throws -> Tensor) throws {
     let cpu = CPUBackend()
     let gpu = try TestDevice.vulkan()
+    configure(gpu)
     let expected = try cpu.download(op(cpu, inputs.map { try cpu.upload($0) }))
     let actual = try gpu.download(op(gpu, inputs.map { try gpu.upload($0) }))
     expectClose(actual, expected, tolerance, context, sourceLocation: sourceLocation)

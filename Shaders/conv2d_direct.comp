@@ -1,0 +1,79 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// conv2d_direct: direct convolution without shared memory, for CPU Vulkan devices (lavapipe), where
+// invocations are SIMD lanes and every load that differs between lanes is a gather. Each invocation owns
+// four output channels (one vec4 of the HWIO weight row) and TM consecutive output pixels of one row;
+// the input value at each (pixel, ky, kx, ci) is the same for every lane of the workgroup, so it is a
+// single scalar load broadcast across lanes. y = act(conv(x, w) + bias + residual). Requires Cout % 4 == 0.
+//
+// Bindings (set 0):
+//   0: x         float[N, H, W, Cin]          read
+//   1: w         vec4[KH, KW, Cin, Cout/4]    read
+//   2: bias      vec4[Cout/4]                 read (ignored unless HAS_BIAS; any buffer otherwise)
+//   3: residual  vec4[N, Ho, Wo, Cout/4]      read (ignored unless HAS_RESIDUAL)
+//   4: y         vec4[N, Ho, Wo, Cout/4]      write
+// Push constants: uint H, W, Cin, Ho, Wo, Cout4 (= Cout/4).
+// Workgroups: x over channel groups (local size LX), y over output row segments of TM pixels
+// (Ho · ceil(Wo/TM)), z over the samples of this dispatch.
+// Specialization: 0 = LX, 1 = TM, 2 = KH, 3 = KW, 4 = STRIDE, 5 = PAD_TOP, 6 = PAD_LEFT, 7 = HAS_BIAS,
+//                 8 = HAS_RESIDUAL, 9 = RELU.
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const int TM = 8;
+layout(constant_id = 2) const int KH = 3;
+layout(constant_id = 3) const int KW = 3;
+layout(constant_id = 4) const int STRIDE = 1;
+layout(constant_id = 5) const int PAD_TOP = 1;
+layout(constant_id = 6) const int PAD_LEFT = 1;
+layout(constant_id = 7) const bool HAS_BIAS = false;
+layout(constant_id = 8) const bool HAS_RESIDUAL = false;
+layout(constant_id = 9) const bool RELU = false;
+
+layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
+layout(std430, set = 0, binding = 1) readonly buffer Wt { vec4 w[]; };
+layout(std430, set = 0, binding = 2) readonly buffer Bias { vec4 bias[]; };
+layout(std430, set = 0, binding = 3) readonly buffer Residual { vec4 residual[]; };
+layout(std430, set = 0, binding = 4) writeonly buffer Y { vec4 y[]; };
+layout(push_constant) uniform Push { uint H, W, Cin, Ho, Wo, Cout4; } p;
+
+void main() {
+    uint g = gl_GlobalInvocationID.x;
+    if (g >= p.Cout4) return;
+    uint segments = (p.Wo + uint(TM) - 1) / uint(TM);
+    uint oy = gl_WorkGroupID.y / segments, ox0 = (gl_WorkGroupID.y % segments) * uint(TM);
+    uint n = gl_WorkGroupID.z;
+
+    vec4 acc[TM];
+    for (int t = 0; t < TM; ++t) acc[t] = vec4(0.0);
+
+    for (int ky = 0; ky < KH; ++ky) {
+        int iy = int(oy) * STRIDE - PAD_TOP + ky;
+        if (iy < 0 || iy >= int(p.H)) continue;
+        for (int kx = 0; kx < KW; ++kx) {
+            // Start of each pixel's input channels, or −1 where the tap falls in the padding.
+            int start[TM];
+            for (int t = 0; t < TM; ++t) {
+                int ix = int(ox0 + uint(t)) * STRIDE - PAD_LEFT + kx;
+                start[t] = ix >= 0 && ix < int(p.W) && ox0 + uint(t) < p.Wo ? int(((n * p.H + uint(iy)) * p.W + uint(ix)) * p.Cin) : -1;
+            }
+            uint wRow = uint(ky * KW + kx) * p.Cin * p.Cout4 + g;
+            for (uint ci = 0; ci < p.Cin; ++ci) {
+                vec4 wv = w[wRow + ci * p.Cout4];
+                for (int t = 0; t < TM; ++t) {
+                    if (start[t] >= 0) acc[t] = fma(vec4(x[uint(start[t]) + ci]), wv, acc[t]);
+                }
+            }
+        }
+    }
+
+    for (int t = 0; t < TM; ++t) {
+        uint ox = ox0 + uint(t);
+        if (ox >= p.Wo) break;
+        uint o = ((n * p.Ho + oy) * p.Wo + ox) * p.Cout4 + g;
+        vec4 v = acc[t];
+        if (HAS_BIAS) v += bias[g];
+        if (HAS_RESIDUAL) v += residual[o];
+        if (RELU) v = max(v, vec4(0.0));
+        y[o] = v;
+    }
+}
