@@ -42,6 +42,7 @@ let package = Package(
         ),
         .testTarget(name: "VulkanComputeTests", dependencies: ["VulkanCompute", "CVulkan"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "VulkanCompute"]),
+        .testTarget(name: "CLITests", dependencies: ["BigBiGANIO", "Tensors", "bigbigan"]),
         .testTarget(name: "BigBiGANTests", dependencies: ["BigBiGAN", "Tensors", "VulkanCompute"]),
         .testTarget(name: "BigBiGANIOTests", dependencies: ["BigBiGANIO", "Tensors"]),
     ]

@@ -1,0 +1,116 @@
+import BigBiGANIO
+import Foundation
+import Tensors
+import Testing
+
+/// The `bigbigan` executable end to end: files written, exit codes, and CPU/Vulkan agreement through the CLI.
+@Suite("bigbigan CLI", .serialized)
+struct CLITests {
+    @Test func generateWritesAGridAndAgreesAcrossBackends() throws {
+        let dir = try temporaryDirectory()
+        let png = dir.appendingPathComponent("grid.png")
+        try expectSuccess(["generate", "--count", "16", "--seed", "0", "--ch", "4", "--output", png.path])
+        let grid = try ImageFile.read(png)
+        // 4×4 cells of 128 px with 2 px padding between and around.
+        #expect(grid.width == 4 * 128 + 5 * 2 && grid.height == grid.width)
+
+        var outputs: [HostTensor] = []
+        for device in ["cpu", "0"] {
+            let npy = dir.appendingPathComponent("images-\(device).npy")
+            try expectSuccess(["generate", "--count", "3", "--seed", "1", "--ch", "4", "--device", device, "--output", npy.path])
+            outputs.append(try NPYFile.read(npy))
+        }
+        #expect(outputs[0].shape == [3, 128, 128, 3])
+        // Same tolerance as the generator's parity test: 5e-4 absolute on tanh outputs.
+        let worst = zip(outputs[0].data, outputs[1].data).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst < 5e-4, "CPU vs Vulkan max abs \(worst)")
+    }
+
+    @Test func encodeWritesAllFeaturesAndAgreesAcrossBackends() throws {
+        let dir = try temporaryDirectory()
+        let images = dir.appendingPathComponent("images")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        for (i, size) in [(300, 200), (64, 64), (90, 120)].enumerated() {
+            let pixels = (0 ..< size.0 * size.1 * 3).map { UInt8(($0 * (7 + i)) % 251) }
+            let image = try RGBImage(width: size.0, height: size.1, pixels: pixels)
+            if i == 1 {
+                try ImageFile.writeJPEG(image, to: images.appendingPathComponent("b.jpg"))
+            } else {
+                try ImageFile.writePNG(image, to: images.appendingPathComponent("\(i).png"))
+            }
+        }
+        var results: [SafetensorsFile] = []
+        for device in ["cpu", "0"] {
+            let out = dir.appendingPathComponent("features-\(device).safetensors")
+            try expectSuccess(["encode", images.path, "--width", "32", "--device", device, "--output", out.path])
+            results.append(try SafetensorsFile.read(out))
+        }
+        let expectedShapes: [String: Shape] = ["z_mean": [3, 120], "z_stdev": [3, 120], "z_sample": [3, 120],
+                                               "avepool_feat": [3, 256], "bn_crelu_feat": [3, 512]]
+        for (name, shape) in expectedShapes {
+            let cpu = try #require(results[0].tensors[name]), gpu = try #require(results[1].tensors[name])
+            #expect(cpu.shape == shape, "\(name)")
+            // Encoder parity tolerance (reduced width): 5e-4 absolute on features of order 1.
+            let worst = zip(cpu.data, gpu.data).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst < 5e-4, "\(name): CPU vs Vulkan max abs \(worst)")
+        }
+        #expect(results[0].metadata["inputs"]?.contains("b.jpg") == true)
+    }
+
+    @Test func badInputsFailCleanly() throws {
+        let dir = try temporaryDirectory()
+        let broken = dir.appendingPathComponent("broken.png")
+        try Data("not a png".utf8).write(to: broken)
+        let out = dir.appendingPathComponent("f.safetensors")
+        let encode = try run(["encode", broken.path, "--width", "32", "--output", out.path])
+        #expect(encode.status != 0 && encode.stderr.contains("broken.png"))
+        #expect(!FileManager.default.fileExists(atPath: out.path), "nothing is written on failure")
+
+        let z = dir.appendingPathComponent("z.npy")
+        try NPYFile.write(HostTensor(zeros: [2, 7]), to: z)
+        let generate = try run(["generate", "--z", z.path, "--output", dir.appendingPathComponent("x.npy").path])
+        #expect(generate.status != 0 && generate.stderr.contains("[2,7]"))
+        let device = try run(["devices", "--device", "no-such-gpu"])
+        #expect(device.status != 0 && device.stderr.contains("no-such-gpu"))
+        let badOutput = try run(["generate", "--output", dir.appendingPathComponent("x.gif").path])
+        #expect(badOutput.status != 0)
+    }
+
+    @Test func devicesListsTheChosenDevice() throws {
+        let result = try run(["devices"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("maxStorageBufferRange") && result.stdout.contains("Chosen:"))
+    }
+
+    // MARK: helpers
+
+    private func expectSuccess(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let result = try run(arguments)
+        #expect(result.status == 0, "bigbigan \(arguments.joined(separator: " ")) failed:\n\(result.stderr)", sourceLocation: sourceLocation)
+    }
+
+    private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// `bigbigan` is built next to the test bundle.
+    static let executable: URL = {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        return bundle.appendingPathComponent("bigbigan")
+    }()
+
+    private func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bigbigan-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+}
