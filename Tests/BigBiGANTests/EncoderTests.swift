@@ -279,6 +279,13 @@ struct EncoderParityTests {
         try expectParity(.resnet50, batch: 1, seed: 7, absolute: 1e-3)
     }
 
+    /// The released RevNet-50×4 (85.7 M trunk parameters, ~41 GFLOP per image) at batch 1, release pass only.
+    /// Its 1×1 convolutions sum up to 4096 terms and 3×3 ones 9·1024; same bound as ResNet-50.
+    @Test(.enabled(if: !isDebugBuild, "full-size parity runs in the release pass"))
+    func fullSizeRevNetMatchesReference() throws {
+        try expectParity(.revnet50x4, batch: 1, seed: 8, absolute: 1e-3)
+    }
+
     private func expectParity(_ config: EncoderConfig, batch: Int, seed: UInt64, absolute: Float) throws {
         let x = try images(batch, config.resolution, seed: seed)
         let cpu = CPUBackend(), gpu = try TestDevice.vulkan()
