@@ -1,5 +1,6 @@
 import Foundation
 import Tensors
+import VulkanCompute
 import Testing
 
 @Suite("unary")
@@ -50,3 +51,18 @@ struct UnaryTests {
     }
 }
 
+
+/// Uploads and downloads through staging buffers, the path GPUs with unmappable device memory take.
+@Suite("staging transfers")
+struct StagingTransferTests {
+    @Test func roundTripAndOpsThroughStaging() throws {
+        var rng = SeededGenerator(seed: 77)
+        let x = rng.tensor([3, 5, 7, 2])
+        let gpu = try VulkanBackend(context: TestDevice.context.get(), alwaysStage: true)
+        let t = try gpu.upload(x)
+        #expect(try gpu.download(t) == x)
+        let y = try gpu.download(gpu.unary(gpu.upload(x), .relu))
+        #expect(y.data == x.data.map { max($0, 0) })
+        #expect(try gpu.download(gpu.upload(HostTensor(zeros: [0, 4]))).shape == [0, 4])
+    }
+}

@@ -16,11 +16,19 @@ public final class VulkanBackend: Backend {
     /// The convolution kernel choice (tests pin each one; users may set `BIGBIGAN_CONV`).
     public var convolutionKernel: ConvolutionKernel = .automatic
 
-    public init(context: VulkanContext, timing: Bool = false) throws {
+    /// Whether uploads and downloads may use a mapped pointer into device memory.
+    let mapsDeviceMemory: Bool
+
+    /// - Parameters:
+    ///   - timing: time every dispatch with timestamp queries (`lastTimings`).
+    ///   - alwaysStage: copy through staging memory even where device memory is mappable, as on GPUs whose
+    ///     device-local memory is not; tests use it to cover that path on lavapipe.
+    public init(context: VulkanContext, timing: Bool = false, alwaysStage: Bool = false) throws {
         self.context = context
         arena = try MemoryArena(context: context, kind: .device)
         staging = try MemoryArena(context: context, kind: .staging, blockSize: 64 << 20)
         recorder = try CommandRecorder(context: context, timing: timing)
+        mapsDeviceMemory = arena.isHostVisible && !alwaysStage
     }
 
     /// Device memory held and in use by this backend's tensors.
@@ -30,7 +38,7 @@ public final class VulkanBackend: Backend {
         let bytes = host.data.count * 4
         let allocation = try arena.allocate(bytes: bytes)
         // A mapped write is only safe when no pending command can touch a recycled range.
-        if arena.isHostVisible, recorder.commandCount == 0, let pointer = allocation.mappedPointer {
+        if mapsDeviceMemory, recorder.commandCount == 0, let pointer = allocation.mappedPointer {
             host.data.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: bytes) }
         } else if bytes > 0 {
             let stage = try staging.allocate(bytes: bytes)
@@ -45,7 +53,7 @@ public final class VulkanBackend: Backend {
         let allocation = try self.allocation(tensor, "download")
         let bytes = tensor.shape.count * 4
         var source = allocation
-        if !arena.isHostVisible, bytes > 0 {
+        if !mapsDeviceMemory, bytes > 0 {
             source = try staging.allocate(bytes: bytes)
             try recorder.copy(from: allocation, to: source, bytes: UInt64(bytes), label: "download")
         }
