@@ -30,10 +30,14 @@ public struct BufferBinding: @unchecked Sendable {
     }
 }
 
-/// GPU time of one recorded command, from timestamp queries.
+/// GPU time of one recorded command, from timestamp queries, with the work it did.
 public struct CommandTiming: Sendable {
     public let label: String
     public let nanoseconds: Double
+    /// Arithmetic the command performed, as declared by whoever recorded it (0 when not declared).
+    public let flops: Double
+    /// Bytes of the buffer ranges the command bound or copied: an upper bound on the memory it touched.
+    public let bytes: Double
 }
 
 /// Records a whole sequence of dispatches and copies into one command buffer, inserting a barrier only on a
@@ -54,7 +58,7 @@ public final class CommandRecorder: @unchecked Sendable {
     private var currentPool = 0
     private var queryPool: VkQueryPool?
     private let queryCapacity: UInt32 = 4096
-    private var labels: [String] = []
+    private var labels: [(label: String, flops: Double, bytes: Double)] = []
     private var retained: [AnyObject] = []
     private var retainedIDs: Set<ObjectIdentifier> = []
     private var hazards = HazardTracker()
@@ -120,9 +124,9 @@ public final class CommandRecorder: @unchecked Sendable {
         vk.destroyCommandPool(device, commandPool, nil)
     }
 
-    /// Records one dispatch of `kernel` over `groups` workgroups.
+    /// Records one dispatch of `kernel` over `groups` workgroups. `flops` declares its arithmetic for reports.
     public func dispatch(_ kernel: Kernel, bindings: [BufferBinding], push: PushConstants = PushConstants(),
-                         groups: (x: Int, y: Int, z: Int), label: String? = nil) throws {
+                         groups: (x: Int, y: Int, z: Int), label: String? = nil, flops: Double = 0) throws {
         let d = kernel.descriptor
         guard bindings.count == d.bindings else {
             throw VulkanError.invalidArgument("\(d.shader) takes \(d.bindings) buffers, got \(bindings.count)")
@@ -160,7 +164,7 @@ public final class CommandRecorder: @unchecked Sendable {
             }
         }
         vk.cmdDispatch(commandBuffer, UInt32(groups.x), UInt32(groups.y), UInt32(groups.z))
-        finishCommand(label ?? d.shader)
+        finishCommand(label ?? d.shader, flops: flops, bytes: bindings.reduce(0) { $0 + Double($1.byteCount) })
     }
 
     /// Records a buffer-to-buffer copy of `bytes` bytes.
@@ -178,7 +182,7 @@ public final class CommandRecorder: @unchecked Sendable {
         retain(source); retain(destination)
         var region = VkBufferCopy(srcOffset: src.blockOffset, dstOffset: dst.blockOffset, size: bytes)
         vk.cmdCopyBuffer(commandBuffer, source.block.buffer, destination.block.buffer, 1, &region)
-        finishCommand(label)
+        finishCommand(label, bytes: 2 * Double(bytes))
     }
 
     /// Records a fill of a 4-byte-aligned range with a repeated 32-bit word.
@@ -193,7 +197,7 @@ public final class CommandRecorder: @unchecked Sendable {
         guardHazards([binding.hazard])
         retain(allocation.block)
         vk.cmdFillBuffer(commandBuffer, allocation.block.buffer, binding.blockOffset, count, word)
-        finishCommand(label)
+        finishCommand(label, bytes: Double(count))
     }
 
     /// Keeps `object` alive until the next submission has completed.
@@ -252,10 +256,10 @@ public final class CommandRecorder: @unchecked Sendable {
         hazards.record(accesses)
     }
 
-    private func finishCommand(_ label: String) {
+    private func finishCommand(_ label: String, flops: Double = 0, bytes: Double) {
         commandCount += 1
         if let queryPool, UInt32(labels.count + 1) < queryCapacity {
-            labels.append(label)
+            labels.append((label, flops, bytes))
             vk.cmdWriteTimestamp(commandBuffer, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queryPool, UInt32(labels.count))
         }
     }
@@ -321,7 +325,8 @@ public final class CommandRecorder: @unchecked Sendable {
         }
         let period = Double(context.limits.timestampPeriodNanoseconds)
         return labels.indices.map { i in
-            CommandTiming(label: labels[i], nanoseconds: Double(stamps[i + 1] &- stamps[i]) * period)
+            CommandTiming(label: labels[i].label, nanoseconds: Double(stamps[i + 1] &- stamps[i]) * period,
+                          flops: labels[i].flops, bytes: labels[i].bytes)
         }
     }
 

@@ -38,7 +38,7 @@ struct BenchCommand: ParsableCommand {
         var results: [BenchResult] = []
         for b in batches {
             var wall: [Double] = [], gpu: [Double] = []
-            var perOp: [String: Double] = [:]
+            var perOp: [String: OpTotals] = [:]
             for i in 0 ..< warmup + iterations {
                 let start = DispatchTime.now().uptimeNanoseconds
                 try runner.run(b, UInt64(i))
@@ -46,7 +46,9 @@ struct BenchCommand: ParsableCommand {
                 guard i >= warmup else { continue }
                 wall.append(Double(end - start) / 1e6)
                 gpu.append(backend.lastTimings.reduce(0) { $0 + $1.nanoseconds } / 1e6)
-                for t in backend.lastTimings { perOp[Self.family(t.label), default: 0] += t.nanoseconds / 1e6 / Double(iterations) }
+                for t in backend.lastTimings {
+                    perOp[Self.family(t.label), default: OpTotals()].add(t, weight: 1 / Double(iterations))
+                }
             }
             let flops = runner.flopsPerSample * Double(b)
             let gpuMedian = median(gpu)
@@ -56,7 +58,7 @@ struct BenchCommand: ParsableCommand {
                 gpu_ms_min: gpu.min() ?? 0, gpu_ms_median: gpuMedian, gpu_ms_max: gpu.max() ?? 0, wall_ms_median: median(wall),
                 gflops_per_second: gflops, peak_fraction: probe.map { gflops / $0.gflops },
                 device_memory_mib: Double(backend.memoryUsage.reserved) / Double(1 << 20),
-                per_op_ms: perOp))
+                per_op: perOp))
         }
         var cpuImagesPerSecond: Double?
         if cpuReference {
@@ -95,10 +97,13 @@ struct BenchCommand: ParsableCommand {
                   + ofPeak + String(format: "   %.0f MiB", x.device_memory_mib))
         }
         if let last = r.results.last {
-            let total = last.per_op_ms.values.reduce(0, +)
-            print("per op at batch \(last.batch) (GPU ms per forward, share):")
-            for (op, ms) in last.per_op_ms.sorted(by: { $0.value > $1.value }) {
-                print("  " + op.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: " %10.3f  %5.1f%%", ms, total > 0 ? ms / total * 100 : 0))
+            let total = last.per_op.values.reduce(0) { $0 + $1.ms }
+            print("per op at batch \(last.batch), per forward:     GPU ms   share   GFLOP/s    GB/s")
+            for (op, t) in last.per_op.sorted(by: { $0.value.ms > $1.value.ms }) {
+                let gflops = t.flops > 0 ? String(format: "%9.1f", t.flops / (t.ms * 1e6)) : "        –"
+                print("  " + op.padding(toLength: 24, withPad: " ", startingAt: 0)
+                      + String(format: " %10.3f  %5.1f%%  ", t.ms, total > 0 ? t.ms / total * 100 : 0) + gflops
+                      + String(format: "  %6.1f", t.bytes / (t.ms * 1e6)))
             }
         }
         if let cpu = r.cpu_reference_images_per_second, let first = r.results.first {
@@ -115,7 +120,18 @@ struct BenchResult: Encodable {
     let gflops_per_second: Double
     let peak_fraction: Double?
     let device_memory_mib: Double
-    let per_op_ms: [String: Double]
+    let per_op: [String: OpTotals]
+}
+
+/// One op family's GPU time, declared FLOPs and bound bytes per forward pass.
+struct OpTotals: Encodable {
+    var ms = 0.0, flops = 0.0, bytes = 0.0
+
+    mutating func add(_ t: CommandTiming, weight: Double) {
+        ms += t.nanoseconds / 1e6 * weight
+        flops += t.flops * weight
+        bytes += t.bytes * weight
+    }
 }
 
 struct BenchReport: Encodable {

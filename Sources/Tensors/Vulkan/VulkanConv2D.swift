@@ -47,7 +47,8 @@ extension VulkanBackend {
                 try binding(y, op, samples: chunk, access: .write),
             ]
             let rowTiles = (chunk.count * pixels + tiling.bm - 1) / tiling.bm
-            try recorder.dispatch(k, bindings: bindings, push: push, groups: (columnTiles, rowTiles, 1), label: op)
+            try recorder.dispatch(k, bindings: bindings, push: push, groups: (columnTiles, rowTiles, 1), label: op,
+                                  flops: g.flops * Double(chunk.count) / Double(g.n))
         }
     }
 
@@ -80,7 +81,8 @@ extension VulkanBackend {
                 try residual.map { try binding($0, op, samples: chunk, access: .read) } ?? weightBinding,
                 try binding(y, op, samples: chunk, access: .write),
             ]
-            try recorder.dispatch(k, bindings: bindings, push: push, groups: ((groups4 + local - 1) / local, segments, chunk.count), label: op)
+            try recorder.dispatch(k, bindings: bindings, push: push, groups: ((groups4 + local - 1) / local, segments, chunk.count), label: op,
+                                  flops: g.flops * Double(chunk.count) / Double(g.n))
         }
     }
 }

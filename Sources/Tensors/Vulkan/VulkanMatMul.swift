@@ -31,7 +31,8 @@ extension VulkanBackend {
                 try bias.map { try binding($0, op, access: .read) } ?? bBinding,
                 try binding(c, op, samples: samples, access: .write),
             ]
-            try recorder.dispatch(k, bindings: bindings, push: push, groups: (columnTiles, rowTiles, chunk.count), label: op)
+            try recorder.dispatch(k, bindings: bindings, push: push, groups: (columnTiles, rowTiles, chunk.count), label: op,
+                                  flops: g.flops * Double(chunk.count) / Double(g.batch))
         }
         return c
     }
