@@ -17,7 +17,7 @@ let package = Package(
     ],
     targets: [
         // Layer 1: C system libraries.
-        .systemLibrary(name: "CVulkan", pkgConfig: "vulkan", providers: [.apt(["libvulkan-dev"])]),
+        .systemLibrary(name: "CVulkan", providers: [.apt(["libvulkan-dev"])]),
         .systemLibrary(name: "CGlslang", providers: [.apt(["glslang-dev", "spirv-tools"])]),
         // libpng, libjpeg-turbo and zlib behind a C shim that turns their longjmp errors into status codes.
         .target(
