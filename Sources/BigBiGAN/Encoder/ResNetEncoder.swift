@@ -66,13 +66,14 @@ struct ResNetEncoder: EncoderTrunk {
 ///     skip = shortcut(p)  (1×1, stride s) if the shape changes, else x
 ///     h = conv1(p) 1×1 → relu(BN₂) → conv2 3×3 stride s → relu(BN₃)
 ///     out = conv3(h) 1×1 (4× width) + skip              (the add fused into conv3's epilogue)
+///
+/// BN₂ and BN₃ follow a convolution directly, so they are folded into conv1 and conv2 at load, with the
+/// ReLU in the convolution's epilogue.
 struct PreActBottleneck {
     let bn1: BatchNormLayer
     let shortcut: ConvLayer?
     let conv1: ConvLayer
-    let bn2: BatchNormLayer
     let conv2: ConvLayer
-    let bn3: BatchNormLayer
     let conv3: ConvLayer
     /// Synthetic E[x²] of the output.
     let outputMoment: Float
@@ -82,10 +83,10 @@ struct PreActBottleneck {
         let (stride1, stride3) = EncoderConventions.strideOnThreeByThree ? (1, stride) : (stride, 1)
         bn1 = try BatchNormLayer(w.scoped("bn1"), channels: cin, affine: true, epsilon: epsilon, expectedVariance: inputMoment)
         // He gain √2 after ReLU keeps the inner convs' outputs at E[x²] ≈ 1, which their BNs expect.
-        conv1 = try ConvLayer(w.scoped("conv1"), kernel: 1, cin: cin, cout: mid, bias: false, stride: stride1)
-        bn2 = try BatchNormLayer(w.scoped("bn2"), channels: mid, affine: true, epsilon: epsilon)
-        conv2 = try ConvLayer(w.scoped("conv2"), kernel: 3, cin: mid, cout: mid, bias: false, stride: stride3)
-        bn3 = try BatchNormLayer(w.scoped("bn3"), channels: mid, affine: true, epsilon: epsilon)
+        conv1 = try ConvLayer(w.scoped("conv1"), kernel: 1, cin: cin, cout: mid, stride: stride1,
+                              foldingNorm: w.scoped("bn2"), epsilon: epsilon, activation: .relu)
+        conv2 = try ConvLayer(w.scoped("conv2"), kernel: 3, cin: mid, cout: mid, stride: stride3,
+                              foldingNorm: w.scoped("bn3"), epsilon: epsilon, activation: .relu)
         // Gain 1 on the branch's last conv (and on the projection) adds E[x²] = ½ per block: a projection block
         // restarts the stream at ½ + ½ = 1, identity blocks grow it linearly (3.5 after the 6 blocks of stage 3),
         // not geometrically; the BNs downstream store the tracked value.
@@ -102,9 +103,7 @@ struct PreActBottleneck {
     func callAsFunction(_ x: Tensor, on b: any Backend) throws -> Tensor {
         let p = try bn1(x, on: b, activation: .relu)
         let skip = try shortcut.map { try $0(p, on: b) } ?? x
-        var h = try bn2(conv1(p, on: b), on: b, activation: .relu)
-        h = try bn3(conv2(h, on: b), on: b, activation: .relu)
-        return try conv3(h, on: b, residual: skip)
+        return try conv3(conv2(conv1(p, on: b), on: b), on: b, residual: skip)
     }
 
     func cost(inputSize: Int) -> (flops: Double, outputSize: Int) {

@@ -81,13 +81,12 @@ struct RevNetEncoder: EncoderTrunk {
 ///
 ///     F(x₂) = conv3(relu(BN₃(conv2(relu(BN₂(conv1(relu(BN₁(x₂)))))))))     1×1 to C/8, 3×3, 1×1 back to C/2
 ///
-/// The add is fused into conv3's epilogue.
+/// The add is fused into conv3's epilogue; BN₂ and BN₃ are folded into conv1 and conv2 at load, with the
+/// ReLU in their epilogues.
 struct ReversibleBlock {
     let bn1: BatchNormLayer
     let conv1: ConvLayer
-    let bn2: BatchNormLayer
     let conv2: ConvLayer
-    let bn3: BatchNormLayer
     let conv3: ConvLayer
     /// Synthetic E[x²] of the output halves.
     let outputMoments: (Float, Float)
@@ -97,18 +96,15 @@ struct ReversibleBlock {
         bn1 = try BatchNormLayer(w.scoped("bn1"), channels: half, affine: true, epsilon: epsilon, expectedVariance: inputMoments.1)
         // As in `PreActBottleneck`: He gain inside, gain 1 on the last conv, so each block adds E[x²] = ½ to one
         // half and the stream grows linearly over the 16 blocks.
-        conv1 = try ConvLayer(w.scoped("conv1"), kernel: 1, cin: half, cout: mid, bias: false)
-        bn2 = try BatchNormLayer(w.scoped("bn2"), channels: mid, affine: true, epsilon: epsilon)
-        conv2 = try ConvLayer(w.scoped("conv2"), kernel: 3, cin: mid, cout: mid, bias: false)
-        bn3 = try BatchNormLayer(w.scoped("bn3"), channels: mid, affine: true, epsilon: epsilon)
+        conv1 = try ConvLayer(w.scoped("conv1"), kernel: 1, cin: half, cout: mid, foldingNorm: w.scoped("bn2"), epsilon: epsilon, activation: .relu)
+        conv2 = try ConvLayer(w.scoped("conv2"), kernel: 3, cin: mid, cout: mid, foldingNorm: w.scoped("bn3"), epsilon: epsilon, activation: .relu)
         conv3 = try ConvLayer(w.scoped("conv3"), kernel: 1, cin: mid, cout: half, bias: false, gain: 1)
         outputMoments = (inputMoments.1, inputMoments.0 + 0.5)
     }
 
     func callAsFunction(_ x1: Tensor, _ x2: Tensor, on b: any Backend) throws -> (Tensor, Tensor) {
-        var h = try conv1(bn1(x2, on: b, activation: .relu), on: b)
-        h = try conv2(bn2(h, on: b, activation: .relu), on: b)
-        return (x2, try conv3(bn3(h, on: b, activation: .relu), on: b, residual: x1))
+        let h = try conv2(conv1(bn1(x2, on: b, activation: .relu), on: b), on: b)
+        return (x2, try conv3(h, on: b, residual: x1))
     }
 
     func flops(inputSize: Int) -> Double {

@@ -13,6 +13,25 @@ struct ConvLayer {
         options = Conv2DOptions(stride: stride, padding: .same, activation: activation)
     }
 
+    /// A bias-free convolution followed by an inference batch norm (named by `norm`), folded at load into one
+    /// convolution with a bias, which saves the normalisation pass:
+    /// w′[…, o] = w[…, o]·s[o],  b′[o] = β[o] − μ[o]·s[o],  s[o] = γ[o] / √(σ²[o] + ε).
+    init(_ w: WeightBinder, kernel: Int, cin: Int, cout: Int, stride: Int = 1, gain: Float = Float(2).squareRoot(),
+         foldingNorm norm: WeightBinder, epsilon: Float, expectedVariance: Float = 1, activation: Activation) throws {
+        let raw = w.host("w", [kernel, kernel, cin, cout], .kernel(gain: gain))
+        let mean = norm.host("accumulated_mean", [cout], .normMean).data
+        let variance = norm.host("accumulated_var", [cout], .normVariance(expectedVariance)).data
+        let gamma = norm.host("scale", [cout], .normScale).data
+        let beta = norm.host("offset", [cout], .normOffset).data
+        let scale = (0 ..< cout).map { Double(gamma[$0]) / (Double(variance[$0]) + Double(epsilon)).squareRoot() }
+        var folded = raw
+        for i in folded.data.indices { folded.data[i] = Float(Double(raw.data[i]) * scale[i % cout]) }
+        let shift = (0 ..< cout).map { Float(Double(beta[$0]) - Double(mean[$0]) * scale[$0]) }
+        weight = try w.backend.upload(folded)
+        bias = try w.backend.upload(HostTensor(shape: [cout], data: shift))
+        options = Conv2DOptions(stride: stride, padding: .same, activation: activation)
+    }
+
     func callAsFunction(_ x: Tensor, on backend: any Backend, residual: Tensor? = nil) throws -> Tensor {
         try backend.conv2d(x, weight: weight, bias: bias, residual: residual, options: options)
     }
