@@ -31,10 +31,20 @@ struct BenchCommand: ParsableCommand {
         guard precision == "fp32" else { throw ValidationError("precision \(precision) is not supported yet; use fp32") }
         guard iterations >= 1, warmup >= 0 else { throw ValidationError("--iterations must be ≥ 1 and --warmup ≥ 0") }
         guard deviceOptions.choice?.lowercased() != "cpu" else { throw ValidationError("bench measures a Vulkan device; use --cpu-reference for the CPU ratio") }
+        let clock = ContinuousClock()
+        let started = clock.now
         let context = try VulkanContext(deviceChoice: deviceOptions.choice, shaders: Backends.defaultShaderLibrary())
         let backend = try VulkanBackend(context: context, timing: true)
-        let probe = noProbe ? nil : try PeakProbe.measure(context: context)
+        let deviceReady = clock.now
         let runner = try modelOptions.benchRunner(on: backend)
+        try backend.synchronize()
+        let weightsReady = clock.now
+        // The first forward compiles every pipeline (from the SPIR-V and pipeline caches when warm).
+        try runner.run(batches[0], 0)
+        let firstForward = clock.now
+        let startup = Startup(device_ms: (deviceReady - started).milliseconds, weights_ms: (weightsReady - deviceReady).milliseconds,
+                              first_forward_ms: (firstForward - weightsReady).milliseconds)
+        let probe = noProbe ? nil : try PeakProbe.measure(context: context)
         var results: [BenchResult] = []
         for b in batches {
             var wall: [Double] = [], gpu: [Double] = []
@@ -70,7 +80,7 @@ struct BenchCommand: ParsableCommand {
         let report = BenchReport(model: runner.name, device: context.physicalDevice.name, precision: precision,
                                  peak_gflops: probe?.gflops, peak_gb_per_second: probe?.gigabytesPerSecond,
                                  flops_per_image: runner.flopsPerSample, weights: modelOptions.describe(),
-                                 cpu_reference_images_per_second: cpuImagesPerSecond, results: results)
+                                 cpu_reference_images_per_second: cpuImagesPerSecond, startup: startup, results: results)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -86,6 +96,8 @@ struct BenchCommand: ParsableCommand {
     private func printTables(_ r: BenchReport) {
         print("device: \(r.device); model: \(r.model); precision: \(r.precision); \(r.weights)")
         print(String(format: "%.2f GFLOP per image", r.flops_per_image / 1e9))
+        print(String(format: "start-up: device %.0f ms, weights %.0f ms, first forward at batch %d (pipelines) %.0f ms",
+                     r.startup.device_ms, r.startup.weights_ms, r.results.first?.batch ?? 0, r.startup.first_forward_ms))
         if let p = r.peak_gflops, let bw = r.peak_gb_per_second {
             print(String(format: "measured peak: %.1f GFLOP/s fp32 FMA, %.1f GB/s shader copy", p, bw))
         }
@@ -140,7 +152,17 @@ struct BenchReport: Encodable {
     let flops_per_image: Double
     let weights: String
     let cpu_reference_images_per_second: Double?
+    let startup: Startup
     let results: [BenchResult]
+}
+
+/// Cold-start costs: device creation, weight upload, and the first forward pass (pipelines compiled).
+struct Startup: Encodable {
+    let device_ms: Double, weights_ms: Double, first_forward_ms: Double
+}
+
+extension Duration {
+    var milliseconds: Double { Double(components.seconds) * 1e3 + Double(components.attoseconds) * 1e-15 }
 }
 
 func median(_ values: [Double]) -> Double {
