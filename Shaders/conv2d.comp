@@ -13,7 +13,8 @@
 //   4: y         float[N·Ho·Wo·Cout]  write  (NHWC)
 // Push constants: uint N, H, W, Cin, Ho, Wo, Cout.
 // Specialization: 0–5 tiling (gemm_tile.glsl), 6 KH, 7 KW, 8 STRIDE, 9 PAD_TOP, 10 PAD_LEFT,
-//   11 HAS_BIAS, 12 HAS_RESIDUAL, 13 RELU.
+//   11 HAS_BIAS, 12 HAS_RESIDUAL, 13 RELU, 14 UPSAMPLE (nearest factor applied to x before convolving;
+//   H and W are x's stored size, the patches index the upsampled image).
 #include "gemm_tile.glsl"
 
 layout(constant_id = 6) const int KH = 3;
@@ -24,6 +25,7 @@ layout(constant_id = 10) const int PAD_LEFT = 1;
 layout(constant_id = 11) const bool HAS_BIAS = false;
 layout(constant_id = 12) const bool HAS_RESIDUAL = false;
 layout(constant_id = 13) const bool RELU = false;
+layout(constant_id = 14) const int UPSAMPLE = 1;
 
 layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Wt { float w[]; };
@@ -57,9 +59,9 @@ void main() {
         int kx = int(t % uint(KW)), ky = int(t / uint(KW));
         for (uint i = 0; i < A_LOADS; ++i) {
             int iy = rowY[i] + ky, ix = rowX[i] + kx;
-            bool inside = k < K && rowOffset[i] >= 0 && iy >= 0 && iy < int(p.H) && ix >= 0 && ix < int(p.W);
+            bool inside = k < K && rowOffset[i] >= 0 && iy >= 0 && iy < int(p.H) * UPSAMPLE && ix >= 0 && ix < int(p.W) * UPSAMPLE;
             tileA[aK * BM + tid / BK + i * (WG / BK)] =
-                inside ? x[uint(rowOffset[i]) + (uint(iy) * p.W + uint(ix)) * p.Cin + ci] : 0.0;
+                inside ? x[uint(rowOffset[i]) + (uint(iy / UPSAMPLE) * p.W + uint(ix / UPSAMPLE)) * p.Cin + ci] : 0.0;
         }
         for (uint i = 0; i < B_LOADS; ++i) {
             uint kb = tid / BN + i * (WG / BN), kk = k0 + kb, n = colBase + bN;

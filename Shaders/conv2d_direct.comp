@@ -16,7 +16,8 @@
 // Workgroups: x over channel groups (local size LX), y over output row segments of TM pixels
 // (Ho · ceil(Wo/TM)), z over the samples of this dispatch.
 // Specialization: 0 = LX, 1 = TM, 2 = KH, 3 = KW, 4 = STRIDE, 5 = PAD_TOP, 6 = PAD_LEFT, 7 = HAS_BIAS,
-//                 8 = HAS_RESIDUAL, 9 = RELU.
+//                 8 = HAS_RESIDUAL, 9 = RELU, 10 = UPSAMPLE (nearest factor applied to x before convolving;
+//                 H and W are x's stored size).
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const int TM = 8;
@@ -28,6 +29,7 @@ layout(constant_id = 6) const int PAD_LEFT = 1;
 layout(constant_id = 7) const bool HAS_BIAS = false;
 layout(constant_id = 8) const bool HAS_RESIDUAL = false;
 layout(constant_id = 9) const bool RELU = false;
+layout(constant_id = 10) const int UPSAMPLE = 1;
 
 layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Wt { vec4 w[]; };
@@ -48,13 +50,14 @@ void main() {
 
     for (int ky = 0; ky < KH; ++ky) {
         int iy = int(oy) * STRIDE - PAD_TOP + ky;
-        if (iy < 0 || iy >= int(p.H)) continue;
+        if (iy < 0 || iy >= int(p.H) * UPSAMPLE) continue;
         for (int kx = 0; kx < KW; ++kx) {
             // Start of each pixel's input channels, or −1 where the tap falls in the padding.
             int start[TM];
             for (int t = 0; t < TM; ++t) {
                 int ix = int(ox0 + uint(t)) * STRIDE - PAD_LEFT + kx;
-                start[t] = ix >= 0 && ix < int(p.W) && ox0 + uint(t) < p.Wo ? int(((n * p.H + uint(iy)) * p.W + uint(ix)) * p.Cin) : -1;
+                start[t] = ix >= 0 && ix < int(p.W) * UPSAMPLE && ox0 + uint(t) < p.Wo
+                    ? int(((n * p.H + uint(iy / UPSAMPLE)) * p.W + uint(ix / UPSAMPLE)) * p.Cin) : -1;
             }
             uint wRow = uint(ky * KW + kx) * p.Cin * p.Cout4 + g;
             for (uint ci = 0; ci < p.Cin; ++ci) {

@@ -58,9 +58,9 @@ struct Conv2DTests {
         var kernelW: Int? = nil
         var cout: Int
         var stride = 1, padding = Padding.same
-        var bias = false, residual = false, relu = false
+        var bias = false, residual = false, relu = false, upsample = false
         var testDescription: String {
-            "\(input) k\(kernel)×\(kernelW ?? kernel) s\(stride) \(padding) →\(cout)\(bias ? " +b" : "")\(residual ? " +r" : "")\(relu ? " relu" : "")"
+            "\(input)\(upsample ? " up2" : "") k\(kernel)×\(kernelW ?? kernel) s\(stride) \(padding) →\(cout)\(bias ? " +b" : "")\(residual ? " +r" : "")\(relu ? " relu" : "")"
         }
     }
 
@@ -75,6 +75,8 @@ struct Conv2DTests {
         Case(input: [1, 3, 3, 4], kernel: 5, cout: 2, bias: true), // kernel larger than the image
         Case(input: [2, 6, 21, 5], kernel: 3, cout: 12, stride: 2, bias: true, residual: true), // 11 output columns: a partial 8-pixel segment
         Case(input: [1, 4, 4, 8], kernel: 5, cout: 4, relu: true),
+        Case(input: [2, 5, 7, 6], kernel: 3, cout: 8, bias: true, residual: true, relu: true, upsample: true), // GBlock's conv0
+        Case(input: [1, 4, 3, 5], kernel: 3, cout: 6, stride: 2, padding: .valid, upsample: true),
     ]
 
     /// Vulkan against the reference over odd sizes, channel counts that are not multiples of 4 or of the tile,
@@ -84,13 +86,33 @@ struct Conv2DTests {
     func parity(c: Case, kernel: ConvolutionKernel) throws {
         var rng = SeededGenerator(seed: UInt64(c.input.count * 31 + c.cout))
         let kw = c.kernelW ?? c.kernel, k = c.kernel * kw * c.input[3]
-        let options = Conv2DOptions(stride: c.stride, padding: c.padding, activation: c.relu ? .relu : .none)
+        let options = Conv2DOptions(stride: c.stride, padding: c.padding, activation: c.relu ? .relu : .none, inputUpsampling: c.upsample ? 2 : 1)
         let out = try Conv2D.geometry(input: c.input, weight: [c.kernel, kw, c.input[3], c.cout], bias: nil, residual: nil, options: options).outputShape
         var inputs = [rng.tensor(c.input), rng.tensor([c.kernel, kw, c.input[3], c.cout], scale: 1 / Float(k).squareRoot())]
         if c.bias { inputs.append(rng.tensor([c.cout], scale: 0.5)) }
         if c.residual { inputs.append(rng.tensor(out)) }
         try expectParity(inputs, Self.tolerance(k: k), "\(c.testDescription) \(kernel)", configure: { $0.convolutionKernel = kernel }) { b, t in
             try b.conv2d(t[0], weight: t[1], bias: c.bias ? t[2] : nil, residual: c.residual ? t[c.bias ? 3 : 2] : nil, options: options)
+        }
+    }
+
+    /// Fused input upsampling is exactly conv(upsampleNearest2x(x)) on both backends: the same products in the
+    /// same order, so the results must be identical.
+    @Test(arguments: [ConvolutionKernel.tiledGEMM, .direct])
+    func fusedUpsamplingEqualsExplicitUpsampling(kernel: ConvolutionKernel) throws {
+        var rng = SeededGenerator(seed: 8)
+        let x = rng.tensor([2, 5, 6, 7]), w = rng.tensor([3, 3, 7, 12], scale: 0.2), b = rng.tensor([12])
+        let gpu = try TestDevice.vulkan()
+        gpu.convolutionKernel = kernel
+        for backend: any Backend in [CPUBackend(), gpu] {
+            let (xt, wt, bt) = (try backend.upload(x), try backend.upload(w), try backend.upload(b))
+            let fused = try backend.download(backend.conv2d(xt, weight: wt, bias: bt, residual: nil, options: Conv2DOptions(inputUpsampling: 2)))
+            let explicit = try backend.download(backend.conv2d(backend.upsampleNearest2x(xt), weight: wt, bias: bt, residual: nil, options: Conv2DOptions()))
+            #expect(fused.shape == [2, 10, 12, 12])
+            expectClose(fused, explicit, .exact, "\(backend.name) \(kernel)")
+        }
+        #expect(throws: TensorError.self) {
+            _ = try Conv2D.geometry(input: [1, 4, 4, 3], weight: [3, 3, 3, 4], bias: nil, residual: nil, options: Conv2DOptions(inputUpsampling: 3))
         }
     }
 

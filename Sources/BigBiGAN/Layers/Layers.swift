@@ -7,10 +7,10 @@ struct ConvLayer {
     let options: Conv2DOptions
 
     init(_ w: WeightBinder, kernel: Int, cin: Int, cout: Int, bias: Bool = true, stride: Int = 1, gain: Float = Float(2).squareRoot(),
-         activation: Activation = .none) throws {
+         activation: Activation = .none, inputUpsampling: Int = 1) throws {
         weight = try w.tensor("w", [kernel, kernel, cin, cout], .kernel(gain: gain))
         self.bias = bias ? try w.tensor("b", [cout], .bias) : nil
-        options = Conv2DOptions(stride: stride, padding: .same, activation: activation)
+        options = Conv2DOptions(stride: stride, padding: .same, activation: activation, inputUpsampling: inputUpsampling)
     }
 
     /// A bias-free convolution followed by an inference batch norm (named by `norm`), folded at load into one

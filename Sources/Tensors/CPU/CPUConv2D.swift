@@ -15,13 +15,15 @@ extension CPUBackend {
                         let ox = pixel % g.wo, oy = pixel / g.wo % g.ho, n = pixel / (g.wo * g.ho)
                         let out = yBase + pixel * g.cout
                         for co in 0 ..< g.cout { out[co] = b?[co] ?? 0 }
+                        // (iy, ix) index the upsampled input the convolution sees; the stored pixel is (iy/u, ix/u).
+                        let u = g.upsampling
                         for ky in 0 ..< g.kh {
                             let iy = oy * g.stride - g.padTop + ky
-                            guard iy >= 0, iy < g.h else { continue }
+                            guard iy >= 0, iy < g.h * u else { continue }
                             for kx in 0 ..< g.kw {
                                 let ix = ox * g.stride - g.padLeft + kx
-                                guard ix >= 0, ix < g.w else { continue }
-                                let xRow = ((n * g.h + iy) * g.w + ix) * g.cin
+                                guard ix >= 0, ix < g.w * u else { continue }
+                                let xRow = ((n * g.h + iy / u) * g.w + ix / u) * g.cin
                                 for ci in 0 ..< g.cin {
                                     let v = input[xRow + ci]
                                     let wRow = ((ky * g.kw + kx) * g.cin + ci) * g.cout

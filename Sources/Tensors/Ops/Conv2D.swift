@@ -12,10 +12,15 @@ public struct Conv2DOptions: Sendable, Equatable {
     public var padding: Padding
     public var activation: Activation
 
-    public init(stride: Int = 1, padding: Padding = .same, activation: Activation = .none) {
+    /// Nearest-neighbour upsampling of x by this factor (1 or 2) before convolving, fused into the input reads:
+    /// `conv(upsampleNearest2x(x))` without materialising the 4×-larger upsampled tensor.
+    public var inputUpsampling: Int
+
+    public init(stride: Int = 1, padding: Padding = .same, activation: Activation = .none, inputUpsampling: Int = 1) {
         self.stride = stride
         self.padding = padding
         self.activation = activation
+        self.inputUpsampling = inputUpsampling
     }
 }
 
@@ -34,9 +39,10 @@ public enum Conv2D {
         }
     }
 
-    /// Geometry of a validated convolution.
+    /// Geometry of a validated convolution. `h`, `w` are the stored input's size; the convolution sees
+    /// `h·upsampling` × `w·upsampling`.
     public struct Geometry: Sendable {
-        public let n, h, w, cin, kh, kw, cout, ho, wo, padTop, padLeft, stride: Int
+        public let n, h, w, cin, kh, kw, cout, ho, wo, padTop, padLeft, stride, upsampling: Int
         public var outputShape: Shape { [n, ho, wo, cout] }
         /// Multiply-adds × 2.
         public var flops: Double { 2 * Double(n * ho * wo) * Double(cout) * Double(kh * kw * cin) }
@@ -50,11 +56,16 @@ public enum Conv2D {
         guard cin == c else { throw TensorError.shapeMismatch(op: op, "input has \(c) channels, weight expects \(cin)") }
         guard kh >= 1, kw >= 1, cin >= 1, cout >= 1 else { throw TensorError.shapeMismatch(op: op, "empty weight \(weight)") }
         guard options.stride >= 1 else { throw TensorError.unsupported(op: op, "stride \(options.stride)") }
+        guard options.inputUpsampling == 1 || options.inputUpsampling == 2 else {
+            throw TensorError.unsupported(op: op, "input upsampling \(options.inputUpsampling) (1 or 2)")
+        }
         if let bias, bias != [cout] { throw TensorError.shapeMismatch(op: op, "bias must be [\(cout)], got \(bias)") }
-        let (ho, padTop) = outputSize(input: h, kernel: kh, stride: options.stride, padding: options.padding)
-        let (wo, padLeft) = outputSize(input: w, kernel: kw, stride: options.stride, padding: options.padding)
-        guard ho > 0, wo > 0 else { throw TensorError.shapeMismatch(op: op, "kernel \(kh)×\(kw) larger than input \(h)×\(w) with VALID padding") }
-        let g = Geometry(n: n, h: h, w: w, cin: c, kh: kh, kw: kw, cout: cout, ho: ho, wo: wo, padTop: padTop, padLeft: padLeft, stride: options.stride)
+        let u = options.inputUpsampling
+        let (ho, padTop) = outputSize(input: h * u, kernel: kh, stride: options.stride, padding: options.padding)
+        let (wo, padLeft) = outputSize(input: w * u, kernel: kw, stride: options.stride, padding: options.padding)
+        guard ho > 0, wo > 0 else { throw TensorError.shapeMismatch(op: op, "kernel \(kh)×\(kw) larger than input \(h * u)×\(w * u) with VALID padding") }
+        let g = Geometry(n: n, h: h, w: w, cin: c, kh: kh, kw: kw, cout: cout, ho: ho, wo: wo, padTop: padTop, padLeft: padLeft,
+                         stride: options.stride, upsampling: u)
         if let residual, residual != g.outputShape {
             throw TensorError.shapeMismatch(op: op, "residual must be \(g.outputShape), got \(residual)")
         }

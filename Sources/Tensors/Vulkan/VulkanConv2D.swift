@@ -22,7 +22,7 @@ extension VulkanBackend {
         let tiling = try GemmTiling(rows: g.n * pixels, columns: g.cout, depth: g.kh * g.kw * g.cin, limits: context.limits, op: op)
         let k = try kernel("conv2d", bindings: 5, pushWords: 7, specialization: tiling.specialization + [
             .int(Int32(g.kh)), .int(Int32(g.kw)), .int(Int32(g.stride)), .int(Int32(g.padTop)), .int(Int32(g.padLeft)),
-            .bool(bias != nil), .bool(residual != nil), .bool(options.activation == .relu),
+            .bool(bias != nil), .bool(residual != nil), .bool(options.activation == .relu), .int(Int32(g.upsampling)),
         ])
         let maxRowTiles = Int(context.limits.maxWorkGroupCount.1)
         let columnTiles = (g.cout + tiling.bn - 1) / tiling.bn
@@ -67,6 +67,7 @@ extension VulkanBackend {
         let k = try kernel("conv2d_direct", bindings: 5, pushWords: 6, specialization: [
             .uint(UInt32(local)), .int(Int32(tm)), .int(Int32(g.kh)), .int(Int32(g.kw)), .int(Int32(g.stride)),
             .int(Int32(g.padTop)), .int(Int32(g.padLeft)), .bool(bias != nil), .bool(residual != nil), .bool(options.activation == .relu),
+            .int(Int32(g.upsampling)),
         ])
         let pixels = g.ho * g.wo
         let batched = [x.shape.perSample, pixels * g.cout, residual == nil ? 0 : pixels * g.cout].map { $0 * 4 }
