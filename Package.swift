@@ -43,7 +43,10 @@ let package = Package(
         .testTarget(name: "VulkanComputeTests", dependencies: ["VulkanCompute", "CVulkan"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "VulkanCompute"]),
         .testTarget(name: "CLITests", dependencies: ["BigBiGANIO", "Tensors", "bigbigan"]),
-        .testTarget(name: "BigBiGANTests", dependencies: ["BigBiGAN", "Tensors", "VulkanCompute"]),
+        .testTarget(
+            name: "BigBiGANTests", dependencies: ["BigBiGAN", "BigBiGANIO", "Tensors", "VulkanCompute"],
+            exclude: ["FixtureGoldenTests.swift.pending"]  // enabled once WeightFiles (checkpoint loading) is merged
+        ),
         .testTarget(name: "BigBiGANIOTests", dependencies: ["BigBiGANIO", "Tensors"]),
     ]
 )
