@@ -5,7 +5,8 @@ struct BigBiGANCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bigbigan",
         abstract: "BigBiGAN generation and encoding on any Vulkan GPU, with a CPU reference backend.",
-        subcommands: [GenerateCommand.self, EncodeCommand.self, ReconstructCommand.self, InterpolateCommand.self, ParityCommand.self, BenchCommand.self, DevicesCommand.self, InspectCommand.self]
+        subcommands: [GenerateCommand.self, EncodeCommand.self, ReconstructCommand.self, InterpolateCommand.self, ParityCommand.self,
+                      BenchCommand.self, DevicesCommand.self, InspectCommand.self, ConvertCommand.self]
     )
 }
 

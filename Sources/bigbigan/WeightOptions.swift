@@ -3,14 +3,14 @@ import BigBiGAN
 
 /// `--weights` and the synthetic fallback, shared by every command that runs a model.
 struct WeightOptions: ParsableArguments {
-    @Option(help: "Weights file; without it, deterministic synthetic weights are used (not the released model).")
+    @Option(help: "Weights: a TF-Hub module folder, a checkpoint prefix (…/variables/variables) or a .safetensors from `convert`; without it, deterministic synthetic weights are used (not the released model).")
     var weights: String?
 
     @Option(help: "Seed of the synthetic weights.")
     var weightSeed: UInt64 = 0
 
     func source() throws -> any WeightSource {
-        if let weights { throw ValidationError("reading weights from \(weights) is not supported yet") }
+        if let weights { return try WeightFiles.open(weights) }
         return SyntheticWeights(seed: weightSeed)
     }
 

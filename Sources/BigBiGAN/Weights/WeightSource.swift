@@ -30,6 +30,14 @@ public protocol WeightSource {
     var description: String { get }
     /// The tensor named `name`, which must have `shape`.
     func load(_ name: String, shape: Shape, role: WeightRole) throws -> HostTensor
+    /// Names stored under `scope/` that a model which asked for `requested` did not use, leaving out what loading a
+    /// requested name consumes implicitly (EMA copies, spectral-norm vectors, BN counters). Shown when a load fails,
+    /// so a mismatch between a model's names and a file's names is visible from both sides. Empty by default.
+    func unusedVariables(scope: String, requested: Set<String>) -> [String]
+}
+
+extension WeightSource {
+    public func unusedVariables(scope: String, requested: Set<String>) -> [String] { [] }
 }
 
 /// One weight that could not be provided.
@@ -39,12 +47,23 @@ public struct WeightProblem: Sendable, CustomStringConvertible {
     public var description: String { "\(name): \(problem)" }
 }
 
-/// A model's weights failed to load: every missing or mismatched tensor, listed at once.
+/// A model's weights failed to load: every missing or mismatched tensor, listed at once, and the file's variables
+/// under the model's scope that the model did not ask for (often the same weights under other names).
 public struct WeightLoadError: Error, CustomStringConvertible {
     public let source: String
     public let problems: [WeightProblem]
+    /// The model's checkpoint scope, e.g. `GenEncWrapper/Generator`.
+    public let scope: String
+    /// Stored variables under `scope` that were not requested (`WeightSource.unusedVariables`).
+    public let unused: [String]
+
     public var description: String {
-        "\(problems.count) weight problem(s) in \(source):\n" + problems.map { "  \($0)" }.joined(separator: "\n")
+        var text = "\(problems.count) weight problem(s) in \(source):\n" + problems.map { "  \($0)" }.joined(separator: "\n")
+        if !unused.isEmpty {
+            text += "\n\(unused.count) stored variable(s) under \(scope)/ that the model did not ask for:\n"
+                + unused.map { "  \($0)" }.joined(separator: "\n")
+        }
+        return text
     }
 }
 
@@ -75,6 +94,7 @@ final class WeightBinder {
     /// The host values of `name` (relative to the scope), or zeros after recording a problem.
     func host(_ name: String, _ shape: Shape, _ role: WeightRole) -> HostTensor {
         let full = scope + "/" + name
+        problems.requested.insert(full)
         do {
             let tensor = try source.load(full, shape: shape, role: role)
             guard tensor.shape == shape else {
@@ -106,11 +126,16 @@ final class WeightBinder {
 
     /// Throws `WeightLoadError` if any weight was missing or mismatched.
     func finish() throws {
-        guard problems.items.isEmpty else { throw WeightLoadError(source: source.description, problems: problems.items) }
+        guard problems.items.isEmpty else {
+            throw WeightLoadError(source: source.description, problems: problems.items, scope: scope,
+                                  unused: source.unusedVariables(scope: scope, requested: problems.requested))
+        }
     }
 }
 
 /// Shared between a binder and its scoped children.
 private final class ProblemList {
     var items: [WeightProblem] = []
+    /// Every full name asked for, loaded or not.
+    var requested: Set<String> = []
 }

@@ -1,11 +1,13 @@
 import Foundation
 
-/// Why a tensor file (.npy, .npz, .safetensors) could not be read or written; names the file and the problem.
+/// Why a tensor file (.npy, .npz, .safetensors, a checkpoint) could not be read or written; names the file and the problem.
 public struct TensorFileError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The class of problem.
     public enum Kind: String, Sendable, Equatable {
         /// The file could not be opened or read.
         case unreadable = "cannot read"
+        /// A tensor asked for by name is not in the file.
+        case notFound = "no such tensor"
         /// The file is damaged, truncated or inconsistent with itself.
         case corrupt = "corrupt file"
         /// A valid file using something this reader does not handle (another dtype, Fortran order, zip64, ...).

@@ -1,0 +1,103 @@
+import BigBiGANIO
+import Foundation
+import Tensors
+
+/// How the released checkpoint's stored variables become effective weights (spec §2, §5.4), in one place.
+public enum CheckpointConventions {
+    /// Suffix of each trainable variable's exponential-moving-average copy (decay 0.9999), which `generate` uses (spec §2 [I]).
+    public static let emaSuffix = "/ema_0.9999"
+    /// ε added to both norms of the spectral-normalisation power step (BigGAN's `SN_eps`, spec §2 [I]).
+    public static let spectralNormEpsilon: Float = 1e-4
+    /// The stored singular-vector estimate beside a kernel `<layer>/w` ([1, Cout]); σ is one power step from it.
+    public static let singularVector = "u0"
+    /// Other variables loading a requested name consumes or may skip: `u1` (unused by every port, spec §2 [U]) and the
+    /// batch-norm `accumulation_counter`. The stored `accumulated_mean` / `accumulated_var` are used as they are,
+    /// not divided by the counter, as the PyTorch ports do (spec §2 [I]); the counter is never read.
+    static let ignoredSingularVector = "u1"
+    static let accumulationCounter = "accumulation_counter"
+}
+
+/// A weight that a file-backed source cannot provide: absent, or stored with another shape.
+public struct WeightLookupError: Error, CustomStringConvertible {
+    /// What is wrong, without the name (which `WeightLoadError` lists beside it).
+    public let detail: String
+    public var description: String { detail }
+}
+
+/// Effective weights from a TensorFlow checkpoint (a TF-Hub module's `variables/variables`).
+///
+/// For a requested name `X` the EMA copy `X/ema_0.9999` is read when present, else `X`. A kernel `<layer>/w` with a
+/// stored `<layer>/u0` is spectrally normalised: `w / σ`, σ from one power step off `u0` (`SpectralNorm`, ε =
+/// `CheckpointConventions.spectralNormEpsilon`). Batch-norm statistics are returned as stored. Shapes are strict, except
+/// that a scalar may be stored as [] or [1].
+public final class CheckpointWeights: WeightSource {
+    /// The checkpoint, for direct access to stored (raw) variables.
+    public let bundle: TensorBundle
+
+    public init(bundle: TensorBundle) { self.bundle = bundle }
+
+    /// Opens the bundle at `prefix` (e.g. `module/variables/variables`).
+    public convenience init(prefix: URL) throws {
+        self.init(bundle: try TensorBundle(prefix: prefix))
+    }
+
+    public var description: String { "checkpoint \(bundle.prefix.path)" }
+
+    /// The stored variable a request for `name` reads: its EMA copy when present, else `name` itself; nil if neither exists.
+    public func storedName(for name: String) -> String? {
+        let ema = name + CheckpointConventions.emaSuffix
+        if bundle.entries[ema] != nil { return ema }
+        return bundle.entries[name] != nil ? name : nil
+    }
+
+    /// Stored variable names below `scope/`, in byte order.
+    public func names(under scope: String) -> [String] {
+        bundle.names.filter { $0.hasPrefix(scope + "/") }
+    }
+
+    public func load(_ name: String, shape: Shape, role: WeightRole) throws -> HostTensor {
+        guard let stored = storedName(for: name) else {
+            throw WeightLookupError(detail: "not in the checkpoint (nor its \(CheckpointConventions.emaSuffix) copy)")
+        }
+        var tensor = try bundle.float32(stored)
+        if shape.rank == 0, tensor.shape.rank <= 1, tensor.shape.count == 1 { tensor.shape = [] }
+        guard tensor.shape == shape else {
+            throw WeightLookupError(detail: "stored as \(stored) with shape \(tensor.shape), expected \(shape)")
+        }
+        // Only kernels are spectrally normalised: the class embedding `linear/w` is not (spec §2 [C]).
+        if case .kernel = role, let layer = Self.layer(ofKernel: name) {
+            let uName = layer + "/" + CheckpointConventions.singularVector
+            if bundle.entries[uName] != nil {
+                let u = try bundle.float32(uName)
+                guard u.shape.dims.filter({ $0 != 1 }) == [shape.channels] || (shape.channels == 1 && u.shape.count == 1) else {
+                    throw WeightLookupError(detail: "\(uName) has shape \(u.shape); expected \(shape.channels) values (Cout of \(shape))")
+                }
+                tensor = try SpectralNorm.normalized(weight: tensor, u: u.data, epsilon: CheckpointConventions.spectralNormEpsilon)
+            }
+        }
+        return tensor
+    }
+
+    public func unusedVariables(scope: String, requested: Set<String>) -> [String] {
+        var consumed: Set<String> = []
+        for name in requested {
+            consumed.insert(name)
+            consumed.insert(name + CheckpointConventions.emaSuffix)
+            if let layer = Self.layer(ofKernel: name) {
+                for vector in [CheckpointConventions.singularVector, CheckpointConventions.ignoredSingularVector] {
+                    consumed.insert(layer + "/" + vector)
+                    consumed.insert(layer + "/" + vector + CheckpointConventions.emaSuffix)
+                }
+            }
+            if let slash = name.lastIndex(of: "/"), name[name.index(after: slash)...].hasPrefix("accumulated_") {
+                consumed.insert(name[..<slash] + "/" + CheckpointConventions.accumulationCounter)
+            }
+        }
+        return names(under: scope).filter { !consumed.contains($0) }
+    }
+
+    /// `<layer>` of a kernel name `<layer>/w`.
+    static func layer(ofKernel name: String) -> String? {
+        name.hasSuffix("/w") ? String(name.dropLast(2)) : nil
+    }
+}
