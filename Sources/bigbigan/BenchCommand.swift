@@ -79,7 +79,7 @@ struct BenchCommand: ParsableCommand {
         }
         let report = BenchReport(model: runner.name, device: context.physicalDevice.name, precision: precision,
                                  peak_gflops: probe?.gflops, peak_gb_per_second: probe?.gigabytesPerSecond,
-                                 flops_per_image: runner.flopsPerSample, weights: modelOptions.describe(),
+                                 flops_per_image: runner.flopsPerSample, weights: try modelOptions.describe(),
                                  cpu_reference_images_per_second: cpuImagesPerSecond, startup: startup, results: results)
         if json {
             let encoder = JSONEncoder()

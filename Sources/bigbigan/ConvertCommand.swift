@@ -20,28 +20,33 @@ struct ConvertCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "A TF-Hub module folder, a checkpoint prefix (…/variables/variables) or a .safetensors file.")
+    @Argument(help: "A TF-Hub module folder, a checkpoint prefix (…/variables/variables), a .safetensors file, or 'synthetic'.")
     var path: String
 
     @Option(help: "Output .safetensors file.") var output: String
     @Flag(help: "Convert the generator only.") var generatorOnly = false
-    @Option(help: "Generator channel multiplier (96 in the release).") var ch = 96
+    @Option(help: "Generator channel multiplier (default: read from the weights, else 96 as released).") var ch: Int?
+    @Option(help: "With 'synthetic': the encoder to include.") var encoder: EncodeCommand.EncoderChoice = .resnet50
+    @Option(help: "With 'synthetic': the seed of the weights.") var weightSeed: UInt64 = 0
 
     func validate() throws {
         guard output.hasSuffix(".safetensors") else { throw ValidationError("--output must end in .safetensors") }
     }
 
     func run() throws {
-        let source = try WeightFiles.open(path)
+        let synthetic = path == "synthetic"
+        let source: any WeightSource = synthetic ? SyntheticWeights(seed: weightSeed) : try WeightFiles.open(path)
         let backend = CPUBackend()
         let generator = WeightRecorder(source)
-        _ = try Generator(config: GeneratorConfig(ch: ch), weights: generator, backend: backend)
+        let generatorConfig = GeneratorConfig.matching(source, ch: ch)
+        _ = try Generator(config: generatorConfig, weights: generator, backend: backend)
         noteUnused(source, scope: Generator.scope, requested: generator.tensors)
         var tensors = generator.tensors
         var encoderName = "none"
-        let hasEncoder = !source.unusedVariables(scope: Encoder.scope, requested: []).isEmpty
+        let hasEncoder = synthetic || !source.unusedVariables(scope: Encoder.scope, requested: []).isEmpty
         if !generatorOnly, hasEncoder {
-            if let (config, encoder) = loadEncoder(source, on: backend) {
+            let architectures: [EncoderArchitecture] = synthetic ? [encoder == .resnet50 ? .resnet50 : .revnet50x4] : [.resnet50, .revnet50x4]
+            if let (config, encoder) = loadEncoder(source, architectures: architectures, on: backend) {
                 tensors.merge(encoder.tensors) { first, _ in first }
                 noteUnused(source, scope: Encoder.scope, requested: encoder.tensors)
                 encoderName = config.architecture.rawValue
@@ -51,8 +56,8 @@ struct ConvertCommand: ParsableCommand {
         }
         var metadata = [
             "format": "bigbigan effective weights",
-            "source": URL(fileURLWithPath: path).standardizedFileURL.path,
-            "generator": "ch \(ch)",
+            "source": synthetic ? source.description : URL(fileURLWithPath: path).standardizedFileURL.path,
+            "generator": "ch \(generatorConfig.ch)",
             "encoder": encoderName,
         ]
         if let checkpoint = source as? CheckpointWeights {
@@ -69,10 +74,12 @@ struct ConvertCommand: ParsableCommand {
 
     /// The first released encoder architecture whose names all load, or nil after saying why each failed: a few of
     /// each attempt's problems, then the stored encoder variables the closer attempt did not use (what to map).
-    private func loadEncoder(_ source: any WeightSource, on backend: any Backend) -> (EncoderConfig, WeightRecorder)? {
+    private func loadEncoder(_ source: any WeightSource, architectures: [EncoderArchitecture],
+                             on backend: any Backend) -> (EncoderConfig, WeightRecorder)? {
         var lines: [String] = []
         var closest: WeightLoadError?
-        for config in [EncoderConfig.resnet50, .revnet50x4] {
+        for architecture in architectures {
+            let config = EncoderConfig.matching(architecture, weights: source)
             let recorder = WeightRecorder(source)
             do {
                 _ = try Encoder(config: config, weights: recorder, backend: backend)

@@ -26,7 +26,7 @@ struct EncodeCommand: ParsableCommand {
     @OptionGroup var inputOptions: ImageInputOptions
 
     @Option(help: "Encoder: resnet50 or revnet50x4.") var encoder: EncoderChoice = .resnet50
-    @Option(help: "Encoder width (256 / 1024 in the release); smaller values run a reduced encoder.") var width: Int?
+    @Option(help: "Encoder width (default: read from the weights, else 256 / 1024 as released).") var width: Int?
     @Option(help: "Output: .safetensors or .npz.") var output: String
     @Option(help: "Images per forward pass.") var batchSize = 16
     @Option(help: "Seed of the noise ε in z_sample = z_mean + z_stdev·ε.") var noiseSeed: UInt64 = 0
@@ -36,17 +36,15 @@ struct EncodeCommand: ParsableCommand {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
     }
 
-    var config: EncoderConfig {
-        var config: EncoderConfig = encoder == .resnet50 ? .resnet50 : .revnet50x4
-        if let width { config.width = width }
-        return config
-    }
+    var architecture: EncoderArchitecture { encoder == .resnet50 ? .resnet50 : .revnet50x4 }
 
     func run() throws {
+        let source = try weightOptions.source()
+        let config = EncoderConfig.matching(architecture, weights: source, width: width)
         let (images, names) = try inputOptions.load(resolution: config.resolution)
         weightOptions.announce()
         let backend = try Backends.make(device: deviceOptions.choice)
-        let model = try Encoder(config: config, weights: weightOptions.source(), backend: backend)
+        let model = try Encoder(config: config, weights: source, backend: backend)
         let features = try Self.encode(images, with: model, batchSize: batchSize, noiseSeed: noiseSeed)
         let url = URL(fileURLWithPath: output)
         if output.hasSuffix(".npz") {

@@ -27,7 +27,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Output directory: one PNG per sample.") var outputDir: String?
     @Flag(help: "Write the 256×256 `upsampled` output instead of 128×128.") var upsampled = false
     @Option(help: "Images per forward pass.") var batchSize = 16
-    @Option(help: "Generator channel multiplier (96 in the release).") var ch = 96
+    @Option(help: "Generator channel multiplier (default: read from the weights, else 96 as released).") var ch: Int?
 
     func validate() throws {
         guard (output == nil) != (outputDir == nil) else { throw ValidationError("give exactly one of --output or --output-dir") }
@@ -36,7 +36,8 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let config = GeneratorConfig(ch: ch)
+        let source = try weightOptions.source()
+        let config = GeneratorConfig.matching(source, ch: ch)
         let latents = try z.map { try NPYFile.read(URL(fileURLWithPath: $0)) } ?? Latents.normal(count: count, dimension: config.zDim, seed: seed)
         guard latents.shape.rank == 2, latents.shape[1] == config.zDim, latents.shape[0] >= 1 else {
             throw ValidationError("latents must be [N,\(config.zDim)], got \(latents.shape)")
@@ -44,7 +45,7 @@ struct GenerateCommand: ParsableCommand {
         guard latents.data.allSatisfy(\.isFinite) else { throw ValidationError("the latents contain NaN or infinite values") }
         weightOptions.announce()
         let backend = try Backends.make(device: deviceOptions.choice)
-        let generator = try Generator(config: config, weights: weightOptions.source(), backend: backend)
+        let generator = try Generator(config: config, weights: source, backend: backend)
         let images = try Self.generate(latents, with: generator, batchSize: batchSize, upsampled: upsampled)
         try write(images)
         Console.note("wrote \(images.shape[0]) image(s) \(images.shape) to \(output ?? outputDir ?? "") on \(backend.name)")

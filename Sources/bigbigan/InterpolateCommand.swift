@@ -25,7 +25,7 @@ struct InterpolateCommand: ParsableCommand {
     @Option(help: "Last latent from a .npy [N,120] (row 0).") var to: String?
     @Option(help: "Number of images, ends included.") var steps = 8
     @Option(help: "Output PNG strip.") var output: String
-    @Option(help: "Generator channel multiplier (96 in the release).") var ch = 96
+    @Option(help: "Generator channel multiplier (default: read from the weights, else 96 as released).") var ch: Int?
 
     func validate() throws {
         guard steps >= 2 else { throw ValidationError("--steps must be at least 2") }
@@ -33,7 +33,8 @@ struct InterpolateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let config = GeneratorConfig(ch: ch)
+        let source = try weightOptions.source()
+        let config = GeneratorConfig.matching(source, ch: ch)
         let a = try latent(file: from, seed: fromSeed, dimension: config.zDim)
         let b = try latent(file: to, seed: toSeed, dimension: config.zDim)
         var data: [Float] = []
@@ -43,7 +44,7 @@ struct InterpolateCommand: ParsableCommand {
         }
         weightOptions.announce()
         let backend = try Backends.make(device: deviceOptions.choice)
-        let generator = try Generator(config: config, weights: weightOptions.source(), backend: backend)
+        let generator = try Generator(config: config, weights: source, backend: backend)
         let images = try GenerateCommand.generate(HostTensor(shape: [steps, config.zDim], data: data), with: generator,
                                                   batchSize: steps, upsampled: false)
         try ImageFile.writePNG(ImageGrid.compose(images, columns: steps), to: URL(fileURLWithPath: output))

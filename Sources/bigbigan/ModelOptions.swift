@@ -12,26 +12,25 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Model: \(Model.allCases.map(\.rawValue).joined(separator: ", ")).")
     var model: Model = .generator
 
-    @Option(help: "Generator channel multiplier (96 in the release); smaller values run a reduced generator.")
-    var ch = 96
+    @Option(help: "Generator channel multiplier (default: read from the weights, else 96 as released); smaller values run a reduced generator.")
+    var ch: Int?
 
-    @Option(help: "Encoder width (256 for resnet50, 1024 for revnet50x4 in the release); smaller values run a reduced encoder.")
+    @Option(help: "Encoder width (default: read from the weights, else 256 for resnet50, 1024 for revnet50x4); smaller values run a reduced encoder.")
     var width: Int?
 
     @OptionGroup var weightOptions: WeightOptions
 
-    var generatorConfig: GeneratorConfig { GeneratorConfig(ch: ch) }
+    func generatorConfig(_ source: any WeightSource) -> GeneratorConfig { .matching(source, ch: ch) }
 
-    var encoderConfig: EncoderConfig {
-        var config: EncoderConfig = model == .revnet50x4 ? .revnet50x4 : .resnet50
-        if let width { config.width = width }
-        return config
+    func encoderConfig(_ source: any WeightSource) -> EncoderConfig {
+        .matching(model == .revnet50x4 ? .revnet50x4 : .resnet50, weights: source, width: width)
     }
 
     func weightSource() throws -> any WeightSource { try weightOptions.source() }
 
-    func describe() -> String {
-        let size = model == .generator ? "ch \(ch)" : "width \(encoderConfig.width)"
+    func describe() throws -> String {
+        let source = try weightSource()
+        let size = model == .generator ? "ch \(generatorConfig(source).ch)" : "width \(encoderConfig(source).width)"
         return "\(model.rawValue) (\(size)), \(weightOptions.describe()),"
     }
 
@@ -39,20 +38,22 @@ struct ModelOptions: ParsableArguments {
     func runLayers(on backend: any Backend, batch: Int, seed: UInt64) throws -> [(String, HostTensor)] {
         var layers: [(String, HostTensor)] = []
         let tap: LayerTap = { name, tensor in layers.append((name, try backend.download(tensor))) }
+        let source = try weightSource()
         switch model {
         case .generator:
-            let generator = try Generator(config: generatorConfig, weights: weightSource(), backend: backend)
-            _ = try generator(backend.upload(Latents.normal(count: batch, dimension: generatorConfig.zDim, seed: seed)), tap: tap)
+            let config = generatorConfig(source)
+            let generator = try Generator(config: config, weights: source, backend: backend)
+            _ = try generator(backend.upload(Latents.normal(count: batch, dimension: config.zDim, seed: seed)), tap: tap)
         case .resnet50, .revnet50x4:
-            let encoder = try Encoder(config: encoderConfig, weights: weightSource(), backend: backend)
-            _ = try encoder(backend.upload(randomImages(batch, seed: seed)), noiseSeed: seed, tap: tap)
+            let config = encoderConfig(source)
+            let encoder = try Encoder(config: config, weights: source, backend: backend)
+            _ = try encoder(backend.upload(randomImages(batch, resolution: config.resolution, seed: seed)), noiseSeed: seed, tap: tap)
         }
         return layers
     }
 
     /// Uniform values in [-1, 1], shaped like the encoder's input.
-    func randomImages(_ batch: Int, seed: UInt64) throws -> HostTensor {
-        let r = encoderConfig.resolution
+    func randomImages(_ batch: Int, resolution r: Int, seed: UInt64) throws -> HostTensor {
         var state = seed &+ 0x1234_5678
         let values = (0 ..< batch * r * r * 3).map { _ -> Float in
             state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -72,17 +73,20 @@ struct BenchRunner {
 
 extension ModelOptions {
     func benchRunner(on backend: any Backend) throws -> BenchRunner {
+        let source = try weightSource()
         switch model {
         case .generator:
-            let generator = try Generator(config: generatorConfig, weights: weightSource(), backend: backend)
-            return BenchRunner(name: "generator (ch \(ch))", flopsPerSample: generator.flopsPerSample) { batch, seed in
-                let z = try backend.upload(Latents.normal(count: batch, dimension: generatorConfig.zDim, seed: seed))
+            let config = generatorConfig(source)
+            let generator = try Generator(config: config, weights: source, backend: backend)
+            return BenchRunner(name: "generator (ch \(config.ch))", flopsPerSample: generator.flopsPerSample) { batch, seed in
+                let z = try backend.upload(Latents.normal(count: batch, dimension: config.zDim, seed: seed))
                 _ = try backend.download(generator(z).image)
             }
         case .resnet50, .revnet50x4:
-            let encoder = try Encoder(config: encoderConfig, weights: weightSource(), backend: backend)
-            return BenchRunner(name: "\(model.rawValue) (width \(encoderConfig.width))", flopsPerSample: encoder.flopsPerSample) { batch, seed in
-                let output = try encoder(backend.upload(randomImages(batch, seed: seed)), noiseSeed: seed)
+            let config = encoderConfig(source)
+            let encoder = try Encoder(config: config, weights: source, backend: backend)
+            return BenchRunner(name: "\(model.rawValue) (width \(config.width))", flopsPerSample: encoder.flopsPerSample) { batch, seed in
+                let output = try encoder(backend.upload(randomImages(batch, resolution: config.resolution, seed: seed)), noiseSeed: seed)
                 _ = try backend.download(output.zSample)
                 _ = try backend.download(output.bnCreluFeat)
             }

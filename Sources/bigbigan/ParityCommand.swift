@@ -24,7 +24,7 @@ struct ParityCommand: ParsableCommand {
         guard deviceOptions.choice?.lowercased() != "cpu" else { throw ValidationError("parity compares against a Vulkan device; choose one with --device") }
         let vulkan = try Backends.make(device: deviceOptions.choice)
         let cpu = CPUBackend()
-        print("parity: \(modelOptions.describe()) batch \(batch), CPU reference vs \(vulkan.name)")
+        print("parity: \(try modelOptions.describe()) batch \(batch), CPU reference vs \(vulkan.name)")
         let reference = try modelOptions.runLayers(on: cpu, batch: batch, seed: seed)
         let device = try modelOptions.runLayers(on: vulkan, batch: batch, seed: seed)
         var firstBad: String?

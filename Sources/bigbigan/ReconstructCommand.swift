@@ -28,12 +28,12 @@ struct ReconstructCommand: ParsableCommand {
     }
 
     func run() throws {
-        let encoderConfig: EncoderConfig = encoder == .resnet50 ? .resnet50 : .revnet50x4
-        let generatorConfig = GeneratorConfig.released
+        let source = try weightOptions.source()
+        let encoderConfig = EncoderConfig.matching(encoder == .resnet50 ? .resnet50 : .revnet50x4, weights: source)
+        let generatorConfig = GeneratorConfig.matching(source)
         let (images, _) = try inputOptions.load(resolution: encoderConfig.resolution)
         weightOptions.announce()
         let backend = try Backends.make(device: deviceOptions.choice)
-        let source = try weightOptions.source()
         let features = try EncodeCommand.encode(images, with: Encoder(config: encoderConfig, weights: source, backend: backend),
                                                 batchSize: batchSize, noiseSeed: noiseSeed)
         guard let z = features[sample ? "z_sample" : "z_mean"] else { throw ValidationError("the encoder returned no latents") }

@@ -76,6 +76,65 @@ struct CLITests {
         #expect(badOutput.status != 0)
     }
 
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures/bigbigan-tiny").standardized
+
+    /// The TensorFlow-written fixture: generate from the module matches TF's golden output; convert writes a
+    /// safetensors file that gives bit-identical images; inspect describes both.
+    @Test func checkpointConvertInspectRoundTrip() throws {
+        let dir = try temporaryDirectory()
+        let fixture = Self.fixture.path, z = Self.fixture.appendingPathComponent("golden/z.npy").path
+        let converted = dir.appendingPathComponent("tiny.safetensors")
+        try expectSuccess(["convert", fixture, "--output", converted.path])
+        var images: [HostTensor] = []
+        for weights in [fixture, converted.path] {
+            let out = dir.appendingPathComponent("out-\(images.count).npy")
+            try expectSuccess(["generate", "--weights", weights, "--z", z, "--device", "cpu", "--output", out.path])
+            images.append(try NPYFile.read(out))
+        }
+        #expect(images[0] == images[1], "module and converted weights give identical images")
+        let golden = try NPYFile.read(Self.fixture.appendingPathComponent("golden/default.npy"))
+        // TF vs our CPU reference: fp32 summation order only (see FixtureGoldenTests).
+        #expect(zip(images[0].data, golden.data).map { abs($0 - $1) }.max() ?? .infinity < 1e-4)
+
+        let module = try run(["inspect", fixture, "--prefix", "GenEncWrapper/Generator/conv_2d"])
+        #expect(module.status == 0 && module.stdout.contains("ResizeNearestNeighbor") && module.stdout.contains("conv_2d/w/ema_0.9999"))
+        let file = try run(["inspect", converted.path])
+        #expect(file.status == 0 && file.stdout.contains("GenEncWrapper/Generator/conv_2d/w") && file.stdout.contains("ema_copies_used"))
+    }
+
+    /// Damaged weights: a flipped data byte, a truncated index and a missing tensor each fail with a message
+    /// naming the problem, a non-zero exit, and no output file.
+    @Test func corruptedWeightsFailCleanly() throws {
+        let dir = try temporaryDirectory()
+        let z = Self.fixture.appendingPathComponent("golden/z.npy").path
+        func copyFixture(_ name: String) throws -> URL {
+            let copy = dir.appendingPathComponent(name)
+            try FileManager.default.copyItem(at: Self.fixture, to: copy)
+            return copy
+        }
+        let flipped = try copyFixture("flipped")
+        let data = flipped.appendingPathComponent("variables/variables.data-00000-of-00001")
+        var bytes = try Data(contentsOf: data)
+        bytes[bytes.count / 2] ^= 0x40
+        try bytes.write(to: data)
+        let truncated = try copyFixture("truncated")
+        let index = truncated.appendingPathComponent("variables/variables.index")
+        try Data(try Data(contentsOf: index).prefix(100)).write(to: index)
+        let converted = dir.appendingPathComponent("full.safetensors")
+        try expectSuccess(["convert", Self.fixture.path, "--output", converted.path])
+        var file = try SafetensorsFile.read(converted)
+        file.tensors["GenEncWrapper/Generator/GBlock_2/conv1/w"] = nil
+        let missing = dir.appendingPathComponent("missing.safetensors")
+        try file.write(to: missing)
+
+        for (weights, expected) in [(flipped.path, "checksum"), (truncated.path, "index"), (missing.path, "GBlock_2/conv1/w")] {
+            let out = dir.appendingPathComponent("never.npy")
+            let result = try run(["generate", "--weights", weights, "--z", z, "--device", "cpu", "--output", out.path])
+            #expect(result.status != 0 && result.stderr.lowercased().contains(expected.lowercased()), "\(weights): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out.path))
+        }
+    }
+
     @Test func devicesListsTheChosenDevice() throws {
         let result = try run(["devices"])
         #expect(result.status == 0)

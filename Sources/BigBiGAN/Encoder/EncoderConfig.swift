@@ -98,3 +98,18 @@ public struct EncoderConfig: Sendable, Equatable {
         guard epsilon >= 0, epsilon.isFinite else { throw TensorError.unsupported(op: op, "epsilon \(epsilon)") }
     }
 }
+
+extension EncoderConfig {
+    /// The released `architecture` at the width `weights` were made for, read from the stem convolution
+    /// [7, 7, 3, stem channels] (stem = width/4 for ResNet-50, width for RevNet). An explicit `width` wins;
+    /// sources that cannot tell (synthetic weights) get the released width.
+    public static func matching(_ architecture: EncoderArchitecture, weights: any WeightSource, width: Int? = nil) -> EncoderConfig {
+        var config: EncoderConfig = architecture == .resnet50 ? .resnet50 : .revnet50x4
+        if let width {
+            config.width = width
+        } else if let stem = weights.storedShape(EncoderConventions.scope + "/" + EncoderNames.stem + "/w"), stem.rank == 4 {
+            config.width = architecture == .resnet50 ? stem[3] * 4 : stem[3]
+        }
+        return config
+    }
+}

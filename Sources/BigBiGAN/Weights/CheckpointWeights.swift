@@ -50,6 +50,10 @@ public final class CheckpointWeights: WeightSource {
         return bundle.entries[name] != nil ? name : nil
     }
 
+    public func storedShape(_ name: String) -> Shape? {
+        storedName(for: name).flatMap { bundle.entries[$0] }.map { Shape($0.shape) }
+    }
+
     /// Stored variable names below `scope/`, in byte order.
     public func names(under scope: String) -> [String] {
         bundle.names.filter { $0.hasPrefix(scope + "/") }

@@ -34,10 +34,14 @@ public protocol WeightSource {
     /// requested name consumes implicitly (EMA copies, spectral-norm vectors, BN counters). Shown when a load fails,
     /// so a mismatch between a model's names and a file's names is visible from both sides. Empty by default.
     func unusedVariables(scope: String, requested: Set<String>) -> [String]
+    /// The stored shape of `name`, when the source can tell without loading it (nil by default). Models use it
+    /// to size themselves to the weights, e.g. the generator's channel multiplier.
+    func storedShape(_ name: String) -> Shape?
 }
 
 extension WeightSource {
     public func unusedVariables(scope: String, requested: Set<String>) -> [String] { [] }
+    public func storedShape(_ name: String) -> Shape? { nil }
 }
 
 /// One weight that could not be provided.
