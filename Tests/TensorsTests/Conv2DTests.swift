@@ -82,8 +82,8 @@ struct Conv2DTests {
     /// Vulkan against the reference over odd sizes, channel counts that are not multiples of 4 or of the tile,
     /// batch 1 and 3, and every combination of the epilogue terms, with each convolution kernel (the direct
     /// one serves Cout % 4 == 0; other cases fall back to tiled GEMM).
-    @Test(arguments: cases, [ConvolutionKernel.tiledGEMM, .direct])
-    func parity(c: Case, kernel: ConvolutionKernel) throws {
+    @Test(arguments: cases, [KernelChoice.tiledGEMM, .direct])
+    func parity(c: Case, kernel: KernelChoice) throws {
         var rng = SeededGenerator(seed: UInt64(c.input.count * 31 + c.cout))
         let kw = c.kernelW ?? c.kernel, k = c.kernel * kw * c.input[3]
         let options = Conv2DOptions(stride: c.stride, padding: c.padding, activation: c.relu ? .relu : .none, inputUpsampling: c.upsample ? 2 : 1)
@@ -91,19 +91,19 @@ struct Conv2DTests {
         var inputs = [rng.tensor(c.input), rng.tensor([c.kernel, kw, c.input[3], c.cout], scale: 1 / Float(k).squareRoot())]
         if c.bias { inputs.append(rng.tensor([c.cout], scale: 0.5)) }
         if c.residual { inputs.append(rng.tensor(out)) }
-        try expectParity(inputs, Self.tolerance(k: k), "\(c.testDescription) \(kernel)", configure: { $0.convolutionKernel = kernel }) { b, t in
+        try expectParity(inputs, Self.tolerance(k: k), "\(c.testDescription) \(kernel)", configure: { $0.kernelChoice = kernel }) { b, t in
             try b.conv2d(t[0], weight: t[1], bias: c.bias ? t[2] : nil, residual: c.residual ? t[c.bias ? 3 : 2] : nil, options: options)
         }
     }
 
     /// Fused input upsampling is exactly conv(upsampleNearest2x(x)) on both backends: the same products in the
     /// same order, so the results must be identical.
-    @Test(arguments: [ConvolutionKernel.tiledGEMM, .direct])
-    func fusedUpsamplingEqualsExplicitUpsampling(kernel: ConvolutionKernel) throws {
+    @Test(arguments: [KernelChoice.tiledGEMM, .direct])
+    func fusedUpsamplingEqualsExplicitUpsampling(kernel: KernelChoice) throws {
         var rng = SeededGenerator(seed: 8)
         let x = rng.tensor([2, 5, 6, 7]), w = rng.tensor([3, 3, 7, 12], scale: 0.2), b = rng.tensor([12])
         let gpu = try TestDevice.vulkan()
-        gpu.convolutionKernel = kernel
+        gpu.kernelChoice = kernel
         for backend: any Backend in [CPUBackend(), gpu] {
             let (xt, wt, bt) = (try backend.upload(x), try backend.upload(w), try backend.upload(b))
             let fused = try backend.download(backend.conv2d(xt, weight: wt, bias: bt, residual: nil, options: Conv2DOptions(inputUpsampling: 2)))

@@ -61,8 +61,8 @@ struct MatMulTests {
     ]
 
     /// Vulkan against the reference with M, N, K off the tile sizes, shared and batched b, transposed b.
-    @Test(arguments: cases)
-    func parity(c: Case) throws {
+    @Test(arguments: cases, [KernelChoice.tiledGEMM, .direct])
+    func parity(c: Case, kernel: KernelChoice) throws {
         var rng = SeededGenerator(seed: UInt64(c.m * 1000 + c.k * 10 + c.n))
         let batch = c.batch.map { [$0] } ?? []
         let bDims = c.transposeB ? [c.n, c.k] : [c.k, c.n]
@@ -70,16 +70,19 @@ struct MatMulTests {
                       rng.tensor(Shape((c.batchedB ? batch : []) + bDims), scale: 1 / Float(c.k).squareRoot())]
         if c.bias { inputs.append(rng.tensor([c.n], scale: 0.5)) }
         let options = MatMulOptions(transposeB: c.transposeB, activation: c.relu ? .relu : .none)
-        try expectParity(inputs, Self.tolerance(k: c.k), c.testDescription) { b, t in
+        try expectParity(inputs, Self.tolerance(k: c.k), "\(c.testDescription) \(kernel)", configure: { $0.kernelChoice = kernel }) { b, t in
             try b.matmul(t[0], t[1], bias: c.bias ? t[2] : nil, options: options)
         }
     }
 
-    /// More batch items than 65535 workgroups in z: the dispatch is split.
-    @Test func batchBeyondWorkgroupLimit() throws {
+    /// More batch items than 65535 workgroups in z: the dispatch is split, with either kernel.
+    @Test(arguments: [KernelChoice.tiledGEMM, .direct])
+    func batchBeyondWorkgroupLimit(kernel: KernelChoice) throws {
         var rng = SeededGenerator(seed: 3)
         let a = rng.tensor([70_000, 1, 2]), b = rng.tensor([70_000, 2, 3])
-        try expectParity([a, b], Self.tolerance(k: 2)) { backend, t in try backend.matmul(t[0], t[1], bias: nil, options: MatMulOptions()) }
+        try expectParity([a, b], Self.tolerance(k: 2), configure: { $0.kernelChoice = kernel }) { backend, t in
+            try backend.matmul(t[0], t[1], bias: nil, options: MatMulOptions())
+        }
     }
 
     @Test func rejectsBadArguments() throws {

@@ -13,8 +13,8 @@ public final class VulkanBackend: Backend {
     let recorder: CommandRecorder
     /// GPU time per dispatch of the last synchronisation (empty unless created with `timing`).
     public private(set) var lastTimings: [CommandTiming] = []
-    /// The convolution kernel choice (tests pin each one; users may set `BIGBIGAN_CONV`).
-    public var convolutionKernel: ConvolutionKernel = .automatic
+    /// The kernels for convolutions and products (tests pin each one; users may set `BIGBIGAN_CONV`).
+    public var kernelChoice: KernelChoice = .automatic
 
     /// Whether uploads and downloads may use a mapped pointer into device memory.
     let mapsDeviceMemory: Bool

@@ -7,7 +7,7 @@ extension VulkanBackend {
         let g = try Conv2D.geometry(input: x.shape, weight: weight.shape, bias: bias?.shape, residual: residual?.shape, options: options)
         for t in [x, weight] + [bias, residual].compactMap({ $0 }) { _ = try allocation(t, op) }
         let y = try makeTensor(g.outputShape)
-        switch convolutionKernel.resolved(for: g, device: context.physicalDevice) {
+        switch kernelChoice.resolved(for: g, device: context.physicalDevice) {
         case .direct: try conv2dDirect(x, weight: weight, bias: bias, residual: residual, options: options, geometry: g, output: y)
         case .tiledGEMM: try conv2dTiledGEMM(x, weight: weight, bias: bias, residual: residual, options: options, geometry: g, output: y)
         }
@@ -88,13 +88,14 @@ extension VulkanBackend {
     }
 }
 
-/// Which convolution kernel a layer runs with.
-public enum ConvolutionKernel: String, Sendable, CaseIterable {
-    /// The direct kernel on CPU Vulkan devices, tiled GEMM elsewhere; `BIGBIGAN_CONV=gemm|direct` overrides.
+/// Which kernels convolutions and matrix products run with.
+public enum KernelChoice: String, Sendable, CaseIterable {
+    /// Direct kernels on CPU Vulkan devices (and for products of ≤ 8 rows), tiled GEMM elsewhere;
+    /// `BIGBIGAN_CONV=gemm|direct` overrides.
     case automatic
-    /// Implicit GEMM with shared-memory tiles (`conv2d.comp`).
+    /// Shared-memory tiles (`conv2d.comp`, `matmul.comp`).
     case tiledGEMM
-    /// Direct convolution without shared memory (`conv2d_direct.comp`); needs Cout % 4 == 0.
+    /// No shared memory (`conv2d_direct.comp`, needing Cout % 4 == 0; `matmul_direct.comp`).
     case direct
 
     enum Resolved { case tiledGEMM, direct }

@@ -1,3 +1,4 @@
+import Foundation
 import VulkanCompute
 
 extension VulkanBackend {
@@ -7,6 +8,10 @@ extension VulkanBackend {
         for t in [a, b] + [bias].compactMap({ $0 }) { _ = try allocation(t, op) }
         let c = try makeTensor(g.outputShape)
         guard g.outputShape.count > 0 else { return c }
+        if MatMulAlgorithm.useDirect(rows: g.m, device: context.physicalDevice, choice: kernelChoice) {
+            try matmulDirect(a, b, bias: bias, options: options, geometry: g, output: c)
+            return c
+        }
         let tiling = try GemmTiling(rows: g.m, columns: g.n, depth: g.k, limits: context.limits, op: op)
         let groups = context.limits.maxWorkGroupCount
         let (columnTiles, rowTiles) = ((g.n + tiling.bn - 1) / tiling.bn, (g.m + tiling.bm - 1) / tiling.bm)
@@ -35,5 +40,57 @@ extension VulkanBackend {
                                   flops: g.flops * Double(chunk.count) / Double(g.batch))
         }
         return c
+    }
+}
+
+extension VulkanBackend {
+    /// Direct kernel (`matmul_direct.comp`): four columns and up to 8 rows per invocation, no shared memory.
+    private func matmulDirect(_ a: Tensor, _ b: Tensor, bias: Tensor?, options: MatMulOptions, geometry g: MatMul.Geometry,
+                              output c: Tensor) throws {
+        let op = "matmul_direct"
+        let groups = context.limits.maxWorkGroupCount
+        let tm = 8, columnGroups = (g.n + 3) / 4, local = min(64, columnGroups)
+        let rowBlocks = (g.m + tm - 1) / tm
+        guard rowBlocks <= Int(groups.1), (columnGroups + local - 1) / local <= Int(groups.0) else {
+            throw VulkanError.limitExceeded("\(op): a \(g.m)×\(g.n) product needs too many workgroups")
+        }
+        let k = try kernel("matmul_direct", bindings: 4, pushWords: 3, specialization: [
+            .uint(UInt32(local)), .int(Int32(tm)), .bool(options.transposeB), .bool(g.batchedB), .bool(bias != nil),
+            .bool(options.activation == .relu),
+        ])
+        var push = PushConstants()
+        for v in [g.m, g.n, g.k] { push.append(v) }
+        let batchedRank = a.shape.rank == 3
+        let chunks = try batchChunks(op, batch: g.batch, bytesPerSample: [g.m * g.k, g.batchedB ? g.k * g.n : 0, g.m * g.n].map { $0 * 4 },
+                                     maxSamples: Int(groups.2))
+        for chunk in chunks {
+            let samples = batchedRank ? chunk : nil
+            let bBinding = try binding(b, op, samples: g.batchedB ? chunk : nil, access: .read)
+            let bindings = [
+                try binding(a, op, samples: samples, access: .read),
+                bBinding,
+                try bias.map { try binding($0, op, access: .read) } ?? bBinding,
+                try binding(c, op, samples: samples, access: .write),
+            ]
+            try recorder.dispatch(k, bindings: bindings, push: push, groups: ((columnGroups + local - 1) / local, rowBlocks, chunk.count),
+                                  label: op, flops: g.flops * Double(chunk.count) / Double(g.batch))
+        }
+    }
+}
+
+/// When a product runs without tiles: few rows (a linear layer at small batch), or a CPU Vulkan device where
+/// the direct kernels are faster; the backend's `kernelChoice` choice pins either for tests.
+enum MatMulAlgorithm {
+    static func useDirect(rows: Int, device: PhysicalDevice, choice: KernelChoice) -> Bool {
+        switch choice {
+        case .tiledGEMM: return false
+        case .direct: return true
+        case .automatic:
+            switch ProcessInfo.processInfo.environment["BIGBIGAN_CONV"] {
+            case "gemm": return false
+            case "direct": return true
+            default: return rows <= 8 || device.kind == .cpu
+            }
+        }
     }
 }
