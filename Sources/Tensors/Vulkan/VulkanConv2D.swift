@@ -32,20 +32,10 @@ extension VulkanBackend {
         guard maxRowTiles * tiling.bm >= pixels else {
             throw VulkanError.limitExceeded("\(op): \(g.ho)×\(g.wo) output pixels per sample need more than \(maxRowTiles) workgroups in y")
         }
-        // Each chunk's rows (pixels) must fit the y workgroup count; the weight and bias are bound whole.
-        let batched = [x.shape.perSample, pixels * g.cout, residual == nil ? 0 : pixels * g.cout].map { $0 * 4 }
-        let chunks = try batchChunks(op, batch: g.n, bytesPerSample: batched, maxSamples: maxRowTiles * tiling.bm / pixels)
-        let weightBinding = try binding(weight, op, access: .read)
-        for chunk in chunks {
+        // Each chunk's rows (pixels) must fit the y workgroup count.
+        for (chunk, bindings) in try convChunks(op, x, weight, bias, residual, y, g, maxSamples: maxRowTiles * tiling.bm / pixels) {
             var push = PushConstants()
             for v in [chunk.count, g.h, g.w, g.cin, g.ho, g.wo, g.cout] { push.append(v) }
-            let bindings = [
-                try binding(x, op, samples: chunk, access: .read),
-                weightBinding,
-                try bias.map { try binding($0, op, access: .read) } ?? weightBinding,
-                try residual.map { try binding($0, op, samples: chunk, access: .read) } ?? weightBinding,
-                try binding(y, op, samples: chunk, access: .write),
-            ]
             let rowTiles = (chunk.count * pixels + tiling.bm - 1) / tiling.bm
             try recorder.dispatch(k, bindings: bindings, push: push, groups: (columnTiles, rowTiles, 1), label: op,
                                   flops: g.flops * Double(chunk.count) / Double(g.n))
@@ -69,21 +59,32 @@ extension VulkanBackend {
             .int(Int32(g.padTop)), .int(Int32(g.padLeft)), .bool(bias != nil), .bool(residual != nil), .bool(options.activation == .relu),
             .int(Int32(g.upsampling)),
         ])
-        let pixels = g.ho * g.wo
-        let batched = [x.shape.perSample, pixels * g.cout, residual == nil ? 0 : pixels * g.cout].map { $0 * 4 }
-        let weightBinding = try binding(weight, op, access: .read)
-        for chunk in try batchChunks(op, batch: g.n, bytesPerSample: batched, maxSamples: Int(limits.2)) {
+        for (chunk, bindings) in try convChunks(op, x, weight, bias, residual, y, g, maxSamples: Int(limits.2)) {
             var push = PushConstants()
             for v in [g.h, g.w, g.cin, g.ho, g.wo, groups4] { push.append(v) }
-            let bindings = [
+            try recorder.dispatch(k, bindings: bindings, push: push, groups: ((groups4 + local - 1) / local, segments, chunk.count), label: op,
+                                  flops: g.flops * Double(chunk.count) / Double(g.n))
+        }
+    }
+}
+
+extension VulkanBackend {
+    /// The batch chunks of a convolution and, for each, the bindings both conv shaders take: x, w, bias,
+    /// residual, y (weights whole; an absent bias or residual binds the weight, which the shader then ignores).
+    fileprivate func convChunks(_ op: String, _ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ residual: Tensor?, _ y: Tensor,
+                                _ g: Conv2D.Geometry, maxSamples: Int) throws -> [(Range<Int>, [BufferBinding])] {
+        let output = g.ho * g.wo * g.cout * 4
+        let chunks = try batchChunks(op, batch: g.n, bytesPerSample: [x.shape.perSample * 4, output, residual == nil ? 0 : output],
+                                     maxSamples: maxSamples)
+        let weightBinding = try binding(weight, op, access: .read)
+        return try chunks.map { chunk in
+            (chunk, [
                 try binding(x, op, samples: chunk, access: .read),
                 weightBinding,
                 try bias.map { try binding($0, op, access: .read) } ?? weightBinding,
                 try residual.map { try binding($0, op, samples: chunk, access: .read) } ?? weightBinding,
                 try binding(y, op, samples: chunk, access: .write),
-            ]
-            try recorder.dispatch(k, bindings: bindings, push: push, groups: ((groups4 + local - 1) / local, segments, chunk.count), label: op,
-                                  flops: g.flops * Double(chunk.count) / Double(g.n))
+            ])
         }
     }
 }

@@ -23,19 +23,7 @@ extension VulkanBackend {
         ])
         var push = PushConstants()
         for v in [g.m, g.n, g.k] { push.append(v) }
-        // Batch items go on z, chunked to the z limit and the binding range; a shared b is bound whole.
-        let batchedRank = a.shape.rank == 3
-        let chunks = try batchChunks(op, batch: g.batch, bytesPerSample: [g.m * g.k, g.batchedB ? g.k * g.n : 0, g.m * g.n].map { $0 * 4 },
-                                     maxSamples: Int(groups.2))
-        for chunk in chunks {
-            let samples = batchedRank ? chunk : nil
-            let bBinding = try binding(b, op, samples: g.batchedB ? chunk : nil, access: .read)
-            let bindings = [
-                try binding(a, op, samples: samples, access: .read),
-                bBinding,
-                try bias.map { try binding($0, op, access: .read) } ?? bBinding,
-                try binding(c, op, samples: samples, access: .write),
-            ]
+        for (chunk, bindings) in try matmulChunks(op, a, b, bias, c, g) {
             try recorder.dispatch(k, bindings: bindings, push: push, groups: (columnTiles, rowTiles, chunk.count), label: op,
                                   flops: g.flops * Double(chunk.count) / Double(g.batch))
         }
@@ -60,20 +48,30 @@ extension VulkanBackend {
         ])
         var push = PushConstants()
         for v in [g.m, g.n, g.k] { push.append(v) }
-        let batchedRank = a.shape.rank == 3
+        for (chunk, bindings) in try matmulChunks(op, a, b, bias, c, g) {
+            try recorder.dispatch(k, bindings: bindings, push: push, groups: ((columnGroups + local - 1) / local, rowBlocks, chunk.count),
+                                  label: op, flops: g.flops * Double(chunk.count) / Double(g.batch))
+        }
+    }
+}
+
+extension VulkanBackend {
+    /// Batch items go on z, chunked to the z limit and the binding range; a shared b is bound whole. Returns each
+    /// chunk with the bindings both matmul shaders take: a, b, bias (b when absent, then ignored), c.
+    fileprivate func matmulChunks(_ op: String, _ a: Tensor, _ b: Tensor, _ bias: Tensor?, _ c: Tensor,
+                                  _ g: MatMul.Geometry) throws -> [(Range<Int>, [BufferBinding])] {
         let chunks = try batchChunks(op, batch: g.batch, bytesPerSample: [g.m * g.k, g.batchedB ? g.k * g.n : 0, g.m * g.n].map { $0 * 4 },
-                                     maxSamples: Int(groups.2))
-        for chunk in chunks {
+                                     maxSamples: Int(context.limits.maxWorkGroupCount.2))
+        let batchedRank = a.shape.rank == 3
+        return try chunks.map { chunk in
             let samples = batchedRank ? chunk : nil
             let bBinding = try binding(b, op, samples: g.batchedB ? chunk : nil, access: .read)
-            let bindings = [
+            return (chunk, [
                 try binding(a, op, samples: samples, access: .read),
                 bBinding,
                 try bias.map { try binding($0, op, access: .read) } ?? bBinding,
                 try binding(c, op, samples: samples, access: .write),
-            ]
-            try recorder.dispatch(k, bindings: bindings, push: push, groups: ((columnGroups + local - 1) / local, rowBlocks, chunk.count),
-                                  label: op, flops: g.flops * Double(chunk.count) / Double(g.batch))
+            ])
         }
     }
 }
