@@ -49,6 +49,8 @@ def parse():
                    help="file: draw weights, write a .safetensors, ours loads it with --weights; synthetic: mirror the "
                         "engine's SyntheticWeights exactly, ours uses --weight-seed (no loader needed)")
     p.add_argument("--tolerance", type=float, default=1e-3, help="max abs error allowed, × max(1, max |reference|)")
+    p.add_argument("--ncnn-winograd", choices=["on", "off"], default="on",
+                   help="ncnn's Winograd 3×3 convolutions (its default: on; off compares the same arithmetic as ours)")
     p.add_argument("--skip", default="", help="comma-separated peers to leave out: ours, pytorch, ncnn")
     p.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "bigbigan-peers"), help="weights, inputs, converted models, logs")
     p.add_argument("--json", dest="json_path", default=None, help="write the report here (default: WORKDIR/peers.json)")
@@ -153,72 +155,66 @@ def compare(reference, other, tolerance):
     return result
 
 
-def run_model(model, args, ours, device, skip):
-    size = args.ch if model == "generator" else args.width
-    label = f"generator (ch {size})" if model == "generator" else f"resnet50 (width {size})"
-    workdir = os.path.join(args.workdir, f"{model}-{size}")
-    os.makedirs(workdir, exist_ok=True)
-    batches = [int(b) for b in args.batch.split(",")]
-    report = {"model": label, "batches": batches, "agreement": {}, "timing": {}, "notes": []}
-
+def prepare_weights(model, args, label, workdir):
+    """The PyTorch model, ours' weight arguments and the weights' description."""
     mirror = args.weights == "synthetic"
     tensors = W.make([model], args.ch, args.width, args.seed, mirror=mirror)
-    report["weights"] = {"kind": args.weights, "seed": args.seed, "tensors": len(tensors),
-                         "parameters": int(sum(t.size for t in tensors.values()))}
+    info = {"kind": args.weights, "seed": args.seed, "tensors": len(tensors),
+            "parameters": int(sum(t.size for t in tensors.values()))}
     if mirror:
         log(f"{label}: mirrored the engine's synthetic weights (seed {args.seed})")
         weight_args = ["--weight-seed", str(args.seed)]
     else:
-        weights_path = os.path.join(workdir, "weights.safetensors")
-        log(f"{label}: drew weights → {weights_path}")
-        W.write(tensors, weights_path, f"bigbigan peers, {label}, seed {args.seed}")
-        report["weights"]["path"] = weights_path
-        weight_args = ["--weights", weights_path]
-    cpu_model = M.build(model, tensors, args.ch, args.width)
-    del tensors
-    torch_model = cpu_model if device.type == "cpu" else copy.deepcopy(cpu_model).to(device)
+        info["path"] = os.path.join(workdir, "weights.safetensors")
+        log(f"{label}: drew weights → {info['path']}")
+        W.write(tensors, info["path"], f"bigbigan peers, {label}, seed {args.seed}")
+        weight_args = ["--weights", info["path"]]
+    return M.build(model, tensors, args.ch, args.width), weight_args, info
 
-    x = inputs(model, args.check_batch, args.seed)
-    x_path = os.path.join(workdir, "check-inputs.npy")
-    np.save(x_path, x)
-    log(f"{label}: PyTorch reference on {args.check_batch} sample(s)")
-    reference = named_outputs(model, run_torch(torch_model, x, device), 0)
 
-    ours_ok = "ours" not in skip
-    if ours_ok:
-        log(f"{label}: ours (bigbigan) on the same inputs")
-        try:
-            if model == "generator":
-                got = named_outputs(model, ours.generate(x_path, weight_args, args.ch, workdir), 0)
-            else:
-                got = ours.encode(x_path, weight_args, args.width, workdir, noise_seed=0)
-            report["agreement"]["ours_vs_pytorch"] = compare(reference, got, args.tolerance)
-        except OursUnavailable as e:
-            ours_ok = False
-            report["notes"].append(f"ours unavailable: {e}")
-            log(f"{label}: ours unavailable: {e}")
+def check_ours(model, args, ours, weight_args, x_path, workdir, reference, report):
+    """Ours on the check inputs against PyTorch; False when ours cannot run (then it is not timed either)."""
+    label = report["model"]
+    log(f"{label}: ours (bigbigan) on the same inputs")
+    try:
+        if model == "generator":
+            got = named_outputs(model, ours.generate(x_path, weight_args, args.ch, workdir), 0)
+        else:
+            got = ours.encode(x_path, weight_args, args.width, workdir, noise_seed=0)
+    except OursUnavailable as e:
+        report["notes"].append(f"ours unavailable: {e}")
+        log(f"{label}: ours unavailable: {e}")
+        return False
+    report["agreement"]["ours_vs_pytorch"] = compare(reference, got, args.tolerance)
+    return True
 
-    runner = None
-    if "ncnn" not in skip:
-        log(f"{label}: pnnx conversion (trace at batch 1, fp32 weights)")
-        try:
-            param, binary, _ = N.convert(cpu_model, torch.from_numpy(x[:1]), workdir, model)
-            unsupported = N.ignored_ops(param)
-            if unsupported:
-                raise N.ConversionError(f"ops ncnn lacks: {', '.join(unsupported)}")
-            index = N.gpu_index(args.ours_device_name)
-            report["ncnn_device"] = N.device_name(index)
-            runner = N.NcnnRunner(param, binary, gpu_index=index)
-            log(f"{label}: ncnn (Vulkan, fp32) on the same inputs")
-            got = named_outputs(model, runner.run(x), 0)
-            report["agreement"]["ncnn_vs_pytorch"] = compare(reference, got, args.tolerance)
-        except Exception as e:  # a failed conversion must not lose the other peers' numbers
-            runner = None
-            report["notes"].append(f"ncnn unavailable: {e}")
-            log(f"{label}: ncnn unavailable: {e}\n{traceback.format_exc()}")
 
+def check_ncnn(model, args, cpu_model, x, workdir, reference, report):
+    """pnnx conversion and ncnn on the check inputs against PyTorch; the runner, or None when ncnn cannot run."""
+    label = report["model"]
+    log(f"{label}: pnnx conversion (trace at batch 1, fp32 weights)")
+    try:
+        param, binary, _ = N.convert(cpu_model, torch.from_numpy(x[:1]), workdir, model)
+        unsupported = N.ignored_ops(param)
+        if unsupported:
+            raise N.ConversionError(f"ops ncnn lacks: {', '.join(unsupported)}")
+        index = N.gpu_index(args.ours_device_name)
+        report["ncnn_device"] = N.device_name(index)
+        runner = N.NcnnRunner(param, binary, gpu_index=index, winograd=args.ncnn_winograd == "on")
+        log(f"{label}: ncnn (Vulkan, fp32) on the same inputs")
+        got = named_outputs(model, runner.run(x), 0)
+    except Exception as e:  # a failed conversion must not lose the other peers' numbers
+        report["notes"].append(f"ncnn unavailable: {e}")
+        log(f"{label}: ncnn unavailable: {e}\n{traceback.format_exc()}")
+        return None
+    report["agreement"]["ncnn_vs_pytorch"] = compare(reference, got, args.tolerance)
+    return runner
+
+
+def time_peers(model, args, ours, weight_args, torch_model, device, runner, report):
+    label, batches = report["model"], report["batches"]
     timing = {b: {} for b in batches}
-    if ours_ok:
+    if ours is not None:
         log(f"{label}: timing ours (bigbigan bench)")
         size_args = ["--ch", str(args.ch)] if model == "generator" else ["--width", str(args.width)]
         try:
@@ -231,7 +227,7 @@ def run_model(model, args, ours, device, skip):
     seconds = {"pytorch": {}, "ncnn": {}}
     for b in batches:
         xb = inputs(model, b, args.seed + 1)
-        if "pytorch" not in skip:
+        if torch_model is not None:
             log(f"{label}: timing PyTorch at batch {b}")
             record = []
             timing[b]["pytorch"] = time_torch(torch_model, xb, device, args.iterations, args.warmup, record)
@@ -243,6 +239,27 @@ def run_model(model, args, ours, device, skip):
             seconds["ncnn"][str(b)] = record[0]
     report["timing"] = {str(b): t for b, t in timing.items()}
     report["timed_run_seconds"] = seconds
+
+
+def run_model(model, args, ours, device, skip):
+    size = args.ch if model == "generator" else args.width
+    label = f"generator (ch {size})" if model == "generator" else f"resnet50 (width {size})"
+    workdir = os.path.join(args.workdir, f"{model}-{size}")
+    os.makedirs(workdir, exist_ok=True)
+    report = {"model": label, "batches": [int(b) for b in args.batch.split(",")], "agreement": {}, "notes": []}
+    cpu_model, weight_args, report["weights"] = prepare_weights(model, args, label, workdir)
+    torch_model = cpu_model if device.type == "cpu" else copy.deepcopy(cpu_model).to(device)
+
+    x = inputs(model, args.check_batch, args.seed)
+    x_path = os.path.join(workdir, "check-inputs.npy")
+    np.save(x_path, x)
+    log(f"{label}: PyTorch reference on {args.check_batch} sample(s)")
+    reference = named_outputs(model, run_torch(torch_model, x, device), 0)
+
+    ours_ok = "ours" not in skip and check_ours(model, args, ours, weight_args, x_path, workdir, reference, report)
+    runner = None if "ncnn" in skip else check_ncnn(model, args, cpu_model, x, workdir, reference, report)
+    time_peers(model, args, ours if ours_ok else None, weight_args, None if "pytorch" in skip else torch_model,
+               device, runner, report)
     return report
 
 
@@ -252,7 +269,8 @@ def ratio(t, peer):
 
 def print_report(report):
     out = [f"BigBiGAN peers — {report['date']} — precision {report['precision']}",
-           f"ours + ncnn: Vulkan device '{report['vulkan_device']}'; PyTorch {report['pytorch_version']} on {report['pytorch_device']}"]
+           f"ours + ncnn: Vulkan device '{report['vulkan_device']}' (ncnn Winograd {report['ncnn_winograd']}); "
+           f"PyTorch {report['pytorch_version']} on {report['pytorch_device']}"]
     for m in report["models"]:
         out.append("")
         w = m["weights"]
@@ -285,7 +303,7 @@ def main():
         "precision": "fp32", "vulkan_device": args.ours_device_name,
         "pytorch_version": torch.__version__, "pytorch_device": torch_device_name(device),
         "iterations": args.iterations, "warmup": args.warmup, "check_batch": args.check_batch,
-        "tolerance": args.tolerance, "seed": args.seed, "models": [],
+        "tolerance": args.tolerance, "seed": args.seed, "ncnn_winograd": args.ncnn_winograd, "models": [],
     }
     for model in [m for m in args.models.split(",") if m]:
         if model not in ("generator", "resnet50"):

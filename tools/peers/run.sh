@@ -6,7 +6,8 @@
 #                      [--device D] [--workdir DIR] [--json PATH] [--skip ours|pytorch|ncnn] ...
 #
 # Environment: PEERS_VENV (default ~/.cache/bigbigan/peers-venv), PEERS_SCRATCH (swift --scratch-path, default .build),
-# PEERS_TORCH (pip requirement for torch; default: the CPU wheel, or the CUDA one where nvidia-smi sees a GPU).
+# PEERS_TORCH (pip requirement for torch; default: the CPU wheel torch==2.13.0+cpu, falling back to plain torch,
+# or plain torch where nvidia-smi sees a GPU).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 venv="${PEERS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/bigbigan/peers-venv}"
@@ -18,7 +19,9 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import torch, ncnn, p
     else torch_req="torch==2.13.0+cpu"; fi
     echo "peers: setting up $venv ($torch_req, ncnn, pnnx)" >&2
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q "$torch_req" numpy safetensors ncnn pnnx
+    # The +cpu pin resolves where a CPU wheel is on offer (the PyTorch index, a local wheel folder); else any torch.
+    "$venv/bin/pip" install -q "$torch_req" numpy safetensors ncnn pnnx \
+        || "$venv/bin/pip" install -q torch numpy safetensors ncnn pnnx
 fi
 
 echo "peers: building bigbigan (release)" >&2
