@@ -4,15 +4,17 @@
 // invocations are SIMD lanes and every load that differs between lanes is a gather. Each invocation owns
 // four output channels (one vec4 of the HWIO weight row) and TM consecutive output pixels of one row;
 // the input value at each (pixel, ky, kx, ci) is the same for every lane of the workgroup, so it is a
-// single scalar load broadcast across lanes. y = act(conv(x, w) + bias + residual). Requires Cout % 4 == 0.
+// single scalar load broadcast across lanes. y = act(conv(x, w) + bias + residual).
+// With ALIGNED defined (Cout % 4 == 0) weights and outputs are read and written as vec4; otherwise as floats,
+// the last group's channels past Cout reading channel Cout − 1 and never being written.
 //
 // Bindings (set 0):
 //   0: x         float[N, H, W, Cin]          read
-//   1: w         vec4[KH, KW, Cin, Cout/4]    read
-//   2: bias      vec4[Cout/4]                 read (ignored unless HAS_BIAS; any buffer otherwise)
-//   3: residual  vec4[N, Ho, Wo, Cout/4]      read (ignored unless HAS_RESIDUAL)
-//   4: y         vec4[N, Ho, Wo, Cout/4]      write
-// Push constants: uint H, W, Cin, Ho, Wo, Cout4 (= Cout/4).
+//   1: w         float[KH, KW, Cin, Cout]     read
+//   2: bias      float[Cout]                  read (ignored unless HAS_BIAS; any buffer otherwise)
+//   3: residual  float[N, Ho, Wo, Cout]       read (ignored unless HAS_RESIDUAL)
+//   4: y         float[N, Ho, Wo, Cout]       write
+// Push constants: uint H, W, Cin, Ho, Wo, Cout.
 // Workgroups: x over channel groups (local size LX), y over output row segments of TM pixels
 // (Ho · ceil(Wo/TM)), z over the samples of this dispatch.
 // Specialization: 0 = LX, 1 = TM, 2 = KH, 3 = KW, 4 = STRIDE, 5 = PAD_TOP, 6 = PAD_LEFT, 7 = HAS_BIAS,
@@ -32,15 +34,36 @@ layout(constant_id = 9) const bool RELU = false;
 layout(constant_id = 10) const int UPSAMPLE = 1;
 
 layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
+layout(push_constant) uniform Push { uint H, W, Cin, Ho, Wo, Cout; } p;
+#ifdef ALIGNED
 layout(std430, set = 0, binding = 1) readonly buffer Wt { vec4 w[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Bias { vec4 bias[]; };
 layout(std430, set = 0, binding = 3) readonly buffer Residual { vec4 residual[]; };
 layout(std430, set = 0, binding = 4) writeonly buffer Y { vec4 y[]; };
-layout(push_constant) uniform Push { uint H, W, Cin, Ho, Wo, Cout4; } p;
+// Element i of channel group g (in vec4 units) of a [..., Cout] row starting at `row` (in channels).
+vec4 weights(uint row, uint g) { return w[row / 4 + g]; }
+vec4 biases(uint g) { return bias[g]; }
+vec4 residuals(uint row, uint g) { return residual[row / 4 + g]; }
+void store(uint row, uint g, vec4 v) { y[row / 4 + g] = v; }
+#else
+layout(std430, set = 0, binding = 1) readonly buffer Wt { float w[]; };
+layout(std430, set = 0, binding = 2) readonly buffer Bias { float bias[]; };
+layout(std430, set = 0, binding = 3) readonly buffer Residual { float residual[]; };
+layout(std430, set = 0, binding = 4) writeonly buffer Y { float y[]; };
+uint channel(uint g, uint j) { return min(4 * g + j, p.Cout - 1); }
+vec4 weights(uint row, uint g) { return vec4(w[row + channel(g, 0)], w[row + channel(g, 1)], w[row + channel(g, 2)], w[row + channel(g, 3)]); }
+vec4 biases(uint g) { return vec4(bias[channel(g, 0)], bias[channel(g, 1)], bias[channel(g, 2)], bias[channel(g, 3)]); }
+vec4 residuals(uint row, uint g) {
+    return vec4(residual[row + channel(g, 0)], residual[row + channel(g, 1)], residual[row + channel(g, 2)], residual[row + channel(g, 3)]);
+}
+void store(uint row, uint g, vec4 v) {
+    for (uint j = 0; j < 4 && 4 * g + j < p.Cout; ++j) y[row + 4 * g + j] = v[j];
+}
+#endif
 
 void main() {
     uint g = gl_GlobalInvocationID.x;
-    if (g >= p.Cout4) return;
+    if (4 * g >= p.Cout) return;
     uint segments = (p.Wo + uint(TM) - 1) / uint(TM);
     uint oy = gl_WorkGroupID.y / segments, ox0 = (gl_WorkGroupID.y % segments) * uint(TM);
     uint n = gl_WorkGroupID.z;
@@ -59,9 +82,9 @@ void main() {
                 start[t] = ix >= 0 && ix < int(p.W) * UPSAMPLE && ox0 + uint(t) < p.Wo
                     ? int(((n * p.H + uint(iy / UPSAMPLE)) * p.W + uint(ix / UPSAMPLE)) * p.Cin) : -1;
             }
-            uint wRow = uint(ky * KW + kx) * p.Cin * p.Cout4 + g;
+            uint wRow = uint(ky * KW + kx) * p.Cin * p.Cout;
             for (uint ci = 0; ci < p.Cin; ++ci) {
-                vec4 wv = w[wRow + ci * p.Cout4];
+                vec4 wv = weights(wRow + ci * p.Cout, g);
                 for (int t = 0; t < TM; ++t) {
                     if (start[t] >= 0) acc[t] = fma(vec4(x[uint(start[t]) + ci]), wv, acc[t]);
                 }
@@ -72,11 +95,11 @@ void main() {
     for (int t = 0; t < TM; ++t) {
         uint ox = ox0 + uint(t);
         if (ox >= p.Wo) break;
-        uint o = ((n * p.Ho + oy) * p.Wo + ox) * p.Cout4 + g;
+        uint o = ((n * p.Ho + oy) * p.Wo + ox) * p.Cout;
         vec4 v = acc[t];
-        if (HAS_BIAS) v += bias[g];
-        if (HAS_RESIDUAL) v += residual[o];
+        if (HAS_BIAS) v += biases(g);
+        if (HAS_RESIDUAL) v += residuals(o, g);
         if (RELU) v = max(v, vec4(0.0));
-        y[o] = v;
+        store(o, g, v);
     }
 }

@@ -22,22 +22,34 @@ struct ShaderValidationTests {
         }
     }
 
-    @Test(arguments: ShaderValidationTests.shaderNames)
-    func validates(name: String) throws {
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("shader-validation-\(getpid())-\(name)")
+    /// Each shader, plus each variant selected by a define it tests with `#ifdef`.
+    static var variants: [String] {
+        shaderNames.flatMap { name -> [String] in
+            let source = (try? String(contentsOf: shaderDirectory.appendingPathComponent(name + ".comp"), encoding: .utf8)) ?? ""
+            let defines = source.split(separator: "\n").filter { $0.hasPrefix("#ifdef ") }.map { String($0.dropFirst(7)) }
+            return [name] + defines.map { "\(name)+\($0)" }
+        }
+    }
+
+    @Test(arguments: ShaderValidationTests.variants)
+    func validates(variant: String) throws {
+        let parts = variant.split(separator: "+").map(String.init)
+        let name = parts[0], defines = parts.dropFirst().map { ($0, "1") }
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("shader-validation-\(getpid())-\(variant)")
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: temporary) }
         let source = Self.shaderDirectory.appendingPathComponent(name + ".comp")
         let reference = temporary.appendingPathComponent("reference.spv")
         let ours = temporary.appendingPathComponent("ours.spv")
 
-        let compiled = try run("glslangValidator", ["-V", "--target-env", "vulkan1.2", "-I" + Self.shaderDirectory.path, "-o", reference.path, source.path])
+        let compiled = try run("glslangValidator", ["-V", "--target-env", "vulkan1.2", "-I" + Self.shaderDirectory.path]
+                               + defines.map { "-D\($0.0)=\($0.1)" } + ["-o", reference.path, source.path])
         #expect(compiled.status == 0, "glslangValidator rejected \(name).comp:\n\(compiled.output)")
         let referenceCheck = try run("spirv-val", ["--target-env", "vulkan1.2", reference.path])
         #expect(referenceCheck.status == 0, "spirv-val rejected glslangValidator's \(name).spv:\n\(referenceCheck.output)")
 
         let library = ShaderLibrary(searchDirectories: [Self.shaderDirectory], cacheDirectory: nil)
-        let words = try library.spirv(name: name)
+        let words = try library.spirv(name: name, defines: defines)
         try Data(words.withUnsafeBytes { Data($0) }).write(to: ours)
         let ourCheck = try run("spirv-val", ["--target-env", "vulkan1.2", ours.path])
         #expect(ourCheck.status == 0, "spirv-val rejected the runtime-compiled \(name).spv:\n\(ourCheck.output)")

@@ -98,8 +98,10 @@ public final class VulkanBackend: Backend {
     }
 
     /// The cached kernel for a shader with specialization constants.
-    func kernel(_ shader: String, bindings: Int, pushWords: Int, specialization: [SpecializationConstant] = []) throws -> Kernel {
-        try context.kernel(KernelDescriptor(shader: shader, bindings: bindings, pushConstantBytes: pushWords * 4, specialization: specialization))
+    func kernel(_ shader: String, defines: [KernelDescriptor.Define] = [], bindings: Int, pushWords: Int,
+                specialization: [SpecializationConstant] = []) throws -> Kernel {
+        try context.kernel(KernelDescriptor(shader: shader, defines: defines, bindings: bindings, pushConstantBytes: pushWords * 4,
+                                            specialization: specialization))
     }
 
     /// Splits a batch so that every batched binding stays within `maxStorageBufferRange` and every chunk

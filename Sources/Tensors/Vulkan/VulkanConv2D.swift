@@ -46,7 +46,7 @@ extension VulkanBackend {
     private func conv2dDirect(_ x: Tensor, weight: Tensor, bias: Tensor?, residual: Tensor?, options: Conv2DOptions,
                               geometry g: Conv2D.Geometry, output y: Tensor) throws {
         let op = "conv2d_direct"
-        let groups4 = g.cout / 4
+        let groups4 = (g.cout + 3) / 4
         let local = min(groups4, 64)
         let tm = ConvAlgorithm.directPixelsPerInvocation
         let segments = g.ho * ((g.wo + tm - 1) / tm)
@@ -54,14 +54,14 @@ extension VulkanBackend {
         guard segments <= Int(limits.1) else {
             throw VulkanError.limitExceeded("\(op): \(g.ho)×\(g.wo) output pixels need \(segments) workgroups in y")
         }
-        let k = try kernel("conv2d_direct", bindings: 5, pushWords: 6, specialization: [
+        let k = try kernel("conv2d_direct", defines: g.cout % 4 == 0 ? [.init("ALIGNED", "1")] : [], bindings: 5, pushWords: 6, specialization: [
             .uint(UInt32(local)), .int(Int32(tm)), .int(Int32(g.kh)), .int(Int32(g.kw)), .int(Int32(g.stride)),
             .int(Int32(g.padTop)), .int(Int32(g.padLeft)), .bool(bias != nil), .bool(residual != nil), .bool(options.activation == .relu),
             .int(Int32(g.upsampling)),
         ])
         for (chunk, bindings) in try convChunks(op, x, weight, bias, residual, y, g, maxSamples: Int(limits.2)) {
             var push = PushConstants()
-            for v in [g.h, g.w, g.cin, g.ho, g.wo, groups4] { push.append(v) }
+            for v in [g.h, g.w, g.cin, g.ho, g.wo, g.cout] { push.append(v) }
             try recorder.dispatch(k, bindings: bindings, push: push, groups: ((groups4 + local - 1) / local, segments, chunk.count), label: op,
                                   flops: g.flops * Double(chunk.count) / Double(g.n))
         }
@@ -96,13 +96,15 @@ public enum KernelChoice: String, Sendable, CaseIterable {
     case automatic
     /// Shared-memory tiles (`conv2d.comp`, `matmul.comp`).
     case tiledGEMM
-    /// No shared memory (`conv2d_direct.comp`, needing Cout % 4 == 0; `matmul_direct.comp`).
+    /// No shared memory (`conv2d_direct.comp`, `matmul_direct.comp`).
     case direct
 
     enum Resolved { case tiledGEMM, direct }
 
     func resolved(for g: Conv2D.Geometry, device: PhysicalDevice) -> Resolved {
-        guard g.cout % 4 == 0 else { return .tiledGEMM }
+        // The direct kernel puts output-row segments on y; a huge image falls back to the tiles, which split rows.
+        let segments = g.ho * ((g.wo + ConvAlgorithm.directPixelsPerInvocation - 1) / ConvAlgorithm.directPixelsPerInvocation)
+        guard segments <= Int(device.limits.maxWorkGroupCount.1) else { return .tiledGEMM }
         switch self {
         case .tiledGEMM: return .tiledGEMM
         case .direct: return .direct
