@@ -14,7 +14,8 @@ bundle="$root/.gpu-check"
 prepare() {
     cd "$root"
     swift build -c release --static-swift-stdlib --product bigbigan
-    swift build -c release --static-swift-stdlib --build-tests -Xswiftc -enable-testing
+    # Swift Testing has no static library: the test bundle links the runtime dynamically and carries it in lib/.
+    swift build -c release --build-tests -Xswiftc -enable-testing
     rm -rf "$bundle" && mkdir -p "$bundle/lib" "$bundle/deb"
     local bin; bin="$(swift build -c release --show-bin-path)"
     cp "$bin/bigbigan" "$bin/BigBiGANPackageTests.xctest" "$bundle/"
