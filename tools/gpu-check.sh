@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # GPU check for a Linux GPU machine without a Swift toolchain, in two steps:
 #
-#   tools/gpu-check.sh prepare            # here: release binaries with the Swift runtime linked statically,
-#                                         # shaders, the non-system libraries and the Vulkan loader → .gpu-check/
+#   tools/gpu-check.sh prepare            # here: release binaries (stripped), shaders, the Swift runtime and other
+#                                         # non-system libraries and the Vulkan loader → .gpu-check.tar.xz (~25 MB)
 #   tools/gpu-check.sh run [OUT]          # there: devices, the parity suites on the GPU, layer-by-layer parity and
 #                                         # the benchmark of all three models → JSON and logs in OUT (default $OUT)
 #
-# On the lent device machine: carry `.gpu-check` and run `tools/gpu-check.sh run`. Budget: under 8 minutes.
+# On the lent device machine: carry `.gpu-check.tar.xz` and run `tools/gpu-check.sh run`. Budget: under 8 minutes.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bundle="$root/.gpu-check"
@@ -24,13 +24,16 @@ prepare() {
     for exe in "$bundle/bigbigan" "$bundle/BigBiGANPackageTests.xctest"; do
         ldd "$exe" | awk '/=> \// {print $3}' | grep -E '/opt/swift|libpng|libjpeg' | xargs -r -I{} cp -L {} "$bundle/lib/"
     done
-    (cd "$bundle/deb" && apt-get download libvulkan1 >/dev/null)
-    du -sh "$bundle"
+    (cd "$bundle/deb" && apt-get download libvulkan1 >/dev/null 2>&1)
+    strip "$bundle/bigbigan" "$bundle/BigBiGANPackageTests.xctest" "$bundle"/lib/*.so*
+    tar -cJf "$bundle.tar.xz" -C "$root" .gpu-check
+    du -sh "$bundle" "$bundle.tar.xz"
 }
 
 run() {
     local out="${1:-${OUT:?give an output folder or set OUT}}"
     mkdir -p "$out"
+    [ -d "$bundle" ] || tar -xJf "$bundle.tar.xz" -C "$root"
     if ! ldconfig -p | grep -q libvulkan.so.1; then
         for f in "$bundle"/deb/*.deb; do dpkg -x "$f" /; done
         ldconfig
