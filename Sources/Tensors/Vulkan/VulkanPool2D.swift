@@ -7,18 +7,11 @@ extension VulkanBackend {
         try own(x, op)
         let outShape = g.outputShape
         let y = try makeTensor(outShape)
-        let local = elementwiseLocalSize
-        let k = try kernel("pool2d", bindings: 2, pushWords: 8, specialization: [
-            .uint(UInt32(local)), .int(options.kind.rawValue), .int(Int32(options.window)), .int(Int32(options.stride)),
-        ])
-        for chunk in try batchChunks(op, batch: g.n, bytesPerSample: [x.shape.perSample * 4, outShape.perSample * 4]) {
-            let count = chunk.count * outShape.perSample
-            guard count > 0 else { continue }
-            var push = PushConstants()
-            for word in [count, g.h, g.w, g.c, g.ho, g.wo, g.padTop, g.padLeft] { push.append(word) }
-            let bindings = [try binding(x, op, samples: chunk, access: .read), try binding(y, op, samples: chunk, access: .write)]
-            try recorder.dispatch(k, bindings: bindings, push: push, groups: grid1D(count, localSize: local), label: op)
-        }
+        var parameters = PushConstants()
+        for word in [g.h, g.w, g.c, g.ho, g.wo, g.padTop, g.padLeft] { parameters.append(word) }
+        try elementwise("pool2d", inputs: [x], output: y,
+                        specialization: [.int(options.kind.rawValue), .int(Int32(options.window)), .int(Int32(options.stride))],
+                        parameters: parameters, label: op)
         return y
     }
 }
