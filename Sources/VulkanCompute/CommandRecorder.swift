@@ -185,21 +185,6 @@ public final class CommandRecorder: @unchecked Sendable {
         finishCommand(label, bytes: 2 * Double(bytes))
     }
 
-    /// Records a fill of a 4-byte-aligned range with a repeated 32-bit word.
-    public func fill(_ allocation: DeviceAllocation, offset: UInt64 = 0, bytes: UInt64? = nil, word: UInt32 = 0, label: String = "fill") throws {
-        let count = bytes ?? (allocation.size - offset)
-        guard offset % 4 == 0, count % 4 == 0, offset + count <= allocation.size else {
-            throw VulkanError.invalidArgument("fill range must be 4-byte aligned and inside the allocation")
-        }
-        guard count > 0 else { return }
-        try begin()
-        let binding = BufferBinding(allocation, offset: offset, byteCount: count, access: .write)
-        guardHazards([binding.hazard])
-        retain(allocation.block)
-        vk.cmdFillBuffer(commandBuffer, allocation.block.buffer, binding.blockOffset, count, word)
-        finishCommand(label, bytes: Double(count))
-    }
-
     /// Keeps `object` alive until the next submission has completed.
     public func retain(_ object: AnyObject) {
         if retainedIDs.insert(ObjectIdentifier(object)).inserted { retained.append(object) }

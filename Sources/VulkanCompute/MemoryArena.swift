@@ -197,13 +197,6 @@ public final class MemoryArena: @unchecked Sendable {
         return offset
     }
 
-    /// Drops blocks that hold no allocation (they are freed once pending work no longer references them).
-    public func trim() {
-        state.withLock { state in
-            state.blocks.removeAll { $0.free.count == 1 && $0.free[0].size == $0.size }
-        }
-    }
-
     /// Bytes held in device memory blocks, and bytes currently handed out.
     public var usage: (reserved: UInt64, inUse: UInt64) {
         state.withLock { ($0.blocks.reduce(0) { $0 + $1.size }, $0.inUse) }

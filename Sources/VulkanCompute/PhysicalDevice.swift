@@ -185,9 +185,6 @@ public struct PhysicalDevice: @unchecked Sendable {
             || computeFamily.map { families[$0].timestampValidBits > 0 } ?? false
         features = f
     }
-
-    /// Total bytes of device-local heaps.
-    public var deviceLocalMemory: UInt64 { heaps.filter(\.deviceLocal).reduce(0) { $0 + $1.size } }
 }
 
 /// A heap-allocated Vulkan structure with its `sType` set, for `pNext` chains that outlive one call.

@@ -49,16 +49,6 @@ public final class ShaderLibrary: @unchecked Sendable {
         return words
     }
 
-    /// Every `NAME.comp` in the first search directory that has any.
-    public func shaderNames() -> [String] {
-        for directory in searchDirectories {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?
-                .filter { $0.hasSuffix(".comp") }.map { String($0.dropLast(5)) }.sorted() ?? []
-            if !names.isEmpty { return names }
-        }
-        return []
-    }
-
     private func readFile(_ fileName: String) throws -> String {
         for directory in searchDirectories {
             let url = directory.appendingPathComponent(fileName)
