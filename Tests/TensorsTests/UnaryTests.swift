@@ -64,5 +64,7 @@ struct StagingTransferTests {
         let y = try gpu.download(gpu.unary(gpu.upload(x), .relu))
         #expect(y.data == x.data.map { max($0, 0) })
         #expect(try gpu.download(gpu.upload(HostTensor(zeros: [0, 4]))).shape == [0, 4])
+        let mapped = try TestDevice.vulkan()
+        #expect(try mapped.download(mapped.upload(HostTensor(zeros: [0, 4]))).shape == [0, 4], "empty tensors on the mapped path too")
     }
 }

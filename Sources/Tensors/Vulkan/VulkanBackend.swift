@@ -35,18 +35,23 @@ public final class VulkanBackend: Backend {
     public var memoryUsage: (reserved: UInt64, inUse: UInt64) { arena.usage }
 
     public func upload(_ host: HostTensor) throws -> Tensor {
-        let bytes = host.data.count * 4
-        let allocation = try arena.allocate(bytes: bytes)
-        // A mapped write is only safe when no pending command can touch a recycled range.
-        if mapsDeviceMemory, recorder.commandCount == 0, let pointer = allocation.mappedPointer {
-            host.data.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: bytes) }
-        } else if bytes > 0 {
-            let stage = try staging.allocate(bytes: bytes)
-            guard let pointer = stage.mappedPointer else { throw VulkanError.outOfMemory("staging memory is not mappable") }
-            host.data.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: bytes) }
-            try recorder.copy(from: stage, to: allocation, bytes: UInt64(bytes), label: "upload")
-        }
+        let allocation = try arena.allocate(bytes: host.data.count * 4)
+        if !host.data.isEmpty { try write(host.data, to: allocation) }
         return Tensor(shape: host.shape, storage: .device(allocation), owner: ObjectIdentifier(self))
+    }
+
+    /// Copies `values` into `allocation`: directly through the mapping when no pending command can touch the
+    /// (possibly recycled) range, else through staging memory and a recorded copy.
+    private func write(_ values: [Float], to allocation: DeviceAllocation) throws {
+        let bytes = values.count * 4
+        if mapsDeviceMemory, recorder.commandCount == 0, let pointer = allocation.mappedPointer {
+            values.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: bytes) }
+            return
+        }
+        let stage = try staging.allocate(bytes: bytes)
+        guard let pointer = stage.mappedPointer else { throw VulkanError.outOfMemory("staging memory is not mappable") }
+        values.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: bytes) }
+        try recorder.copy(from: stage, to: allocation, bytes: UInt64(bytes), label: "upload")
     }
 
     public func download(_ tensor: Tensor) throws -> HostTensor {
