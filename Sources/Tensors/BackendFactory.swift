@@ -7,6 +7,7 @@ public enum Backends {
     /// The device choice from `BIGBIGAN_DEVICE`, if set.
     public static var environmentChoice: String? { ProcessInfo.processInfo.environment["BIGBIGAN_DEVICE"] }
 
+    /// The backend for `choice` (see the type's description); `timing` turns on per-dispatch timestamps on Vulkan.
     public static func make(device choice: String?, timing: Bool = false) throws -> any Backend {
         if choice?.lowercased() == "cpu" { return CPUBackend() }
         let context = try VulkanContext(deviceChoice: choice, shaders: defaultShaderLibrary())
