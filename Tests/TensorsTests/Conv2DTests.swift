@@ -73,7 +73,7 @@ struct Conv2DTests {
         Case(input: [1, 17, 19, 24], kernel: 3, cout: 64, residual: true, relu: true),
         Case(input: [2, 10, 11, 6], kernel: 2, kernelW: 3, cout: 7, stride: 3, bias: true),
         Case(input: [1, 3, 3, 4], kernel: 5, cout: 2, bias: true), // kernel larger than the image
-        Case(input: [2, 6, 21, 5], kernel: 3, cout: 12, stride: 2, bias: true, residual: true), // 11 output columns: a partial 8-pixel segment
+        Case(input: [2, 6, 21, 5], kernel: 3, cout: 12, stride: 2, bias: true, residual: true), // 11 output columns: a partial pixel segment
         Case(input: [1, 4, 4, 8], kernel: 5, cout: 4, relu: true),
         Case(input: [2, 5, 7, 6], kernel: 3, cout: 8, bias: true, residual: true, relu: true, upsample: true), // GBlock's conv0
         Case(input: [1, 4, 3, 5], kernel: 3, cout: 6, stride: 2, padding: .valid, upsample: true),
