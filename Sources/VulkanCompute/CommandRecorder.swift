@@ -63,6 +63,8 @@ public final class CommandRecorder: @unchecked Sendable {
     private var retainedIDs: Set<ObjectIdentifier> = []
     private var hazards = HazardTracker()
     private var recording = false
+    /// A submission whose fence has not been seen signalled (only after a failed wait).
+    private var inFlight = false
     /// Commands recorded since the last submit.
     public private(set) var commandCount = 0
     /// Barriers emitted since the last submit (for tests and statistics).
@@ -117,7 +119,9 @@ public final class CommandRecorder: @unchecked Sendable {
 
     deinit {
         let device = context.device
-        if recording || commandCount > 0 { _ = vk.deviceWaitIdle(device) }
+        // Work recorded but never submitted needs no wait. Waiting on our own fence, never vkDeviceWaitIdle,
+        // keeps this off the queue, which other threads' recorders may be submitting to.
+        if inFlight { _ = vk.waitForFences(device, 1, [fence], VkBool32(VK_TRUE), UInt64.max) }
         if let queryPool { vk.destroyQueryPool(device, queryPool, nil) }
         for pool in descriptorPools { vk.destroyDescriptorPool(device, pool, nil) }
         vk.destroyFence(device, fence, nil)
@@ -206,8 +210,10 @@ public final class CommandRecorder: @unchecked Sendable {
         defer { resetAfterSubmit() }
         try check(vk.endCommandBuffer(commandBuffer), "vkEndCommandBuffer")
         try context.submit(commandBuffer, fence: fence)
+        inFlight = true
         var fences: [VkFence?] = [fence]
         try check(vk.waitForFences(context.device, 1, &fences, VkBool32(VK_TRUE), UInt64.max), "vkWaitForFences")
+        inFlight = false
         try context.checkValidation()
         return try readTimings()
     }
@@ -316,6 +322,8 @@ public final class CommandRecorder: @unchecked Sendable {
     }
 
     private func resetAfterSubmit() {
+        // After a failed wait (device lost) the GPU may still hold the pool and the retained memory.
+        guard !inFlight else { return }
         _ = vk.resetFences(context.device, 1, [fence])
         _ = vk.resetCommandPool(context.device, commandPool, 0)
         for pool in descriptorPools { _ = vk.resetDescriptorPool(context.device, pool, 0) }
