@@ -14,6 +14,8 @@
 // Workgroups: x over column groups of 4 (local size LX), y over row blocks of TM, z over the batch items.
 // Specialization: 0 = LX, 1 = TM, 2 = TRANSPOSE_B, 3 = BATCHED_B, 4 = HAS_BIAS, 5 = RELU.
 
+#include "common.glsl"
+
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const int TM = 8;
 layout(constant_id = 2) const bool TRANSPOSE_B = false;
@@ -21,10 +23,10 @@ layout(constant_id = 3) const bool BATCHED_B = false;
 layout(constant_id = 4) const bool HAS_BIAS = false;
 layout(constant_id = 5) const bool RELU = false;
 
-layout(std430, set = 0, binding = 0) readonly buffer A { float a[]; };
-layout(std430, set = 0, binding = 1) readonly buffer Bm { float b[]; };
-layout(std430, set = 0, binding = 2) readonly buffer Bias { float bias[]; };
-layout(std430, set = 0, binding = 3) writeonly buffer C { float c[]; };
+layout(std430, set = 0, binding = 0) readonly buffer A { sfloat a[]; };
+layout(std430, set = 0, binding = 1) readonly buffer Bm { sfloat b[]; };
+layout(std430, set = 0, binding = 2) readonly buffer Bias { sfloat bias[]; };
+layout(std430, set = 0, binding = 3) writeonly buffer C { sfloat c[]; };
 layout(push_constant) uniform Push { uint M, N, K; } p;
 
 void main() {
@@ -41,10 +43,10 @@ void main() {
     for (int t = 0; t < TM; ++t) acc[t] = vec4(0.0);
     for (uint k = 0; k < p.K; ++k) {
         vec4 bv = TRANSPOSE_B
-            ? vec4(b[bBase + n0 * p.K + k], b[bBase + n1 * p.K + k], b[bBase + n2 * p.K + k], b[bBase + n3 * p.K + k])
-            : vec4(b[bBase + k * p.N + n0], b[bBase + k * p.N + n1], b[bBase + k * p.N + n2], b[bBase + k * p.N + n3]);
+            ? vec4(float(b[bBase + n0 * p.K + k]), float(b[bBase + n1 * p.K + k]), float(b[bBase + n2 * p.K + k]), float(b[bBase + n3 * p.K + k]))
+            : vec4(float(b[bBase + k * p.N + n0]), float(b[bBase + k * p.N + n1]), float(b[bBase + k * p.N + n2]), float(b[bBase + k * p.N + n3]));
         for (int t = 0; t < TM; ++t) {
-            if (uint(t) < rows) acc[t] = fma(vec4(a[aBase + uint(t) * p.K + k]), bv, acc[t]);
+            if (uint(t) < rows) acc[t] = fma(vec4(float(a[aBase + uint(t) * p.K + k])), bv, acc[t]);
         }
     }
 
@@ -52,9 +54,9 @@ void main() {
         uint row = (item * p.M + m0 + t) * p.N;
         for (uint j = 0; j < 4 && n0 + j < p.N; ++j) {
             float v = acc[t][j];
-            if (HAS_BIAS) v += bias[n0 + j];
+            if (HAS_BIAS) v += float(bias[n0 + j]);
             if (RELU) v = max(v, 0.0);
-            c[row + n0 + j] = v;
+            c[row + n0 + j] = sfloat(v);
         }
     }
 }
