@@ -82,7 +82,7 @@ struct Conv2DTests {
     /// Vulkan against the reference over odd sizes, channel counts that are not multiples of 4 or of the tile,
     /// batch 1 and 3, and every combination of the epilogue terms, with each convolution kernel (the direct
     /// one reads weights as vec4 when Cout % 4 == 0 and as floats otherwise).
-    @Test(arguments: cases, [KernelChoice.tiledGEMM, .direct])
+    @Test(arguments: cases, [KernelChoice.tiledGEMM, .direct, .winograd])
     func parity(c: Case, kernel: KernelChoice) throws {
         var rng = SeededGenerator(seed: UInt64(c.input.count * 31 + c.cout))
         let kw = c.kernelW ?? c.kernel, k = c.kernel * kw * c.input[3]

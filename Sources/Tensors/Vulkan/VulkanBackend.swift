@@ -15,6 +15,8 @@ public final class VulkanBackend: Backend {
     public private(set) var lastTimings: [CommandTiming] = []
     /// The kernels for convolutions and products (tests pin each one; users may set `BIGBIGAN_CONV`).
     public var kernelChoice: KernelChoice = .automatic
+    /// Device memory for the transformed tiles of one Winograd pass; a larger batch is convolved in several passes.
+    public var winogradWorkspaceBytes = 256 << 20
 
     /// Whether uploads and downloads may use a mapped pointer into device memory.
     let mapsDeviceMemory: Bool

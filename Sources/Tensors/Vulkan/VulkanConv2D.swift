@@ -8,6 +8,7 @@ extension VulkanBackend {
         for t in [x, weight] + [bias, residual].compactMap({ $0 }) { _ = try allocation(t, op) }
         let y = try makeTensor(g.outputShape)
         switch kernelChoice.resolved(for: g, device: context.physicalDevice) {
+        case .winograd: try conv2dWinograd(x, weight: weight, bias: bias, residual: residual, options: options, geometry: g, output: y)
         case .direct: try conv2dDirect(x, weight: weight, bias: bias, residual: residual, options: options, geometry: g, output: y)
         case .tiledGEMM: try conv2dTiledGEMM(x, weight: weight, bias: bias, residual: residual, options: options, geometry: g, output: y)
         }
@@ -91,29 +92,44 @@ extension VulkanBackend {
 
 /// Which kernels convolutions and matrix products run with.
 public enum KernelChoice: String, Sendable, CaseIterable {
-    /// Direct kernels on CPU Vulkan devices (and for products of ≤ 8 rows), tiled GEMM elsewhere;
-    /// `BIGBIGAN_CONV=gemm|direct` overrides.
+    /// Winograd F(4×4, 3×3) for stride-1 3×3 convolutions of at least 16 channels in and out; otherwise direct
+    /// kernels on CPU Vulkan devices (and for products of ≤ 8 rows), tiled GEMM elsewhere.
+    /// `BIGBIGAN_CONV=winograd|gemm|direct` overrides.
     case automatic
-    /// Shared-memory tiles (`conv2d.comp`, `matmul.comp`).
+    /// Winograd for every stride-1 3×3 convolution, whatever its width; the rest as `automatic`.
+    case winograd
+    /// Shared-memory tiles (`conv2d.comp`, `matmul.comp`), no Winograd.
     case tiledGEMM
-    /// No shared memory (`conv2d_direct.comp`, `matmul_direct.comp`).
+    /// No shared memory (`conv2d_direct.comp`, `matmul_direct.comp`), no Winograd.
     case direct
 
-    enum Resolved { case tiledGEMM, direct }
+    enum Resolved { case winograd, tiledGEMM, direct }
+
+    /// `self`, or the override in `BIGBIGAN_CONV` when automatic.
+    var effective: KernelChoice {
+        guard self == .automatic else { return self }
+        switch ProcessInfo.processInfo.environment["BIGBIGAN_CONV"] {
+        case "winograd": return .winograd
+        case "gemm": return .tiledGEMM
+        case "direct": return .direct
+        default: return .automatic
+        }
+    }
 
     func resolved(for g: Conv2D.Geometry, device: PhysicalDevice) -> Resolved {
+        let choice = effective
+        let minimumChannels = choice == .winograd ? 1 : ConvAlgorithm.winogradMinimumChannels
+        if choice == .automatic || choice == .winograd,
+           WinogradTiling.applies(to: g, minimumChannels: minimumChannels, limits: device.limits) {
+            return .winograd
+        }
         // The direct kernel puts output-row segments on y; a huge image falls back to the tiles, which split rows.
         let segments = g.ho * ((g.wo + ConvAlgorithm.directPixelsPerInvocation - 1) / ConvAlgorithm.directPixelsPerInvocation)
         guard segments <= Int(device.limits.maxWorkGroupCount.1) else { return .tiledGEMM }
-        switch self {
+        switch choice {
         case .tiledGEMM: return .tiledGEMM
         case .direct: return .direct
-        case .automatic:
-            switch ProcessInfo.processInfo.environment["BIGBIGAN_CONV"] {
-            case "gemm": return .tiledGEMM
-            case "direct": return .direct
-            default: return device.kind == .cpu ? .direct : .tiledGEMM
-            }
+        case .automatic, .winograd: return device.kind == .cpu ? .direct : .tiledGEMM
         }
     }
 }
@@ -123,4 +139,7 @@ enum ConvAlgorithm {
     /// Output pixels per invocation. On lavapipe (2026-11-26, generator ch 32 and ResNet-50, batch 1) 16 beat
     /// 4 / 8 / 32 by 8–40 %; the workgroup width (16–128) made no measurable difference.
     static let directPixelsPerInvocation = 16
+    /// Narrower 3×3 convolutions stay direct: with few channels the Winograd transforms cost more than the
+    /// product they shrink.
+    static let winogradMinimumChannels = 16
 }

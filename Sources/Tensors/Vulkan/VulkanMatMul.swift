@@ -3,13 +3,18 @@ import VulkanCompute
 
 extension VulkanBackend {
     public func matmul(_ a: Tensor, _ b: Tensor, bias: Tensor?, options: MatMulOptions) throws -> Tensor {
+        try matmul(a, b, bias: bias, options: options, label: nil)
+    }
+
+    /// `matmul` whose dispatches carry `label` in timings (ops built on products name their part).
+    func matmul(_ a: Tensor, _ b: Tensor, bias: Tensor?, options: MatMulOptions, label: String?) throws -> Tensor {
         let op = "matmul"
         let g = try MatMul.geometry(a: a.shape, b: b.shape, bias: bias?.shape, options: options)
         for t in [a, b] + [bias].compactMap({ $0 }) { _ = try allocation(t, op) }
         let c = try makeTensor(g.outputShape)
         guard g.outputShape.count > 0 else { return c }
         if MatMulAlgorithm.useDirect(rows: g.m, device: context.physicalDevice, choice: kernelChoice) {
-            try matmulDirect(a, b, bias: bias, options: options, geometry: g, output: c)
+            try matmulDirect(a, b, bias: bias, options: options, geometry: g, output: c, label: label)
             return c
         }
         let tiling = try GemmTiling(rows: g.m, columns: g.n, depth: g.k, limits: context.limits, op: op)
@@ -24,7 +29,7 @@ extension VulkanBackend {
         var push = PushConstants()
         for v in [g.m, g.n, g.k] { push.append(v) }
         for (chunk, bindings) in try matmulChunks(op, a, b, bias, c, g) {
-            try recorder.dispatch(k, bindings: bindings, push: push, groups: (columnTiles, rowTiles, chunk.count), label: op,
+            try recorder.dispatch(k, bindings: bindings, push: push, groups: (columnTiles, rowTiles, chunk.count), label: label ?? op,
                                   flops: g.flops * Double(chunk.count) / Double(g.batch))
         }
         return c
@@ -34,7 +39,7 @@ extension VulkanBackend {
 extension VulkanBackend {
     /// Direct kernel (`matmul_direct.comp`): four columns and up to 8 rows per invocation, no shared memory.
     private func matmulDirect(_ a: Tensor, _ b: Tensor, bias: Tensor?, options: MatMulOptions, geometry g: MatMul.Geometry,
-                              output c: Tensor) throws {
+                              output c: Tensor, label: String?) throws {
         let op = "matmul_direct"
         let groups = context.limits.maxWorkGroupCount
         let tm = 8, columnGroups = (g.n + 3) / 4, local = min(64, columnGroups)
@@ -50,7 +55,7 @@ extension VulkanBackend {
         for v in [g.m, g.n, g.k] { push.append(v) }
         for (chunk, bindings) in try matmulChunks(op, a, b, bias, c, g) {
             try recorder.dispatch(k, bindings: bindings, push: push, groups: ((columnGroups + local - 1) / local, rowBlocks, chunk.count),
-                                  label: op, flops: g.flops * Double(chunk.count) / Double(g.batch))
+                                  label: label ?? op, flops: g.flops * Double(chunk.count) / Double(g.batch))
         }
     }
 }
@@ -80,15 +85,10 @@ extension VulkanBackend {
 /// the direct kernels are faster; the backend's `kernelChoice` choice pins either for tests.
 enum MatMulAlgorithm {
     static func useDirect(rows: Int, device: PhysicalDevice, choice: KernelChoice) -> Bool {
-        switch choice {
+        switch choice.effective {
         case .tiledGEMM: return false
         case .direct: return true
-        case .automatic:
-            switch ProcessInfo.processInfo.environment["BIGBIGAN_CONV"] {
-            case "gemm": return false
-            case "direct": return true
-            default: return rows <= 8 || device.kind == .cpu
-            }
+        case .automatic, .winograd: return rows <= 8 || device.kind == .cpu
         }
     }
 }

@@ -1,0 +1,34 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// conv2d_winograd_weights: the filter transform of Winograd F(4×4, 3×3), U = G g Gᵀ for every
+// (input channel, output channel) pair, laid out as 36 matrices [Cin, Cout] for the batched product.
+//
+// Bindings (set 0):
+//   0: w  sfloat[3, 3, Cin, Cout]   read (HWIO)
+//   1: u  sfloat[36, Cin, Cout]     write (u[6ξ + ν] = (G g Gᵀ)[ξ][ν])
+// Push constants: uint count (= Cin · Cout).
+// Workgroups: 1-D grid-stride over the channel pairs. Specialization: 0 = local size x.
+#include "common.glsl"
+#include "winograd43.glsl"
+
+layout(local_size_x_id = 0) in;
+
+layout(std430, set = 0, binding = 0) readonly buffer Wt { sfloat w[]; };
+layout(std430, set = 0, binding = 1) writeonly buffer U { sfloat u[]; };
+layout(push_constant) uniform Push { uint count; } p;
+
+void main() {
+    FOR_EACH_INDEX(i, p.count) {
+        float columns[6][3]; // G·g applied to each column of g
+        for (int kx = 0; kx < 3; ++kx) {
+            float g[3] = float[3](float(w[(0 * 3 + kx) * p.count + i]), float(w[(1 * 3 + kx) * p.count + i]),
+                                  float(w[(2 * 3 + kx) * p.count + i]));
+            float t[6] = winogradFilter(g);
+            for (int r = 0; r < 6; ++r) columns[r][kx] = t[r];
+        }
+        for (int r = 0; r < 6; ++r) {
+            float t[6] = winogradFilter(columns[r]);
+            for (int c = 0; c < 6; ++c) u[uint(r * 6 + c) * p.count + i] = sfloat(t[c]);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import VulkanCompute
+
+extension VulkanBackend {
+    /// Winograd F(4×4, 3×3) for a stride-1 3×3 convolution: filter transform (`conv2d_winograd_weights.comp`),
+    /// input transform (`conv2d_winograd_input.comp`), 36 batched products [T, Cin]·[Cin, Cout] through `matmul`,
+    /// and the output transform with the epilogue (`conv2d_winograd_output.comp`). 4× fewer multiply-adds than
+    /// the direct kernels, for extra passes over 2.25× the input and output. The filter is transformed on every
+    /// call, so no transformed copy (4× the weights) outlives the convolution.
+    func conv2dWinograd(_ x: Tensor, weight: Tensor, bias: Tensor?, residual: Tensor?, options: Conv2DOptions,
+                        geometry g: Conv2D.Geometry, output y: Tensor) throws {
+        let op = "conv2d_winograd"
+        let local = elementwiseLocalSize
+        let tiles = WinogradTiling(g)
+        let transformed = try makeTensor([36, g.cin, g.cout])
+        var push = PushConstants()
+        push.append(g.cin * g.cout)
+        try recorder.dispatch(try kernel("conv2d_winograd_weights", bindings: 2, pushWords: 1, specialization: [.uint(UInt32(local))]),
+                              bindings: [try binding(weight, op, access: .read), try binding(transformed, op, access: .write)],
+                              push: push, groups: grid1D(g.cin * g.cout, localSize: local), label: "\(op).weights")
+
+        let input = try kernel("conv2d_winograd_input", bindings: 2, pushWords: 6, specialization: [
+            .uint(UInt32(local)), .int(Int32(g.padTop)), .int(Int32(g.padLeft)), .int(Int32(g.upsampling)),
+        ])
+        let output = try kernel("conv2d_winograd_output", bindings: 4, pushWords: 6, specialization: [
+            .uint(UInt32(local)), .bool(bias != nil), .bool(residual != nil), .bool(options.activation == .relu),
+        ])
+        let biasBinding = try bias.map { try binding($0, op, access: .read) }
+        for chunk in try tiles.chunks(of: self) {
+            let t = chunk.count * tiles.perSample
+            let v = try makeTensor([36, t, g.cin])
+            var inputPush = PushConstants()
+            for value in [g.h, g.w, g.cin, tiles.rows, tiles.columns, t] { inputPush.append(value) }
+            try recorder.dispatch(input, bindings: [try binding(x, op, samples: chunk, access: .read), try binding(v, op, access: .write)],
+                                  push: inputPush, groups: grid1D(t * g.cin, localSize: local), label: "\(op).input")
+
+            let m = try matmul(v, transformed, bias: nil, options: MatMulOptions(), label: "\(op).product")
+
+            let yBinding = try binding(y, op, samples: chunk, access: .write)
+            var outputPush = PushConstants()
+            for value in [g.ho, g.wo, g.cout, tiles.rows, tiles.columns, t] { outputPush.append(value) }
+            let mBinding = try binding(m, op, access: .read)
+            try recorder.dispatch(output, bindings: [
+                mBinding, biasBinding ?? mBinding, try residual.map { try binding($0, op, samples: chunk, access: .read) } ?? mBinding, yBinding,
+            ], push: outputPush, groups: grid1D(t * g.cout, localSize: local), label: "\(op).output")
+        }
+    }
+}
+
+/// How a convolution's output is cut into 4×4 Winograd tiles, and when the algorithm applies.
+struct WinogradTiling {
+    let rows, columns: Int
+    let geometry: Conv2D.Geometry
+    var perSample: Int { rows * columns }
+
+    init(_ g: Conv2D.Geometry) {
+        geometry = g
+        rows = (g.ho + 3) / 4
+        columns = (g.wo + 3) / 4
+    }
+
+    /// Bytes of the transformed input and of the products per sample (36 values per tile and channel).
+    var workspacePerSample: (input: Int, products: Int) {
+        (36 * perSample * geometry.cin * 4, 36 * perSample * geometry.cout * 4)
+    }
+
+    /// Whether F(4×4, 3×3) computes this convolution: 3×3, stride 1, and one sample's transformed tiles fit a
+    /// binding. `minimumChannels` keeps narrow layers (where the transforms cost more than they save) direct.
+    static func applies(to g: Conv2D.Geometry, minimumChannels: Int, limits: ComputeLimits) -> Bool {
+        guard g.kh == 3, g.kw == 3, g.stride == 1, g.cin >= minimumChannels, g.cout >= minimumChannels else { return false }
+        let workspace = WinogradTiling(g).workspacePerSample
+        return UInt64(max(workspace.input, workspace.products)) <= limits.maxStorageBufferRange
+    }
+
+    /// Sample ranges processed together: every binding within range and the two workspaces within the
+    /// backend's `winogradWorkspaceBytes` (at least one sample).
+    func chunks(of backend: VulkanBackend) throws -> [Range<Int>] {
+        let g = geometry, workspace = workspacePerSample
+        let output = g.ho * g.wo * g.cout * 4
+        return try backend.batchChunks("conv2d_winograd", batch: g.n, bytesPerSample: [g.h * g.w * g.cin * 4, output, output, workspace.input, workspace.products],
+                                       maxSamples: max(1, backend.winogradWorkspaceBytes / (workspace.input + workspace.products)))
+    }
+}
