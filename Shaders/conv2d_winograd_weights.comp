@@ -1,12 +1,14 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 // conv2d_winograd_weights: the filter transform of Winograd F(4×4, 3×3), U = G g Gᵀ for every
-// (input channel, output channel) pair, laid out as 36 matrices [Cin, Cout] for the batched product.
+// (input channel, output channel) pair, laid out as 36 matrices [Cin, Cout] for the batched product. A
+// dispatch writes the rows ξ in [firstRow, firstRow + rows), so that large filters fit the binding range.
 //
 // Bindings (set 0):
-//   0: w  sfloat[3, 3, Cin, Cout]   read (HWIO)
-//   1: u  sfloat[36, Cin, Cout]     write (u[6ξ + ν] = (G g Gᵀ)[ξ][ν])
-// Push constants: uint count (= Cin · Cout).
+//   0: w  sfloat[3, 3, Cin, Cout]     read (HWIO)
+//   1: u  sfloat[shift + 6 · rows · Cin · Cout] write (matrix 6(ξ − firstRow) + ν, after `shift` elements,
+//         holds (G g Gᵀ)[ξ][ν]; the shift lets the binding start at an aligned offset)
+// Push constants: uint count (= Cin · Cout), firstRow, rows, shift.
 // Workgroups: 1-D grid-stride over the channel pairs. Specialization: 0 = local size x.
 #include "common.glsl"
 #include "winograd43.glsl"
@@ -15,7 +17,7 @@ layout(local_size_x_id = 0) in;
 
 layout(std430, set = 0, binding = 0) readonly buffer Wt { sfloat w[]; };
 layout(std430, set = 0, binding = 1) writeonly buffer U { sfloat u[]; };
-layout(push_constant) uniform Push { uint count; } p;
+layout(push_constant) uniform Push { uint count, firstRow, rows, shift; } p;
 
 void main() {
     FOR_EACH_INDEX(i, p.count) {
@@ -26,9 +28,9 @@ void main() {
             float t[6] = winogradFilter(g);
             for (int r = 0; r < 6; ++r) columns[r][kx] = t[r];
         }
-        for (int r = 0; r < 6; ++r) {
-            float t[6] = winogradFilter(columns[r]);
-            for (int c = 0; c < 6; ++c) u[uint(r * 6 + c) * p.count + i] = sfloat(t[c]);
+        for (uint r = 0; r < p.rows; ++r) {
+            float t[6] = winogradFilter(columns[p.firstRow + r]);
+            for (uint c = 0; c < 6; ++c) u[p.shift + (r * 6 + c) * p.count + i] = sfloat(t[c]);
         }
     }
 }

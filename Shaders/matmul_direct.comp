@@ -4,12 +4,13 @@
 // at small batch, where tiles would be mostly empty) and for CPU Vulkan devices. Each invocation owns four
 // consecutive columns and TM rows; the A value at (row, k) is the same for every invocation of a workgroup,
 // and the B values of neighbouring invocations are neighbouring columns, so reads are shared and coalesced.
+// With ALIGNED defined (N % 4 == 0, B not transposed) B is read and C written as vec4.
 //
 // Bindings (set 0):
-//   0: a     float[B, M, K]                         read
-//   1: b     float[K, N] or [B, K, N]; transposed: [N, K] or [B, N, K]   read
-//   2: bias  float[N]                                read (ignored unless HAS_BIAS)
-//   3: c     float[B, M, N]                          write
+//   0: a     sfloat[B, M, K]                         read
+//   1: b     sfloat[K, N] or [B, K, N]; transposed: [N, K] or [B, N, K]   read
+//   2: bias  sfloat[N]                                read (ignored unless HAS_BIAS)
+//   3: c     sfloat[B, M, N]                          write
 // Push constants: uint M, N, K.
 // Workgroups: x over column groups of 4 (local size LX), y over row blocks of TM, z over the batch items.
 // Specialization: 0 = LX, 1 = TM, 2 = TRANSPOSE_B, 3 = BATCHED_B, 4 = HAS_BIAS, 5 = RELU.
@@ -24,10 +25,28 @@ layout(constant_id = 4) const bool HAS_BIAS = false;
 layout(constant_id = 5) const bool RELU = false;
 
 layout(std430, set = 0, binding = 0) readonly buffer A { sfloat a[]; };
-layout(std430, set = 0, binding = 1) readonly buffer Bm { sfloat b[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Bias { sfloat bias[]; };
-layout(std430, set = 0, binding = 3) writeonly buffer C { sfloat c[]; };
 layout(push_constant) uniform Push { uint M, N, K; } p;
+#ifdef ALIGNED
+layout(std430, set = 0, binding = 1) readonly buffer Bm { svec4 b[]; };
+layout(std430, set = 0, binding = 3) writeonly buffer C { svec4 c[]; };
+// Columns n0…n0+3 of row k of B (an [K, N] matrix starting at element `base`).
+vec4 loadB(uint base, uint k, uint n0) { return vec4(b[(base + k * p.N + n0) / 4]); }
+void store(uint row, uint n0, vec4 v) { c[(row + n0) / 4] = svec4(v); }
+#else
+layout(std430, set = 0, binding = 1) readonly buffer Bm { sfloat b[]; };
+layout(std430, set = 0, binding = 3) writeonly buffer C { sfloat c[]; };
+vec4 loadB(uint base, uint k, uint n0) {
+    // Columns past N read column N − 1 again (always valid) and are never written.
+    uint n1 = min(n0 + 1, p.N - 1), n2 = min(n0 + 2, p.N - 1), n3 = min(n0 + 3, p.N - 1);
+    return TRANSPOSE_B
+        ? vec4(float(b[base + n0 * p.K + k]), float(b[base + n1 * p.K + k]), float(b[base + n2 * p.K + k]), float(b[base + n3 * p.K + k]))
+        : vec4(float(b[base + k * p.N + n0]), float(b[base + k * p.N + n1]), float(b[base + k * p.N + n2]), float(b[base + k * p.N + n3]));
+}
+void store(uint row, uint n0, vec4 v) {
+    for (uint j = 0; j < 4 && n0 + j < p.N; ++j) c[row + n0 + j] = sfloat(v[j]);
+}
+#endif
 
 void main() {
     uint n0 = gl_GlobalInvocationID.x * 4;
@@ -36,27 +55,23 @@ void main() {
     uint rows = min(uint(TM), p.M - m0);
     uint aBase = (item * p.M + m0) * p.K;
     uint bBase = BATCHED_B ? item * p.K * p.N : 0;
-    // Columns past N read column n0 again (always valid) and are never written.
-    uint n1 = min(n0 + 1, p.N - 1), n2 = min(n0 + 2, p.N - 1), n3 = min(n0 + 3, p.N - 1);
 
     vec4 acc[TM];
     for (int t = 0; t < TM; ++t) acc[t] = vec4(0.0);
     for (uint k = 0; k < p.K; ++k) {
-        vec4 bv = TRANSPOSE_B
-            ? vec4(float(b[bBase + n0 * p.K + k]), float(b[bBase + n1 * p.K + k]), float(b[bBase + n2 * p.K + k]), float(b[bBase + n3 * p.K + k]))
-            : vec4(float(b[bBase + k * p.N + n0]), float(b[bBase + k * p.N + n1]), float(b[bBase + k * p.N + n2]), float(b[bBase + k * p.N + n3]));
+        vec4 bv = loadB(bBase, k, n0);
         for (int t = 0; t < TM; ++t) {
             if (uint(t) < rows) acc[t] = fma(vec4(float(a[aBase + uint(t) * p.K + k])), bv, acc[t]);
         }
     }
 
+    vec4 b4 = vec4(0.0);
+    if (HAS_BIAS) {
+        for (uint j = 0; j < 4; ++j) b4[j] = float(bias[min(n0 + j, p.N - 1)]);
+    }
     for (uint t = 0; t < rows; ++t) {
-        uint row = (item * p.M + m0 + t) * p.N;
-        for (uint j = 0; j < 4 && n0 + j < p.N; ++j) {
-            float v = acc[t][j];
-            if (HAS_BIAS) v += float(bias[n0 + j]);
-            if (RELU) v = max(v, 0.0);
-            c[row + n0 + j] = sfloat(v);
-        }
+        vec4 v = acc[t] + b4;
+        if (RELU) v = max(v, vec4(0.0));
+        store((item * p.M + m0 + t) * p.N, n0, v);
     }
 }

@@ -79,11 +79,27 @@ struct Conv2DTests {
         Case(input: [1, 4, 3, 5], kernel: 3, cout: 6, stride: 2, padding: .valid, upsample: true),
     ]
 
+    /// The kernel configurations every parity case runs with: each convolution kernel, and Winograd (for the
+    /// stride-1 3×3 cases) with each product kernel.
+    static let kernels: [Kernels] = [
+        Kernels(conv: .tiledGEMM, winograd: .never), Kernels(conv: .direct, winograd: .never),
+        Kernels(conv: .direct, winograd: .always), Kernels(conv: .tiledGEMM, winograd: .always),
+    ]
+
+    struct Kernels: CustomStringConvertible, Sendable {
+        var conv: KernelChoice, winograd: WinogradChoice
+        var description: String { "\(conv)\(winograd == .always ? " winograd" : "")" }
+        func configure(_ backend: VulkanBackend) {
+            backend.kernelChoice = conv
+            backend.winogradChoice = winograd
+        }
+    }
+
     /// Vulkan against the reference over odd sizes, channel counts that are not multiples of 4 or of the tile,
     /// batch 1 and 3, and every combination of the epilogue terms, with each convolution kernel (the direct
     /// one reads weights as vec4 when Cout % 4 == 0 and as floats otherwise).
-    @Test(arguments: cases, [KernelChoice.tiledGEMM, .direct, .winograd])
-    func parity(c: Case, kernel: KernelChoice) throws {
+    @Test(arguments: cases, kernels)
+    func parity(c: Case, kernel: Kernels) throws {
         var rng = SeededGenerator(seed: UInt64(c.input.count * 31 + c.cout))
         let kw = c.kernelW ?? c.kernel, k = c.kernel * kw * c.input[3]
         let options = Conv2DOptions(stride: c.stride, padding: c.padding, activation: c.relu ? .relu : .none, inputUpsampling: c.upsample ? 2 : 1)
@@ -91,19 +107,19 @@ struct Conv2DTests {
         var inputs = [rng.tensor(c.input), rng.tensor([c.kernel, kw, c.input[3], c.cout], scale: 1 / Float(k).squareRoot())]
         if c.bias { inputs.append(rng.tensor([c.cout], scale: 0.5)) }
         if c.residual { inputs.append(rng.tensor(out)) }
-        try expectParity(inputs, Self.tolerance(k: k), "\(c.testDescription) \(kernel)", configure: { $0.kernelChoice = kernel }) { b, t in
+        try expectParity(inputs, Self.tolerance(k: k), "\(c.testDescription) \(kernel)", configure: kernel.configure) { b, t in
             try b.conv2d(t[0], weight: t[1], bias: c.bias ? t[2] : nil, residual: c.residual ? t[c.bias ? 3 : 2] : nil, options: options)
         }
     }
 
     /// Fused input upsampling is exactly conv(upsampleNearest2x(x)) on both backends: the same products in the
     /// same order, so the results must be identical.
-    @Test(arguments: [KernelChoice.tiledGEMM, .direct])
-    func fusedUpsamplingEqualsExplicitUpsampling(kernel: KernelChoice) throws {
+    @Test(arguments: kernels)
+    func fusedUpsamplingEqualsExplicitUpsampling(kernel: Kernels) throws {
         var rng = SeededGenerator(seed: 8)
         let x = rng.tensor([2, 5, 6, 7]), w = rng.tensor([3, 3, 7, 12], scale: 0.2), b = rng.tensor([12])
         let gpu = try TestDevice.vulkan()
-        gpu.kernelChoice = kernel
+        kernel.configure(gpu)
         for backend: any Backend in [CPUBackend(), gpu] {
             let (xt, wt, bt) = (try backend.upload(x), try backend.upload(w), try backend.upload(b))
             let fused = try backend.download(backend.conv2d(xt, weight: wt, bias: bt, residual: nil, options: Conv2DOptions(inputUpsampling: 2)))

@@ -8,10 +8,10 @@ import VulkanCompute
 @Suite("conv2d winograd")
 struct Conv2DWinogradTests {
     /// Runs one convolution on a timed backend and returns the labels of its dispatches.
-    private func labels(_ input: Shape, cout: Int, stride: Int = 1, kernel: Int = 3, choice: KernelChoice) throws -> Set<String> {
+    private func labels(_ input: Shape, cout: Int, stride: Int = 1, kernel: Int = 3, choice: WinogradChoice) throws -> Set<String> {
         var rng = SeededGenerator(seed: 3)
         let gpu = try TestDevice.vulkan(timing: true)
-        gpu.kernelChoice = choice
+        gpu.winogradChoice = choice
         let x = try gpu.upload(rng.tensor(input)), w = try gpu.upload(rng.tensor([kernel, kernel, input[3], cout], scale: 0.1))
         _ = try gpu.download(gpu.conv2d(x, weight: w, bias: nil, residual: nil, options: Conv2DOptions(stride: stride)))
         return Set(gpu.lastTimings.map(\.label))
@@ -21,21 +21,23 @@ struct Conv2DWinogradTests {
         let winograd: Set = ["conv2d_winograd.weights", "conv2d_winograd.input", "conv2d_winograd.product", "conv2d_winograd.output"]
         #expect(try labels([1, 8, 8, 16], cout: 16, choice: .automatic).isSuperset(of: winograd))
         #expect(try labels([1, 8, 8, 8], cout: 16, choice: .automatic).isDisjoint(with: winograd)) // too narrow
-        #expect(try labels([1, 8, 8, 3], cout: 5, choice: .winograd).isSuperset(of: winograd))
-        #expect(try labels([1, 8, 8, 16], cout: 16, stride: 2, choice: .winograd).isDisjoint(with: winograd))
-        #expect(try labels([1, 8, 8, 16], cout: 16, kernel: 5, choice: .winograd).isDisjoint(with: winograd))
-        #expect(try labels([1, 8, 8, 16], cout: 16, choice: .direct).isDisjoint(with: winograd))
+        #expect(try labels([1, 8, 8, 3], cout: 5, choice: .always).isSuperset(of: winograd))
+        #expect(try labels([1, 8, 8, 16], cout: 16, stride: 2, choice: .always).isDisjoint(with: winograd))
+        #expect(try labels([1, 8, 8, 16], cout: 16, kernel: 5, choice: .always).isDisjoint(with: winograd))
+        #expect(try labels([1, 8, 8, 16], cout: 16, choice: .never).isDisjoint(with: winograd))
     }
 
     /// A batch split into several passes by a small workspace computes each sample exactly as one pass does
-    /// (the same products in the same order).
-    @Test func passesOverTheBatchMatchOnePass() throws {
+    /// (the same products in the same order), with either product kernel.
+    @Test(arguments: [KernelChoice.direct, .tiledGEMM])
+    func passesOverTheBatchMatchOnePass(product: KernelChoice) throws {
         var rng = SeededGenerator(seed: 11)
         let x = rng.tensor([5, 9, 7, 12]), w = rng.tensor([3, 3, 12, 20], scale: 0.1), r = rng.tensor([5, 18, 14, 20])
         var results: [HostTensor] = []
         for budget in [256 << 20, 40_000] {
             let gpu = try TestDevice.vulkan(timing: true)
-            gpu.kernelChoice = .winograd
+            gpu.winogradChoice = .always
+            gpu.kernelChoice = product
             gpu.winogradWorkspaceBytes = budget // 40 kB holds one sample's 2×3·36·(12+20)·4 = 27.6 kB
             let y = try gpu.conv2d(gpu.upload(x), weight: gpu.upload(w), bias: nil, residual: gpu.upload(r),
                                    options: Conv2DOptions(activation: .relu, inputUpsampling: 2))
@@ -43,21 +45,61 @@ struct Conv2DWinogradTests {
             let passes = gpu.lastTimings.filter { $0.label == "conv2d_winograd.input" }.count
             #expect(passes == (budget == 40_000 ? 5 : 1))
         }
-        expectClose(results[1], results[0], .exact, "5 passes vs 1")
+        expectClose(results[1], results[0], .exact, "5 passes vs 1, \(product)")
     }
 
     /// BigGAN-sized layers (GBlock conv0 with fused upsampling, conv1 with the residual) against the direct
     /// reference, within the conv tolerance at the layer's K. Winograd's transforms add rounding (values scaled by up
     /// to 8 and 1/24 around the product): measured on lavapipe at K = 1152, max abs 3.2e-5 and NMSE 3.2e-12 against
     /// 0 and 0 for the direct kernel (bound 2.7e-4 and 1e-11).
-    @Test(arguments: [false, true])
-    func parityAtGeneratorWidths(upsample: Bool) throws {
+    @Test(arguments: [false, true], [KernelChoice.direct, .tiledGEMM])
+    func parityAtGeneratorWidths(upsample: Bool, product: KernelChoice) throws {
         var rng = SeededGenerator(seed: upsample ? 21 : 22)
         let cin = 128, cout = 64, k = 9 * cin
         let input: Shape = upsample ? [2, 4, 4, cin] : [2, 8, 8, cin]
         let inputs = [rng.tensor(input), rng.tensor([3, 3, cin, cout], scale: 1 / Float(k).squareRoot()), rng.tensor([2, 8, 8, cout])]
-        try expectParity(inputs, Conv2DTests.tolerance(k: k), configure: { $0.kernelChoice = .automatic }) { b, t in
+        try expectParity(inputs, Conv2DTests.tolerance(k: k), configure: { $0.kernelChoice = product; $0.winogradChoice = .automatic }) { b, t in
             try b.conv2d(t[0], weight: t[1], bias: nil, residual: t[2], options: Conv2DOptions(inputUpsampling: upsample ? 2 : 1))
         }
+    }
+}
+
+@Suite("conv2d winograd filter cache")
+struct WinogradFilterCacheTests {
+    private func weightsDispatches(_ gpu: VulkanBackend) -> Int {
+        gpu.lastTimings.filter { $0.label == "conv2d_winograd.weights" }.count
+    }
+
+    /// The filter is transformed by the first convolution with a weight tensor only, and the cached transform gives
+    /// identical results; without the cache every call transforms it.
+    @Test(arguments: [true, false])
+    func transformsOncePerWeight(caching: Bool) throws {
+        var rng = SeededGenerator(seed: 5)
+        let gpu = try TestDevice.vulkan(timing: true)
+        gpu.cachesWinogradFilters = caching
+        let x = try gpu.upload(rng.tensor([1, 8, 8, 16])), w = try gpu.upload(rng.tensor([3, 3, 16, 16], scale: 0.1))
+        var outputs: [HostTensor] = []
+        for _ in 0 ..< 2 {
+            outputs.append(try gpu.download(gpu.conv2d(x, weight: w, bias: nil, residual: nil, options: Conv2DOptions())))
+            #expect(weightsDispatches(gpu) == (caching && outputs.count == 2 ? 0 : 1))
+        }
+        expectClose(outputs[1], outputs[0], .exact, "second call")
+    }
+
+    /// A freed weight's filter is dropped, and new weights (which may reuse the freed memory) get their own.
+    @Test func newWeightsAreNotServedAStaleFilter() throws {
+        var rng = SeededGenerator(seed: 6)
+        let gpu = try TestDevice.vulkan(timing: true)
+        let xHost = rng.tensor([1, 8, 8, 16])
+        let x = try gpu.upload(xHost)
+        for seed in 0 ..< 3 {
+            let wHost = rng.tensor([3, 3, 16, 16], scale: 0.1)
+            let y = try gpu.download(gpu.conv2d(x, weight: gpu.upload(wHost), bias: nil, residual: nil, options: Conv2DOptions()))
+            #expect(weightsDispatches(gpu) == 1, "weights \(seed)")
+            let cpu = CPUBackend()
+            let expected = try cpu.download(cpu.conv2d(cpu.upload(xHost), weight: cpu.upload(wHost), bias: nil, residual: nil, options: Conv2DOptions()))
+            expectClose(y, expected, Conv2DTests.tolerance(k: 144), "weights \(seed)")
+        }
+        #expect(gpu.winogradFilterCount <= 1)
     }
 }

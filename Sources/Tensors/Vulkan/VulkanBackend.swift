@@ -15,8 +15,16 @@ public final class VulkanBackend: Backend {
     public private(set) var lastTimings: [CommandTiming] = []
     /// The kernels for convolutions and products (tests pin each one; users may set `BIGBIGAN_CONV`).
     public var kernelChoice: KernelChoice = .automatic
+    /// When 3×3 convolutions run as Winograd F(4×4, 3×3) (users may set `BIGBIGAN_WINOGRAD`).
+    public var winogradChoice: WinogradChoice = .automatic
     /// Device memory for the transformed tiles of one Winograd pass; a larger batch is convolved in several passes.
     public var winogradWorkspaceBytes = 256 << 20
+    /// Whether transformed Winograd filters are kept while their weights live (4× the 3×3 weights' memory,
+    /// about 1 GB for the released generator) instead of being recomputed by every convolution.
+    public var cachesWinogradFilters = true
+    let winogradFilters = WinogradFilterCache()
+    /// Transformed Winograd filters currently cached.
+    public var winogradFilterCount: Int { winogradFilters.count }
 
     /// Whether uploads and downloads may use a mapped pointer into device memory.
     let mapsDeviceMemory: Bool
@@ -76,7 +84,12 @@ public final class VulkanBackend: Backend {
     /// Submits pending work and waits; `lastTimings` keeps the last submission that had work.
     public func synchronize() throws {
         guard recorder.commandCount > 0 else { return }
-        lastTimings = try recorder.submitAndWait()
+        do {
+            lastTimings = try recorder.submitAndWait()
+        } catch {
+            winogradFilters.removeAll()
+            throw error
+        }
     }
 
     // MARK: helpers for op implementations

@@ -7,8 +7,11 @@ extension VulkanBackend {
         let g = try Conv2D.geometry(input: x.shape, weight: weight.shape, bias: bias?.shape, residual: residual?.shape, options: options)
         for t in [x, weight] + [bias, residual].compactMap({ $0 }) { _ = try allocation(t, op) }
         let y = try makeTensor(g.outputShape)
+        if winogradChoice.applies(to: g, device: context.physicalDevice) {
+            try conv2dWinograd(x, weight: weight, bias: bias, residual: residual, options: options, geometry: g, output: y)
+            return y
+        }
         switch kernelChoice.resolved(for: g, device: context.physicalDevice) {
-        case .winograd: try conv2dWinograd(x, weight: weight, bias: bias, residual: residual, options: options, geometry: g, output: y)
         case .direct: try conv2dDirect(x, weight: weight, bias: bias, residual: residual, options: options, geometry: g, output: y)
         case .tiledGEMM: try conv2dTiledGEMM(x, weight: weight, bias: bias, residual: residual, options: options, geometry: g, output: y)
         }
@@ -92,24 +95,20 @@ extension VulkanBackend {
 
 /// Which kernels convolutions and matrix products run with.
 public enum KernelChoice: String, Sendable, CaseIterable {
-    /// Winograd F(4×4, 3×3) for stride-1 3×3 convolutions of at least 16 channels in and out; otherwise direct
-    /// kernels on CPU Vulkan devices (and for products of ≤ 8 rows), tiled GEMM elsewhere.
-    /// `BIGBIGAN_CONV=winograd|gemm|direct` overrides.
+    /// Direct kernels on CPU Vulkan devices (and for products of ≤ 8 rows), tiled GEMM elsewhere;
+    /// `BIGBIGAN_CONV=gemm|direct` overrides.
     case automatic
-    /// Winograd for every stride-1 3×3 convolution, whatever its width; the rest as `automatic`.
-    case winograd
-    /// Shared-memory tiles (`conv2d.comp`, `matmul.comp`), no Winograd.
+    /// Shared-memory tiles (`conv2d.comp`, `matmul.comp`).
     case tiledGEMM
-    /// No shared memory (`conv2d_direct.comp`, `matmul_direct.comp`), no Winograd.
+    /// No shared memory (`conv2d_direct.comp`, `matmul_direct.comp`).
     case direct
 
-    enum Resolved { case winograd, tiledGEMM, direct }
+    enum Resolved { case tiledGEMM, direct }
 
     /// `self`, or the override in `BIGBIGAN_CONV` when automatic.
     var effective: KernelChoice {
         guard self == .automatic else { return self }
         switch ProcessInfo.processInfo.environment["BIGBIGAN_CONV"] {
-        case "winograd": return .winograd
         case "gemm": return .tiledGEMM
         case "direct": return .direct
         default: return .automatic
@@ -117,19 +116,40 @@ public enum KernelChoice: String, Sendable, CaseIterable {
     }
 
     func resolved(for g: Conv2D.Geometry, device: PhysicalDevice) -> Resolved {
-        let choice = effective
-        let minimumChannels = choice == .winograd ? 1 : ConvAlgorithm.winogradMinimumChannels
-        if choice == .automatic || choice == .winograd,
-           WinogradTiling.applies(to: g, minimumChannels: minimumChannels, limits: device.limits) {
-            return .winograd
-        }
         // The direct kernel puts output-row segments on y; a huge image falls back to the tiles, which split rows.
         let segments = g.ho * ((g.wo + ConvAlgorithm.directPixelsPerInvocation - 1) / ConvAlgorithm.directPixelsPerInvocation)
         guard segments <= Int(device.limits.maxWorkGroupCount.1) else { return .tiledGEMM }
-        switch choice {
+        switch effective {
         case .tiledGEMM: return .tiledGEMM
         case .direct: return .direct
-        case .automatic, .winograd: return device.kind == .cpu ? .direct : .tiledGEMM
+        case .automatic: return device.kind == .cpu ? .direct : .tiledGEMM
+        }
+    }
+}
+
+/// When stride-1 3×3 convolutions run as Winograd F(4×4, 3×3) (`VulkanWinograd.swift`), whose batched product
+/// then runs with the `KernelChoice`.
+public enum WinogradChoice: String, Sendable, CaseIterable {
+    /// For convolutions of at least 16 channels in and out; `BIGBIGAN_WINOGRAD=on|off` overrides.
+    case automatic
+    /// For every stride-1 3×3 convolution that fits the device's binding range, whatever its width.
+    case always
+    /// Never.
+    case never
+
+    func applies(to g: Conv2D.Geometry, device: PhysicalDevice) -> Bool {
+        var choice = self
+        if choice == .automatic {
+            switch ProcessInfo.processInfo.environment["BIGBIGAN_WINOGRAD"] {
+            case "on": choice = .always
+            case "off": choice = .never
+            default: break
+            }
+        }
+        switch choice {
+        case .never: return false
+        case .always: return WinogradTiling.applies(to: g, minimumChannels: 1, limits: device.limits)
+        case .automatic: return WinogradTiling.applies(to: g, minimumChannels: ConvAlgorithm.winogradMinimumChannels, limits: device.limits)
         }
     }
 }

@@ -37,17 +37,18 @@ extension VulkanBackend {
 }
 
 extension VulkanBackend {
-    /// Direct kernel (`matmul_direct.comp`): four columns and up to 8 rows per invocation, no shared memory.
+    /// Direct kernel (`matmul_direct.comp`): four columns and up to 16 rows per invocation, no shared memory.
     private func matmulDirect(_ a: Tensor, _ b: Tensor, bias: Tensor?, options: MatMulOptions, geometry g: MatMul.Geometry,
                               output c: Tensor, label: String?) throws {
         let op = "matmul_direct"
         let groups = context.limits.maxWorkGroupCount
-        let tm = 8, columnGroups = (g.n + 3) / 4, local = min(64, columnGroups)
+        let tm = g.m <= 8 ? 8 : MatMulAlgorithm.directRowsPerInvocation, columnGroups = (g.n + 3) / 4, local = min(64, columnGroups)
         let rowBlocks = (g.m + tm - 1) / tm
         guard rowBlocks <= Int(groups.1), (columnGroups + local - 1) / local <= Int(groups.0) else {
             throw VulkanError.limitExceeded("\(op): a \(g.m)×\(g.n) product needs too many workgroups")
         }
-        let k = try kernel("matmul_direct", bindings: 4, pushWords: 3, specialization: [
+        let aligned = g.n % 4 == 0 && !options.transposeB
+        let k = try kernel("matmul_direct", defines: aligned ? [.init("ALIGNED", "1")] : [], bindings: 4, pushWords: 3, specialization: [
             .uint(UInt32(local)), .int(Int32(tm)), .bool(options.transposeB), .bool(g.batchedB), .bool(bias != nil),
             .bool(options.activation == .relu),
         ])
@@ -84,11 +85,15 @@ extension VulkanBackend {
 /// When a product runs without tiles: few rows (a linear layer at small batch), or a CPU Vulkan device where
 /// the direct kernels are faster; the backend's `kernelChoice` choice pins either for tests.
 enum MatMulAlgorithm {
+    /// Rows per invocation of the direct kernel for products of more than 8 rows; on lavapipe (2026-11-26, the
+    /// Winograd products of generator ch 32) 16 beat 8 and 32.
+    static let directRowsPerInvocation = 16
+
     static func useDirect(rows: Int, device: PhysicalDevice, choice: KernelChoice) -> Bool {
         switch choice.effective {
         case .tiledGEMM: return false
         case .direct: return true
-        case .automatic, .winograd: return rows <= 8 || device.kind == .cpu
+        case .automatic: return rows <= 8 || device.kind == .cpu
         }
     }
 }

@@ -4,20 +4,16 @@ extension VulkanBackend {
     /// Winograd F(4×4, 3×3) for a stride-1 3×3 convolution: filter transform (`conv2d_winograd_weights.comp`),
     /// input transform (`conv2d_winograd_input.comp`), 36 batched products [T, Cin]·[Cin, Cout] through `matmul`,
     /// and the output transform with the epilogue (`conv2d_winograd_output.comp`). 4× fewer multiply-adds than
-    /// the direct kernels, for extra passes over 2.25× the input and output. The filter is transformed on every
-    /// call, so no transformed copy (4× the weights) outlives the convolution.
+    /// the direct kernels, for extra passes over 2.25× the input and output. The transformed filter is cached
+    /// with the weights (`cachesWinogradFilters`).
     func conv2dWinograd(_ x: Tensor, weight: Tensor, bias: Tensor?, residual: Tensor?, options: Conv2DOptions,
                         geometry g: Conv2D.Geometry, output y: Tensor) throws {
         let op = "conv2d_winograd"
         let local = elementwiseLocalSize
         let tiles = WinogradTiling(g)
-        let transformed = try makeTensor([36, g.cin, g.cout])
-        var push = PushConstants()
-        push.append(g.cin * g.cout)
-        try recorder.dispatch(try kernel("conv2d_winograd_weights", bindings: 2, pushWords: 1, specialization: [.uint(UInt32(local))]),
-                              bindings: [try binding(weight, op, access: .read), try binding(transformed, op, access: .write)],
-                              push: push, groups: grid1D(g.cin * g.cout, localSize: local), label: "\(op).weights")
-
+        let transformed = cachesWinogradFilters
+            ? try winogradFilters.filter(for: try allocation(weight, op)) { try winogradFilter(weight, g) }
+            : try winogradFilter(weight, g)
         let input = try kernel("conv2d_winograd_input", bindings: 2, pushWords: 6, specialization: [
             .uint(UInt32(local)), .int(Int32(g.padTop)), .int(Int32(g.padLeft)), .int(Int32(g.upsampling)),
         ])
@@ -46,6 +42,33 @@ extension VulkanBackend {
     }
 }
 
+extension VulkanBackend {
+    /// U = G g Gᵀ as 36 matrices [Cin, Cout], written in dispatches of whole rows (6 matrices each) that fit the
+    /// binding range; each binding starts at an aligned offset and the shader skips `shift` elements.
+    private func winogradFilter(_ weight: Tensor, _ g: Conv2D.Geometry) throws -> Tensor {
+        let op = "conv2d_winograd", local = elementwiseLocalSize
+        let limits = context.limits, alignment = max(limits.minStorageBufferOffsetAlignment, 4)
+        let rowsPerDispatch = WinogradTiling.filterRowsPerDispatch(g, limits: limits)
+        guard rowsPerDispatch >= 1 else {
+            throw VulkanError.limitExceeded("\(op): a 3×3 filter of \(g.cin)×\(g.cout) channels exceeds the binding range")
+        }
+        let transformed = try makeTensor([36, g.cin, g.cout])
+        let memory = try allocation(transformed, op)
+        let k = try kernel("conv2d_winograd_weights", bindings: 2, pushWords: 4, specialization: [.uint(UInt32(local))])
+        let pairs = g.cin * g.cout, rowBytes = UInt64(6 * pairs * 4)
+        for firstRow in stride(from: 0, to: 6, by: rowsPerDispatch) {
+            let rows = min(rowsPerDispatch, 6 - firstRow)
+            let start = UInt64(firstRow) * rowBytes, alignedStart = start / alignment * alignment
+            var push = PushConstants()
+            for value in [pairs, firstRow, rows, Int(start - alignedStart) / 4] { push.append(value) }
+            let rowsBinding = BufferBinding(memory, offset: alignedStart, byteCount: start - alignedStart + UInt64(rows) * rowBytes, access: .write)
+            try recorder.dispatch(k, bindings: [try binding(weight, op, access: .read), rowsBinding],
+                                  push: push, groups: grid1D(pairs, localSize: local), label: "\(op).weights")
+        }
+        return transformed
+    }
+}
+
 /// How a convolution's output is cut into 4×4 Winograd tiles, and when the algorithm applies.
 struct WinogradTiling {
     let rows, columns: Int
@@ -63,12 +86,22 @@ struct WinogradTiling {
         (36 * perSample * geometry.cin * 4, 36 * perSample * geometry.cout * 4)
     }
 
-    /// Whether F(4×4, 3×3) computes this convolution: 3×3, stride 1, and one sample's transformed tiles fit a
-    /// binding. `minimumChannels` keeps narrow layers (where the transforms cost more than they save) direct.
+    /// Whether F(4×4, 3×3) computes this convolution: 3×3, stride 1, and one sample's transformed tiles and one
+    /// row (6 of the 36 matrices) of the transformed filter fit a binding. `minimumChannels` keeps narrow layers
+    /// (where the transforms cost more than they save) direct.
     static func applies(to g: Conv2D.Geometry, minimumChannels: Int, limits: ComputeLimits) -> Bool {
         guard g.kh == 3, g.kw == 3, g.stride == 1, g.cin >= minimumChannels, g.cout >= minimumChannels else { return false }
         let workspace = WinogradTiling(g).workspacePerSample
         return UInt64(max(workspace.input, workspace.products)) <= limits.maxStorageBufferRange
+            && filterRowsPerDispatch(g, limits: limits) >= 1
+    }
+
+    /// Rows of the transformed filter (6 matrices [Cin, Cout] each, up to all 6) one dispatch writes, such that the
+    /// binding, which may start up to one alignment unit early, stays within range.
+    static func filterRowsPerDispatch(_ g: Conv2D.Geometry, limits: ComputeLimits) -> Int {
+        let rowBytes = UInt64(6 * g.cin * g.cout * 4), alignment = max(limits.minStorageBufferOffsetAlignment, 4)
+        guard limits.maxStorageBufferRange > alignment else { return 0 }
+        return Int(min(6, (limits.maxStorageBufferRange - alignment) / rowBytes))
     }
 
     /// Sample ranges processed together: every binding within range and the two workspaces within the
