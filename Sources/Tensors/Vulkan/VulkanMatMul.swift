@@ -85,8 +85,8 @@ extension VulkanBackend {
 /// When a product runs without tiles: few rows (a linear layer at small batch), or a CPU Vulkan device where
 /// the direct kernels are faster; the backend's `kernelChoice` choice pins either for tests.
 enum MatMulAlgorithm {
-    /// Rows per invocation of the direct kernel for products of more than 8 rows; on lavapipe (2026-11-26, the
-    /// Winograd products of generator ch 32) 16 beat 8 and 32.
+    /// Rows per invocation of the direct kernel for products of more than 8 rows, as in the direct convolution;
+    /// on lavapipe (2026-11-26, Winograd products of generator ch 32) 8, 16 and 32 were within the run-to-run noise.
     static let directRowsPerInvocation = 16
 
     static func useDirect(rows: Int, device: PhysicalDevice, choice: KernelChoice) -> Bool {
