@@ -73,8 +73,8 @@ extension VulkanBackend {
     /// residual, y (weights whole; an absent bias or residual binds the weight, which the shader then ignores).
     fileprivate func convChunks(_ op: String, _ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ residual: Tensor?, _ y: Tensor,
                                 _ g: Conv2D.Geometry, maxSamples: Int) throws -> [(Range<Int>, [BufferBinding])] {
-        let output = g.ho * g.wo * g.cout * 4
-        let chunks = try batchChunks(op, batch: g.n, bytesPerSample: [x.shape.perSample * 4, output, residual == nil ? 0 : output],
+        let output = g.ho * g.wo * g.cout * elementBytes
+        let chunks = try batchChunks(op, batch: g.n, bytesPerSample: [x.shape.perSample * elementBytes, output, residual == nil ? 0 : output],
                                      maxSamples: maxSamples)
         let weightBinding = try binding(weight, op, access: .read)
         return try chunks.map { chunk in
