@@ -5,13 +5,13 @@
 // PER_SAMPLE_AFFINE false: γ = scale[c], β = offset[c] (BN; absent ones are 1 and 0).
 // PER_SAMPLE_AFFINE true:  γ = scale[n·C + c], β = offset[n·C + c] with n the sample (CBN's gain and bias).
 //
-// Bindings (set 0):
-//   0: x         float[count]  read   (the samples of this chunk)
-//   1: mean      float[C]      read
-//   2: variance  float[C]      read
-//   3: scale     float[C] or float[N·C]  read (unread when HAS_SCALE is false; any buffer may be bound)
-//   4: offset    float[C] or float[N·C]  read (unread when HAS_OFFSET is false; any buffer may be bound)
-//   5: y         float[count]  write  (the samples of this chunk)
+// Bindings (set 0), sfloat storage (common.glsl), fp32 arithmetic:
+//   0: x         [count]  read   (the samples of this chunk)
+//   1: mean      [C]      read
+//   2: variance  [C]      read
+//   3: scale     [C] or [N·C]  read (unread when HAS_SCALE is false; any buffer may be bound)
+//   4: offset    [C] or [N·C]  read (unread when HAS_OFFSET is false; any buffer may be bound)
+//   5: y         [count]  write  (the samples of this chunk)
 // Push constants: uint count, uint channels (C), uint perSample (elements per sample),
 //                 uint firstSample (sample index of x[0], for the per-sample affine), float epsilon.
 // Specialization: 0 = local size x, 1 = ACTIVATION (0 none, 1 relu), 2 = PER_SAMPLE_AFFINE,
@@ -24,21 +24,21 @@ layout(constant_id = 2) const bool PER_SAMPLE_AFFINE = false;
 layout(constant_id = 3) const bool HAS_SCALE = false;
 layout(constant_id = 4) const bool HAS_OFFSET = false;
 
-layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
-layout(std430, set = 0, binding = 1) readonly buffer Mean { float mean[]; };
-layout(std430, set = 0, binding = 2) readonly buffer Variance { float variance[]; };
-layout(std430, set = 0, binding = 3) readonly buffer Scale { float scale[]; };
-layout(std430, set = 0, binding = 4) readonly buffer Offset { float offset[]; };
-layout(std430, set = 0, binding = 5) writeonly buffer Y { float y[]; };
+layout(std430, set = 0, binding = 0) readonly buffer X { sfloat x[]; };
+layout(std430, set = 0, binding = 1) readonly buffer Mean { sfloat mean[]; };
+layout(std430, set = 0, binding = 2) readonly buffer Variance { sfloat variance[]; };
+layout(std430, set = 0, binding = 3) readonly buffer Scale { sfloat scale[]; };
+layout(std430, set = 0, binding = 4) readonly buffer Offset { sfloat offset[]; };
+layout(std430, set = 0, binding = 5) writeonly buffer Y { sfloat y[]; };
 layout(push_constant) uniform Push { uint count; uint channels; uint perSample; uint firstSample; float epsilon; } p;
 
 void main() {
     FOR_EACH_INDEX(i, p.count) {
         uint c = i % p.channels;
         uint a = PER_SAMPLE_AFFINE ? (p.firstSample + i / p.perSample) * p.channels + c : c;
-        float gamma = HAS_SCALE ? scale[a] : 1.0;
-        float beta = HAS_OFFSET ? offset[a] : 0.0;
-        float v = (x[i] - mean[c]) * (inversesqrt(variance[c] + p.epsilon) * gamma) + beta;
-        y[i] = ACTIVATION == 1 ? max(v, 0.0) : v;
+        float gamma = HAS_SCALE ? float(scale[a]) : 1.0;
+        float beta = HAS_OFFSET ? float(offset[a]) : 0.0;
+        float v = (float(x[i]) - float(mean[c])) * (inversesqrt(float(variance[c]) + p.epsilon) * gamma) + beta;
+        y[i] = sfloat(ACTIVATION == 1 ? max(v, 0.0) : v);
     }
 }

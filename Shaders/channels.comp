@@ -7,10 +7,10 @@
 // concat: aBegin 0, aTaken aChannels, aFirst 0, bBegin aChannels.  pad: aBegin = before, bChannels 0.
 // slice: aBegin 0, aTaken count, aFirst start, bChannels 0.  Values are copied, never computed.
 //
-// Bindings (set 0):
-//   0: a  float[rows·aChannels]    read
-//   1: b  float[rows·bChannels]    read (unread when bChannels is 0; any buffer may be bound)
-//   2: y  float[rows·outChannels]  write
+// Bindings (set 0), sfloat storage (common.glsl):
+//   0: a  [rows·aChannels]    read
+//   1: b  [rows·bChannels]    read (unread when bChannels is 0; any buffer may be bound)
+//   2: y  [rows·outChannels]  write
 // Push constants: uint count (rows·outChannels), uint outChannels, uint aChannels, uint aBegin, uint aTaken,
 //                 uint aFirst, uint bChannels, uint bBegin.
 // Specialization: 0 = local size x.
@@ -18,9 +18,9 @@
 
 layout(local_size_x_id = 0) in;
 
-layout(std430, set = 0, binding = 0) readonly buffer A { float a[]; };
-layout(std430, set = 0, binding = 1) readonly buffer B { float b[]; };
-layout(std430, set = 0, binding = 2) writeonly buffer Y { float y[]; };
+layout(std430, set = 0, binding = 0) readonly buffer A { sfloat a[]; };
+layout(std430, set = 0, binding = 1) readonly buffer B { sfloat b[]; };
+layout(std430, set = 0, binding = 2) writeonly buffer Y { sfloat y[]; };
 layout(push_constant) uniform Push {
     uint count; uint outChannels; uint aChannels; uint aBegin; uint aTaken; uint aFirst; uint bChannels; uint bBegin;
 } p;
@@ -30,10 +30,10 @@ void main() {
         uint row = i / p.outChannels, j = i % p.outChannels;
         float v = 0.0;
         if (j >= p.aBegin && j - p.aBegin < p.aTaken) {
-            v = a[row * p.aChannels + p.aFirst + (j - p.aBegin)];
+            v = float(a[row * p.aChannels + p.aFirst + (j - p.aBegin)]);
         } else if (j >= p.bBegin && j - p.bBegin < p.bChannels) {
-            v = b[row * p.bChannels + (j - p.bBegin)];
+            v = float(b[row * p.bChannels + (j - p.bBegin)]);
         }
-        y[i] = v;
+        y[i] = sfloat(v); // exact: a stored value converts to float and back unchanged
     }
 }

@@ -5,21 +5,22 @@
 // four output channels (one vec4 of the HWIO weight row) and TM consecutive output pixels of one row;
 // the input value at each (pixel, ky, kx, ci) is the same for every lane of the workgroup, so it is a
 // single scalar load broadcast across lanes. y = act(conv(x, w) + bias + residual).
-// With ALIGNED defined (Cout % 4 == 0) weights and outputs are read and written as vec4; otherwise as floats,
-// the last group's channels past Cout reading channel Cout − 1 and never being written.
+// With ALIGNED defined (Cout % 4 == 0) weights and outputs are read and written as svec4; otherwise as
+// sfloats, the last group's channels past Cout reading channel Cout − 1 and never being written.
 //
-// Bindings (set 0):
-//   0: x         float[N, H, W, Cin]          read
-//   1: w         float[KH, KW, Cin, Cout]     read
-//   2: bias      float[Cout]                  read (ignored unless HAS_BIAS; any buffer otherwise)
-//   3: residual  float[N, Ho, Wo, Cout]       read (ignored unless HAS_RESIDUAL)
-//   4: y         float[N, Ho, Wo, Cout]       write
+// Bindings (set 0), sfloat storage (common.glsl); accumulation in fp32:
+//   0: x         [N, H, W, Cin]          read
+//   1: w         [KH, KW, Cin, Cout]     read
+//   2: bias      [Cout]                  read (ignored unless HAS_BIAS; any buffer otherwise)
+//   3: residual  [N, Ho, Wo, Cout]       read (ignored unless HAS_RESIDUAL)
+//   4: y         [N, Ho, Wo, Cout]       write
 // Push constants: uint H, W, Cin, Ho, Wo, Cout.
 // Workgroups: x over channel groups (local size LX), y over output row segments of TM pixels
 // (Ho · ceil(Wo/TM)), z over the samples of this dispatch.
 // Specialization: 0 = LX, 1 = TM, 2 = KH, 3 = KW, 4 = STRIDE, 5 = PAD_TOP, 6 = PAD_LEFT, 7 = HAS_BIAS,
 //                 8 = HAS_RESIDUAL, 9 = RELU, 10 = UPSAMPLE (nearest factor applied to x before convolving;
 //                 H and W are x's stored size).
+#include "common.glsl"
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const int TM = 8;
@@ -33,31 +34,36 @@ layout(constant_id = 8) const bool HAS_RESIDUAL = false;
 layout(constant_id = 9) const bool RELU = false;
 layout(constant_id = 10) const int UPSAMPLE = 1;
 
-layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
+layout(std430, set = 0, binding = 0) readonly buffer X { sfloat x[]; };
 layout(push_constant) uniform Push { uint H, W, Cin, Ho, Wo, Cout; } p;
 #ifdef ALIGNED
-layout(std430, set = 0, binding = 1) readonly buffer Wt { vec4 w[]; };
-layout(std430, set = 0, binding = 2) readonly buffer Bias { vec4 bias[]; };
-layout(std430, set = 0, binding = 3) readonly buffer Residual { vec4 residual[]; };
-layout(std430, set = 0, binding = 4) writeonly buffer Y { vec4 y[]; };
+layout(std430, set = 0, binding = 1) readonly buffer Wt { svec4 w[]; };
+layout(std430, set = 0, binding = 2) readonly buffer Bias { svec4 bias[]; };
+layout(std430, set = 0, binding = 3) readonly buffer Residual { svec4 residual[]; };
+layout(std430, set = 0, binding = 4) writeonly buffer Y { svec4 y[]; };
 // Element i of channel group g (in vec4 units) of a [..., Cout] row starting at `row` (in channels).
-vec4 weights(uint row, uint g) { return w[row / 4 + g]; }
-vec4 biases(uint g) { return bias[g]; }
-vec4 residuals(uint row, uint g) { return residual[row / 4 + g]; }
-void store(uint row, uint g, vec4 v) { y[row / 4 + g] = v; }
+vec4 weights(uint row, uint g) { return vec4(w[row / 4 + g]); }
+vec4 biases(uint g) { return vec4(bias[g]); }
+vec4 residuals(uint row, uint g) { return vec4(residual[row / 4 + g]); }
+void store(uint row, uint g, vec4 v) { y[row / 4 + g] = svec4(v); }
 #else
-layout(std430, set = 0, binding = 1) readonly buffer Wt { float w[]; };
-layout(std430, set = 0, binding = 2) readonly buffer Bias { float bias[]; };
-layout(std430, set = 0, binding = 3) readonly buffer Residual { float residual[]; };
-layout(std430, set = 0, binding = 4) writeonly buffer Y { float y[]; };
+layout(std430, set = 0, binding = 1) readonly buffer Wt { sfloat w[]; };
+layout(std430, set = 0, binding = 2) readonly buffer Bias { sfloat bias[]; };
+layout(std430, set = 0, binding = 3) readonly buffer Residual { sfloat residual[]; };
+layout(std430, set = 0, binding = 4) writeonly buffer Y { sfloat y[]; };
 uint channel(uint g, uint j) { return min(4 * g + j, p.Cout - 1); }
-vec4 weights(uint row, uint g) { return vec4(w[row + channel(g, 0)], w[row + channel(g, 1)], w[row + channel(g, 2)], w[row + channel(g, 3)]); }
-vec4 biases(uint g) { return vec4(bias[channel(g, 0)], bias[channel(g, 1)], bias[channel(g, 2)], bias[channel(g, 3)]); }
+vec4 weights(uint row, uint g) {
+    return vec4(float(w[row + channel(g, 0)]), float(w[row + channel(g, 1)]), float(w[row + channel(g, 2)]), float(w[row + channel(g, 3)]));
+}
+vec4 biases(uint g) {
+    return vec4(float(bias[channel(g, 0)]), float(bias[channel(g, 1)]), float(bias[channel(g, 2)]), float(bias[channel(g, 3)]));
+}
 vec4 residuals(uint row, uint g) {
-    return vec4(residual[row + channel(g, 0)], residual[row + channel(g, 1)], residual[row + channel(g, 2)], residual[row + channel(g, 3)]);
+    return vec4(float(residual[row + channel(g, 0)]), float(residual[row + channel(g, 1)]), float(residual[row + channel(g, 2)]),
+                float(residual[row + channel(g, 3)]));
 }
 void store(uint row, uint g, vec4 v) {
-    for (uint j = 0; j < 4 && 4 * g + j < p.Cout; ++j) y[row + 4 * g + j] = v[j];
+    for (uint j = 0; j < 4 && 4 * g + j < p.Cout; ++j) y[row + 4 * g + j] = sfloat(v[j]);
 }
 #endif
 
@@ -86,7 +92,7 @@ void main() {
             for (uint ci = 0; ci < p.Cin; ++ci) {
                 vec4 wv = weights(wRow + ci * p.Cout, g);
                 for (int t = 0; t < TM; ++t) {
-                    if (start[t] >= 0) acc[t] = fma(vec4(x[uint(start[t]) + ci]), wv, acc[t]);
+                    if (start[t] >= 0) acc[t] = fma(vec4(float(x[uint(start[t]) + ci])), wv, acc[t]);
                 }
             }
         }

@@ -4,9 +4,9 @@
 // skipped: max ignores them and average divides by the number of in-image pixels (TensorFlow's rule).
 // Every window holds at least one in-image pixel (Pool2D.geometry's SAME padding is < WINDOW).
 //
-// Bindings (set 0):
-//   0: x  float[N, H, W, C]    read
-//   1: y  float[N, Ho, Wo, C]  write
+// Bindings (set 0), sfloat storage (common.glsl); averages sum in fp32:
+//   0: x  [N, H, W, C]    read
+//   1: y  [N, Ho, Wo, C]  write
 // Push constants: uint count (= N·Ho·Wo·C of this dispatch), int h, int w, int c, int outH, int outW,
 //                 int padTop, int padLeft.
 // Specialization: 0 = local size x, 1 = KIND (PoolKind: 0 max, 1 average), 2 = WINDOW, 3 = STRIDE.
@@ -17,8 +17,8 @@ layout(constant_id = 1) const int KIND = 0;
 layout(constant_id = 2) const int WINDOW = 2;
 layout(constant_id = 3) const int STRIDE = 2;
 
-layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
-layout(std430, set = 0, binding = 1) writeonly buffer Y { float y[]; };
+layout(std430, set = 0, binding = 0) readonly buffer X { sfloat x[]; };
+layout(std430, set = 0, binding = 1) writeonly buffer Y { sfloat y[]; };
 layout(push_constant) uniform Push { uint count; int h; int w; int c; int outH; int outW; int padTop; int padLeft; } p;
 
 void main() {
@@ -36,11 +36,11 @@ void main() {
         float result = KIND == 0 ? -1.0 / 0.0 : 0.0;
         for (int r = rowBegin; r < rowEnd; ++r) {
             for (int col = colBegin; col < colEnd; ++col) {
-                float v = x[((n * uint(p.h) + uint(r)) * uint(p.w) + uint(col)) * uint(p.c) + channel];
+                float v = float(x[((n * uint(p.h) + uint(r)) * uint(p.w) + uint(col)) * uint(p.c) + channel]);
                 result = KIND == 0 ? max(result, v) : result + v;
             }
         }
         if (KIND == 1) result /= float((rowEnd - rowBegin) * (colEnd - colBegin));
-        y[i] = result;
+        y[i] = sfloat(result);
     }
 }

@@ -3,9 +3,9 @@
 // resize: bilinear or bicubic (Keys) resampling of an NHWC tensor to any size; taps outside the input
 // clamp to the edge. One invocation per output element.
 //
-// Bindings (set 0):
-//   0: x  float[N, inH, inW, C]    read
-//   1: y  float[N, outH, outW, C]  write
+// Bindings (set 0), sfloat storage (common.glsl); interpolation in fp32:
+//   0: x  [N, inH, inW, C]    read
+//   1: y  [N, outH, outW, C]  write
 // Push constants: uint count (= N·outH·outW·C of this dispatch), int inH, int inW, int outH, int outW, int c,
 //                 float cubicA (Keys' coefficient).
 // Specialization: 0 = local size x, 1 = METHOD (ResizeMethod: 0 bilinear, 1 bicubic),
@@ -16,8 +16,8 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const int METHOD = 0;
 layout(constant_id = 2) const int COORDINATES = 0;
 
-layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
-layout(std430, set = 0, binding = 1) writeonly buffer Y { float y[]; };
+layout(std430, set = 0, binding = 0) readonly buffer X { sfloat x[]; };
+layout(std430, set = 0, binding = 1) writeonly buffer Y { sfloat y[]; };
 layout(push_constant) uniform Push { uint count; int inH; int inW; int outH; int outW; int c; float cubicA; } p;
 
 // The source coordinate of Resize.sourceCoordinate as num/den with integers, so that the tap index
@@ -51,7 +51,7 @@ float cubicWeight(float t) {
 float texel(uint n, int row, int col, uint channel) {
     row = clamp(row, 0, p.inH - 1);
     col = clamp(col, 0, p.inW - 1);
-    return x[((n * uint(p.inH) + uint(row)) * uint(p.inW) + uint(col)) * uint(p.c) + channel];
+    return float(x[((n * uint(p.inH) + uint(row)) * uint(p.inW) + uint(col)) * uint(p.c) + channel]);
 }
 
 void main() {
@@ -86,6 +86,6 @@ void main() {
                 value += wy[dy] * rowValue;
             }
         }
-        y[i] = value;
+        y[i] = sfloat(value);
     }
 }

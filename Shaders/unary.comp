@@ -2,9 +2,9 @@
 #extension GL_GOOGLE_include_directive : require
 // unary: y[i] = f(x[i]), f chosen by the specialization constant OP (UnaryOp's raw value).
 //
-// Bindings (set 0):
-//   0: x  float[count]  read
-//   1: y  float[count]  write
+// Bindings (set 0), sfloat storage (common.glsl), fp32 arithmetic:
+//   0: x  [count]  read
+//   1: y  [count]  write
 // Push constants: uint count.
 // Specialization: 0 = local size x, 1 = OP (0 relu, 1 tanh, 2 softplus).
 #include "common.glsl"
@@ -12,13 +12,13 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const int OP = 0;
 
-layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
-layout(std430, set = 0, binding = 1) writeonly buffer Y { float y[]; };
+layout(std430, set = 0, binding = 0) readonly buffer X { sfloat x[]; };
+layout(std430, set = 0, binding = 1) writeonly buffer Y { sfloat y[]; };
 layout(push_constant) uniform Push { uint count; } p;
 
 void main() {
     FOR_EACH_INDEX(i, p.count) {
-        float v = x[i];
+        float v = float(x[i]);
         if (OP == 0) {
             v = max(v, 0.0);
         } else if (OP == 1) {
@@ -27,6 +27,6 @@ void main() {
             float t = exp(-abs(v));
             v = max(v, 0.0) + (t < 1e-4 ? t : log(1.0 + t)); // log1p(t) ≈ t for tiny t
         }
-        y[i] = v;
+        y[i] = sfloat(v);
     }
 }

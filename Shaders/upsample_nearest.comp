@@ -2,17 +2,17 @@
 #extension GL_GOOGLE_include_directive : require
 // upsample_nearest: nearest-neighbour 2× upsampling, y[n, i, j, c] = x[n, i/2, j/2, c] (NHWC).
 //
-// Bindings (set 0):
-//   0: x  float[N, H, W, C]    read
-//   1: y  float[N, 2H, 2W, C]  write
+// Bindings (set 0), sfloat storage (common.glsl):
+//   0: x  [N, H, W, C]    read
+//   1: y  [N, 2H, 2W, C]  write
 // Push constants: uint count (= N·2H·2W·C of this dispatch), uint h, uint w, uint c (input sizes).
 // Specialization: 0 = local size x.
 #include "common.glsl"
 
 layout(local_size_x_id = 0) in;
 
-layout(std430, set = 0, binding = 0) readonly buffer X { float x[]; };
-layout(std430, set = 0, binding = 1) writeonly buffer Y { float y[]; };
+layout(std430, set = 0, binding = 0) readonly buffer X { sfloat x[]; };
+layout(std430, set = 0, binding = 1) writeonly buffer Y { sfloat y[]; };
 layout(push_constant) uniform Push { uint count; uint h; uint w; uint c; } p;
 
 void main() {

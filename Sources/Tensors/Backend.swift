@@ -1,7 +1,8 @@
 /// The interface models are written against. Two implementations: `CPUBackend`, the reference, and
 /// `VulkanBackend`, which records every op into one command buffer and runs it when results are read.
 ///
-/// All tensors are float32; image tensors are NHWC. Every op validates its arguments and throws
+/// Host data is float32 and all arithmetic is fp32; the Vulkan backend may store tensors as fp16 (`Precision`).
+/// Image tensors are NHWC. Every op validates its arguments and throws
 /// `TensorError` instead of trapping. Tensors must come from the backend they are passed to.
 public protocol Backend: AnyObject {
     /// A short name for messages: "cpu" or the Vulkan device name.

@@ -8,10 +8,16 @@ public enum Backends {
     public static var environmentChoice: String? { ProcessInfo.processInfo.environment["BIGBIGAN_DEVICE"] }
 
     /// The backend for `choice` (see the type's description); `timing` turns on per-dispatch timestamps on Vulkan.
-    public static func make(device choice: String?, timing: Bool = false) throws -> any Backend {
-        if choice?.lowercased() == "cpu" { return CPUBackend() }
+    /// `precision` is the Vulkan storage type; the CPU reference is fp32 only and rejects `.fp16`.
+    public static func make(device choice: String?, timing: Bool = false, precision: Precision = .fp32) throws -> any Backend {
+        if choice?.lowercased() == "cpu" {
+            guard precision == .fp32 else {
+                throw TensorError.unsupported(op: "backend", "the CPU reference computes and stores fp32 only; \(precision.rawValue) needs a Vulkan device")
+            }
+            return CPUBackend()
+        }
         let context = try VulkanContext(deviceChoice: choice, shaders: defaultShaderLibrary())
-        return try VulkanBackend(context: context, timing: timing)
+        return try VulkanBackend(context: context, timing: timing, precision: precision)
     }
 
     /// The shader library with the default search path and cache directory.

@@ -22,6 +22,8 @@ public enum VulkanError: Error, CustomStringConvertible, Sendable {
     case validation([String])
     /// A caller passed something this layer cannot use.
     case invalidArgument(String)
+    /// The device lacks an optional feature that a requested mode needs.
+    case missingFeature(String)
 
     public var description: String {
         switch self {
@@ -38,6 +40,7 @@ public enum VulkanError: Error, CustomStringConvertible, Sendable {
         case .validation(let messages):
             return "Vulkan validation layer reported \(messages.count) problem(s):\n" + messages.joined(separator: "\n")
         case .invalidArgument(let why): return "invalid argument: \(why)"
+        case .missingFeature(let why): return "missing device feature: \(why)"
         }
     }
 

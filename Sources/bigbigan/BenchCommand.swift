@@ -13,10 +13,10 @@ struct BenchCommand: ParsableCommand {
     )
 
     @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var modelOptions: ModelOptions
 
     @Option(help: "Comma-separated batch sizes.") var batch = "1,4"
-    @Option(help: "Precision (fp32).") var precision = "fp32"
     @Option(help: "Timed iterations per batch size.") var iterations = 5
     @Option(help: "Untimed warm-up iterations per batch size.") var warmup = 2
     @Flag(help: "Also time the CPU reference backend at batch 1, for a ratio.") var cpuReference = false
@@ -28,13 +28,12 @@ struct BenchCommand: ParsableCommand {
             guard let b = Int(text.trimmingCharacters(in: .whitespaces)), b >= 1 else { throw ValidationError("bad batch size '\(text)'") }
             return b
         }
-        guard precision == "fp32" else { throw ValidationError("precision \(precision) is not supported yet; use fp32") }
         guard iterations >= 1, warmup >= 0 else { throw ValidationError("--iterations must be ≥ 1 and --warmup ≥ 0") }
         guard deviceOptions.choice?.lowercased() != "cpu" else { throw ValidationError("bench measures a Vulkan device; use --cpu-reference for the CPU ratio") }
         let clock = ContinuousClock()
         let started = clock.now
         let context = try VulkanContext(deviceChoice: deviceOptions.choice, shaders: Backends.defaultShaderLibrary())
-        let backend = try VulkanBackend(context: context, timing: true)
+        let backend = try VulkanBackend(context: context, timing: true, precision: precisionOptions.precision)
         let deviceReady = clock.now
         let runner = try modelOptions.benchRunner(on: backend)
         try backend.synchronize()
@@ -77,7 +76,7 @@ struct BenchCommand: ParsableCommand {
             try cpuRunner.run(1, 0)
             cpuImagesPerSecond = 1e9 / Double(DispatchTime.now().uptimeNanoseconds - start)
         }
-        let report = BenchReport(model: runner.name, device: context.physicalDevice.name, precision: precision,
+        let report = BenchReport(model: runner.name, device: context.physicalDevice.name, precision: precisionOptions.precision.rawValue,
                                  peak_gflops: probe?.gflops, peak_gb_per_second: probe?.gigabytesPerSecond,
                                  flops_per_image: runner.flopsPerSample, weights: try modelOptions.describe(),
                                  cpu_reference_images_per_second: cpuImagesPerSecond, startup: startup, results: results)

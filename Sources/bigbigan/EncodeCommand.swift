@@ -22,6 +22,7 @@ struct EncodeCommand: ParsableCommand {
     enum EncoderChoice: String, ExpressibleByArgument { case resnet50, revnet50x4 }
 
     @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var weightOptions: WeightOptions
     @OptionGroup var inputOptions: ImageInputOptions
 
@@ -32,6 +33,7 @@ struct EncodeCommand: ParsableCommand {
     @Option(help: "Seed of the noise ε in z_sample = z_mean + z_stdev·ε.") var noiseSeed: UInt64 = 0
 
     func validate() throws {
+        try precisionOptions.validate(for: deviceOptions)
         guard output.hasSuffix(".safetensors") || output.hasSuffix(".npz") else { throw ValidationError("--output must end in .safetensors or .npz") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
     }
@@ -43,7 +45,7 @@ struct EncodeCommand: ParsableCommand {
         let config = EncoderConfig.matching(architecture, weights: source, width: width)
         let (images, names) = try inputOptions.load(resolution: config.resolution)
         weightOptions.announce()
-        let backend = try Backends.make(device: deviceOptions.choice)
+        let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
         let model = try Encoder(config: config, weights: source, backend: backend)
         let features = try Self.encode(images, with: model, batchSize: batchSize, noiseSeed: noiseSeed)
         let url = URL(fileURLWithPath: output)

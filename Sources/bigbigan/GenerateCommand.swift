@@ -18,6 +18,7 @@ struct GenerateCommand: ParsableCommand {
     )
 
     @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var weightOptions: WeightOptions
 
     @Option(help: "Number of images (with --seed).") var count = 16
@@ -30,6 +31,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Generator channel multiplier (default: read from the weights, else 96 as released).") var ch: Int?
 
     func validate() throws {
+        try precisionOptions.validate(for: deviceOptions)
         guard (output == nil) != (outputDir == nil) else { throw ValidationError("give exactly one of --output or --output-dir") }
         if let output, !output.hasSuffix(".png"), !output.hasSuffix(".npy") { throw ValidationError("--output must end in .png or .npy") }
         guard count >= 1, batchSize >= 1 else { throw ValidationError("--count and --batch-size must be at least 1") }
@@ -44,7 +46,7 @@ struct GenerateCommand: ParsableCommand {
         }
         guard latents.data.allSatisfy(\.isFinite) else { throw ValidationError("the latents contain NaN or infinite values") }
         weightOptions.announce()
-        let backend = try Backends.make(device: deviceOptions.choice)
+        let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
         let generator = try Generator(config: config, weights: source, backend: backend)
         let images = try Self.generate(latents, with: generator, batchSize: batchSize, upsampled: upsampled)
         try write(images)

@@ -17,6 +17,7 @@ struct InterpolateCommand: ParsableCommand {
     )
 
     @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var weightOptions: WeightOptions
 
     @Option(help: "Seed of the first latent.") var fromSeed: UInt64 = 0
@@ -28,6 +29,7 @@ struct InterpolateCommand: ParsableCommand {
     @Option(help: "Generator channel multiplier (default: read from the weights, else 96 as released).") var ch: Int?
 
     func validate() throws {
+        try precisionOptions.validate(for: deviceOptions)
         guard steps >= 2 else { throw ValidationError("--steps must be at least 2") }
         guard output.hasSuffix(".png") else { throw ValidationError("--output must end in .png") }
     }
@@ -43,7 +45,7 @@ struct InterpolateCommand: ParsableCommand {
             data += zip(a, b).map { (1 - t) * $0 + t * $1 }
         }
         weightOptions.announce()
-        let backend = try Backends.make(device: deviceOptions.choice)
+        let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
         let generator = try Generator(config: config, weights: source, backend: backend)
         let images = try GenerateCommand.generate(HostTensor(shape: [steps, config.zDim], data: data), with: generator,
                                                   batchSize: steps, upsampled: false)

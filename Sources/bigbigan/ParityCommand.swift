@@ -12,6 +12,7 @@ struct ParityCommand: ParsableCommand {
     )
 
     @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var modelOptions: ModelOptions
 
     @Option(help: "Batch size.") var batch = 1
@@ -22,9 +23,9 @@ struct ParityCommand: ParsableCommand {
     func run() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard deviceOptions.choice?.lowercased() != "cpu" else { throw ValidationError("parity compares against a Vulkan device; choose one with --device") }
-        let vulkan = try Backends.make(device: deviceOptions.choice)
+        let vulkan = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
         let cpu = CPUBackend()
-        print("parity: \(try modelOptions.describe()) batch \(batch), CPU reference vs \(vulkan.name)")
+        print("parity: \(try modelOptions.describe()) batch \(batch), CPU reference vs \(vulkan.name) (\(precisionOptions.precision.rawValue))")
         let reference = try modelOptions.runLayers(on: cpu, batch: batch, seed: seed)
         let device = try modelOptions.runLayers(on: vulkan, batch: batch, seed: seed)
         var firstBad: String?

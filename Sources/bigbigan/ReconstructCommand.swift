@@ -13,6 +13,7 @@ struct ReconstructCommand: ParsableCommand {
     )
 
     @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var weightOptions: WeightOptions
     @OptionGroup var inputOptions: ImageInputOptions
 
@@ -23,6 +24,7 @@ struct ReconstructCommand: ParsableCommand {
     @Option(help: "Images per forward pass.") var batchSize = 8
 
     func validate() throws {
+        try precisionOptions.validate(for: deviceOptions)
         guard output.hasSuffix(".png") else { throw ValidationError("--output must end in .png") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
     }
@@ -33,7 +35,7 @@ struct ReconstructCommand: ParsableCommand {
         let generatorConfig = GeneratorConfig.matching(source)
         let (images, _) = try inputOptions.load(resolution: encoderConfig.resolution)
         weightOptions.announce()
-        let backend = try Backends.make(device: deviceOptions.choice)
+        let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
         let features = try EncodeCommand.encode(images, with: Encoder(config: encoderConfig, weights: source, backend: backend),
                                                 batchSize: batchSize, noiseSeed: noiseSeed)
         guard let z = features[sample ? "z_sample" : "z_mean"] else { throw ValidationError("the encoder returned no latents") }

@@ -25,16 +25,6 @@ extension RecordingWeights {
     }
 }
 
-/// Deterministic images in [-1, 1] (a 64-bit LCG's top bits).
-private func images(_ n: Int, _ r: Int, seed: UInt64) throws -> HostTensor {
-    var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-    let data = (0 ..< n * r * r * 3).map { _ -> Float in
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return Float(state >> 40) / Float(1 << 23) - 1
-    }
-    return try HostTensor(shape: [n, r, r, 3], data: data)
-}
-
 private func std(_ values: ArraySlice<Float>) -> Float {
     let mean = values.reduce(0, +) / Float(values.count)
     return (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(values.count)).squareRoot()

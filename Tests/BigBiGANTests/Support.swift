@@ -9,7 +9,9 @@ enum TestDevice {
         try VulkanContext(deviceChoice: Backends.environmentChoice, shaders: Backends.defaultShaderLibrary())
     }
 
-    static func vulkan() throws -> VulkanBackend { try VulkanBackend(context: context.get()) }
+    static func vulkan(precision: Precision = .fp32) throws -> VulkanBackend {
+        try VulkanBackend(context: context.get(), precision: precision)
+    }
 }
 
 /// Records every weight a model asks for, delegating values to another source.
@@ -53,6 +55,16 @@ func latents(_ n: Int, _ dim: Int = 120, seed: UInt64) -> HostTensor {
         values.append(Float((-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)))
     }
     return try! HostTensor(shape: [n, dim], data: values)
+}
+
+/// Deterministic images in [-1, 1] (a 64-bit LCG's top bits).
+func images(_ n: Int, _ r: Int, seed: UInt64) throws -> HostTensor {
+    var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+    let data = (0 ..< n * r * r * 3).map { _ -> Float in
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Float(state >> 40) / Float(1 << 23) - 1
+    }
+    return try HostTensor(shape: [n, r, r, 3], data: data)
 }
 
 /// max |a−b|, max |a−b|/|b| over |b| > floor, and Σ(a−b)²/Σb².

@@ -26,6 +26,33 @@ struct CLITests {
         #expect(worst < 5e-4, "CPU vs Vulkan max abs \(worst)")
     }
 
+    /// `--precision fp16` stores tensors as half on the device: images close to fp32's within the fp16 model
+    /// tolerance (HalfStorageModelTests: 2e-2 absolute, ≈3.4× the measured error). The CPU reference refuses fp16.
+    @Test func generateWithHalfStorageIsCloseToFp32() throws {
+        let dir = try temporaryDirectory()
+        var outputs: [HostTensor] = []
+        for precision in ["fp32", "fp16"] {
+            let npy = dir.appendingPathComponent("images-\(precision).npy")
+            try expectSuccess(["generate", "--count", "2", "--seed", "3", "--ch", "4", "--device", "0", "--precision", precision, "--output", npy.path])
+            outputs.append(try NPYFile.read(npy))
+        }
+        #expect(outputs[1].shape == [2, 128, 128, 3])
+        let worst = zip(outputs[0].data, outputs[1].data).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst > 0 && worst < 2e-2, "fp32 vs fp16 max abs \(worst)")
+
+        let cpu = try run(["generate", "--count", "1", "--ch", "4", "--device", "cpu", "--precision", "fp16", "--output", dir.appendingPathComponent("x.npy").path])
+        #expect(cpu.status != 0 && cpu.stderr.contains("fp32 only"), "\(cpu.stderr)")
+    }
+
+    /// `bench --precision fp16` runs and reports the precision in its JSON.
+    @Test func benchReportsItsPrecision() throws {
+        let result = try run(["bench", "--model", "generator", "--ch", "4", "--batch", "1", "--iterations", "1", "--warmup", "0",
+                              "--no-probe", "--json", "--device", "0", "--precision", "fp16"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(report?["precision"] as? String == "fp16")
+    }
+
     @Test func encodeWritesAllFeaturesAndAgreesAcrossBackends() throws {
         let dir = try temporaryDirectory()
         let images = dir.appendingPathComponent("images")

@@ -22,12 +22,14 @@ struct ShaderValidationTests {
         }
     }
 
-    /// Each shader, plus each variant selected by a define it tests with `#ifdef`.
+    /// Each shader, plus each variant selected by a define it tests with `#ifdef`, and all of these again
+    /// with fp16 storage (`STORAGE_FP16`) for shaders that include `common.glsl`.
     static var variants: [String] {
         shaderNames.flatMap { name -> [String] in
             let source = (try? String(contentsOf: shaderDirectory.appendingPathComponent(name + ".comp"), encoding: .utf8)) ?? ""
             let defines = source.split(separator: "\n").filter { $0.hasPrefix("#ifdef ") }.map { String($0.dropFirst(7)) }
-            return [name] + defines.map { "\(name)+\($0)" }
+            let fp32 = [name] + defines.map { "\(name)+\($0)" }
+            return source.contains("#include \"common.glsl\"") ? fp32 + fp32.map { $0 + "+STORAGE_FP16" } : fp32
         }
     }
 
@@ -53,6 +55,24 @@ struct ShaderValidationTests {
         try Data(words.withUnsafeBytes { Data($0) }).write(to: ours)
         let ourCheck = try run("spirv-val", ["--target-env", "vulkan1.2", ours.path])
         #expect(ourCheck.status == 0, "spirv-val rejected the runtime-compiled \(name).spv:\n\(ourCheck.output)")
+        if parts.contains("STORAGE_FP16") {
+            // fp16 storage must need only storageBuffer16BitAccess: any half arithmetic or half constant would
+            // declare the Float16 capability (shaderFloat16), which the backend does not require.
+            #expect(!Self.declaresCapability(Self.float16Capability, words), "\(variant) computes in half precision somewhere")
+        }
+    }
+
+    static let float16Capability: UInt32 = 9
+
+    /// Whether a SPIR-V module has `OpCapability capability` (opcode 17, two words).
+    static func declaresCapability(_ capability: UInt32, _ words: [UInt32]) -> Bool {
+        var i = 5 // after the header
+        while i < words.count {
+            let count = Int(words[i] >> 16), opcode = words[i] & 0xFFFF
+            if opcode == 17, i + 1 < words.count, words[i + 1] == capability { return true }
+            i += max(count, 1)
+        }
+        return false
     }
 
     private func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {

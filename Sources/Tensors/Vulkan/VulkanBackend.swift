@@ -25,6 +25,10 @@ public final class VulkanBackend: Backend {
     let winogradFilters = WinogradFilterCache()
     /// Transformed Winograd filters currently cached.
     public var winogradFilterCount: Int { winogradFilters.count }
+    /// How tensors are stored on the device; shaders compute in fp32 either way.
+    public let precision: Precision
+    /// Bytes of one stored tensor element.
+    var elementBytes: Int { precision.bytesPerElement }
 
     /// Whether uploads and downloads may use a mapped pointer into device memory.
     let mapsDeviceMemory: Bool
@@ -33,8 +37,12 @@ public final class VulkanBackend: Backend {
     ///   - timing: time every dispatch with timestamp queries (`lastTimings`).
     ///   - alwaysStage: copy through staging memory even where device memory is mappable, as on GPUs whose
     ///     device-local memory is not; tests use it to cover that path on lavapipe.
-    public init(context: VulkanContext, timing: Bool = false, alwaysStage: Bool = false) throws {
+    ///   - precision: the storage type of tensors; `.fp16` throws `VulkanError.missingFeature` on a device
+    ///     without 16-bit storage buffer access.
+    public init(context: VulkanContext, timing: Bool = false, alwaysStage: Bool = false, precision: Precision = .fp32) throws {
+        try precision.requireSupport(by: context.features, device: context.physicalDevice.name)
         self.context = context
+        self.precision = precision
         arena = try MemoryArena(context: context, kind: .device)
         staging = try MemoryArena(context: context, kind: .staging, blockSize: 64 << 20)
         recorder = try CommandRecorder(context: context, timing: timing)
@@ -45,7 +53,7 @@ public final class VulkanBackend: Backend {
     public var memoryUsage: (reserved: UInt64, inUse: UInt64) { arena.usage }
 
     public func upload(_ host: HostTensor) throws -> Tensor {
-        let allocation = try arena.allocate(bytes: host.data.count * 4)
+        let allocation = try arena.allocate(bytes: host.data.count * elementBytes)
         if !host.data.isEmpty { try write(host.data, to: allocation) }
         return Tensor(shape: host.shape, storage: .device(allocation), owner: ObjectIdentifier(self))
     }
@@ -53,32 +61,29 @@ public final class VulkanBackend: Backend {
     /// Copies `values` into `allocation`: directly through the mapping when no pending command can touch the
     /// (possibly recycled) range, else through staging memory and a recorded copy.
     private func write(_ values: [Float], to allocation: DeviceAllocation) throws {
-        let bytes = values.count * 4
+        let bytes = values.count * elementBytes
         if mapsDeviceMemory, recorder.commandCount == 0, let pointer = allocation.mappedPointer {
-            values.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: bytes) }
+            precision.store(values, to: pointer)
             return
         }
         let stage = try staging.allocate(bytes: bytes)
         guard let pointer = stage.mappedPointer else { throw VulkanError.outOfMemory("staging memory is not mappable") }
-        values.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: bytes) }
+        precision.store(values, to: pointer)
         try recorder.copy(from: stage, to: allocation, bytes: UInt64(bytes), label: "upload")
     }
 
     public func download(_ tensor: Tensor) throws -> HostTensor {
         let allocation = try self.allocation(tensor, "download")
-        let bytes = tensor.shape.count * 4
+        let bytes = tensor.shape.count * elementBytes
         var source = allocation
         if !mapsDeviceMemory, bytes > 0 {
             source = try staging.allocate(bytes: bytes)
             try recorder.copy(from: allocation, to: source, bytes: UInt64(bytes), label: "download")
         }
         try synchronize()
-        var data = [Float](repeating: 0, count: tensor.shape.count)
-        if bytes > 0 {
-            guard let pointer = source.mappedPointer else { throw VulkanError.outOfMemory("memory is not mappable") }
-            data.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: pointer, byteCount: bytes) }
-        }
-        return try HostTensor(shape: tensor.shape, data: data)
+        guard bytes > 0 else { return HostTensor(zeros: tensor.shape) }
+        guard let pointer = source.mappedPointer else { throw VulkanError.outOfMemory("memory is not mappable") }
+        return try HostTensor(shape: tensor.shape, data: precision.load(count: tensor.shape.count, from: pointer))
     }
 
     /// Submits pending work and waits; `lastTimings` keeps the last submission that had work.
@@ -105,23 +110,25 @@ public final class VulkanBackend: Backend {
 
     /// A new, uninitialised tensor.
     func makeTensor(_ shape: Shape) throws -> Tensor {
-        Tensor(shape: shape, storage: .device(try arena.allocate(bytes: shape.count * 4)), owner: ObjectIdentifier(self))
+        Tensor(shape: shape, storage: .device(try arena.allocate(bytes: shape.count * elementBytes)), owner: ObjectIdentifier(self))
     }
 
     /// Binds a whole tensor, or the samples `samples` of its first axis.
     func binding(_ tensor: Tensor, _ op: String, samples: Range<Int>? = nil, access: BufferAccess) throws -> BufferBinding {
         let allocation = try self.allocation(tensor, op)
-        guard let samples else { return BufferBinding(allocation, byteCount: UInt64(tensor.shape.count * 4), access: access) }
-        let perSample = UInt64(tensor.shape.perSample * 4)
+        guard let samples else { return BufferBinding(allocation, byteCount: UInt64(tensor.shape.count * elementBytes), access: access) }
+        let perSample = UInt64(tensor.shape.perSample * elementBytes)
         return BufferBinding(allocation, offset: UInt64(samples.lowerBound) * perSample,
                              byteCount: UInt64(samples.count) * perSample, access: access)
     }
 
-    /// The cached kernel for a shader with specialization constants.
+    /// The cached kernel for a shader with specialization constants; fp16 storage adds `STORAGE_FP16`
+    /// (see `common.glsl`), which also keeps the two precisions' pipelines apart in the cache.
     func kernel(_ shader: String, defines: [KernelDescriptor.Define] = [], bindings: Int, pushWords: Int,
                 specialization: [SpecializationConstant] = []) throws -> Kernel {
-        try context.kernel(KernelDescriptor(shader: shader, defines: defines, bindings: bindings, pushConstantBytes: pushWords * 4,
-                                            specialization: specialization))
+        let storage: [KernelDescriptor.Define] = precision == .fp16 ? [.init("STORAGE_FP16", "1")] : []
+        return try context.kernel(KernelDescriptor(shader: shader, defines: defines + storage, bindings: bindings,
+                                                   pushConstantBytes: pushWords * 4, specialization: specialization))
     }
 
     /// Splits a batch so that every batched binding stays within `maxStorageBufferRange` and every chunk

@@ -20,7 +20,7 @@ extension VulkanBackend {
         let perSample = x.shape.perSample
         // An absent γ or β is never read; the mean buffer fills its slot.
         let parameters = try [mean, variance, scale ?? mean, offset ?? mean].map { try binding($0, op, access: .read) }
-        for chunk in try batchChunks(op, batch: x.shape.batch, bytesPerSample: [perSample * 4]) {
+        for chunk in try batchChunks(op, batch: x.shape.batch, bytesPerSample: [perSample * elementBytes]) {
             let count = chunk.count * perSample
             guard count > 0 else { continue }
             var push = PushConstants()

@@ -40,7 +40,7 @@ extension VulkanBackend {
         let rows = { (t: Tensor) in t.shape.rank == 1 ? try t.reshaped([1, t.shape.count]) : t }
         let inputs = try inputs.map(rows), output = try rows(output)
         let tensors = inputs + [output]
-        for chunk in try batchChunks(shader, batch: output.shape.batch, bytesPerSample: tensors.map { $0.shape.perSample * 4 }) {
+        for chunk in try batchChunks(shader, batch: output.shape.batch, bytesPerSample: tensors.map { $0.shape.perSample * elementBytes }) {
             let count = chunk.count * output.shape.perSample
             guard count > 0 else { continue }
             var push = PushConstants()

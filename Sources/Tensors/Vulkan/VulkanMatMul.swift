@@ -66,7 +66,7 @@ extension VulkanBackend {
     /// chunk with the bindings both matmul shaders take: a, b, bias (b when absent, then ignored), c.
     fileprivate func matmulChunks(_ op: String, _ a: Tensor, _ b: Tensor, _ bias: Tensor?, _ c: Tensor,
                                   _ g: MatMul.Geometry) throws -> [(Range<Int>, [BufferBinding])] {
-        let chunks = try batchChunks(op, batch: g.batch, bytesPerSample: [g.m * g.k, g.batchedB ? g.k * g.n : 0, g.m * g.n].map { $0 * 4 },
+        let chunks = try batchChunks(op, batch: g.batch, bytesPerSample: [g.m * g.k, g.batchedB ? g.k * g.n : 0, g.m * g.n].map { $0 * elementBytes },
                                      maxSamples: Int(context.limits.maxWorkGroupCount.2))
         let batchedRank = a.shape.rank == 3
         return try chunks.map { chunk in

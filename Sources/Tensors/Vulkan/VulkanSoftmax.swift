@@ -14,7 +14,7 @@ extension VulkanBackend {
         while local < c, local < min(256, Int(context.limits.maxWorkGroupInvocations)) { local *= 2 }
         let k = try kernel("softmax", bindings: 2, pushWords: 2, specialization: [.uint(UInt32(local))])
         let perSample = input.shape.perSample
-        for chunk in try batchChunks("softmax", batch: input.shape.batch, bytesPerSample: [perSample * 4]) {
+        for chunk in try batchChunks("softmax", batch: input.shape.batch, bytesPerSample: [perSample * elementBytes]) {
             let rows = chunk.count * perSample / c
             guard rows > 0 else { continue }
             var push = PushConstants()

@@ -17,7 +17,7 @@ extension VulkanBackend {
                            specialization: [.uint(UInt32(local))] + specialization)
         let batch = output.shape.rank > 0 ? output.shape.batch : 1
         let tensors = inputs + [output]
-        for chunk in try batchChunks(shader, batch: batch, bytesPerSample: tensors.map { $0.shape.perSample * 4 }) {
+        for chunk in try batchChunks(shader, batch: batch, bytesPerSample: tensors.map { $0.shape.perSample * elementBytes }) {
             let count = chunk.count * output.shape.perSample
             guard count > 0 else { continue }
             var push = PushConstants()

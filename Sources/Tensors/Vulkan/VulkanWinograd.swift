@@ -10,7 +10,7 @@ extension VulkanBackend {
                         geometry g: Conv2D.Geometry, output y: Tensor) throws {
         let op = "conv2d_winograd"
         let local = elementwiseLocalSize
-        let tiles = WinogradTiling(g)
+        let tiles = WinogradTiling(g, elementBytes: elementBytes)
         let transformed = cachesWinogradFilters
             ? try winogradFilters.filter(for: try allocation(weight, op)) { try winogradFilter(weight, g) }
             : try winogradFilter(weight, g)
@@ -48,19 +48,19 @@ extension VulkanBackend {
     private func winogradFilter(_ weight: Tensor, _ g: Conv2D.Geometry) throws -> Tensor {
         let op = "conv2d_winograd", local = elementwiseLocalSize
         let limits = context.limits, alignment = max(limits.minStorageBufferOffsetAlignment, 4)
-        let rowsPerDispatch = WinogradTiling.filterRowsPerDispatch(g, limits: limits)
+        let rowsPerDispatch = WinogradTiling.filterRowsPerDispatch(g, limits: limits, elementBytes: elementBytes)
         guard rowsPerDispatch >= 1 else {
             throw VulkanError.limitExceeded("\(op): a 3×3 filter of \(g.cin)×\(g.cout) channels exceeds the binding range")
         }
         let transformed = try makeTensor([36, g.cin, g.cout])
         let memory = try allocation(transformed, op)
         let k = try kernel("conv2d_winograd_weights", bindings: 2, pushWords: 4, specialization: [.uint(UInt32(local))])
-        let pairs = g.cin * g.cout, rowBytes = UInt64(6 * pairs * 4)
+        let pairs = g.cin * g.cout, rowBytes = UInt64(6 * pairs * elementBytes)
         for firstRow in stride(from: 0, to: 6, by: rowsPerDispatch) {
             let rows = min(rowsPerDispatch, 6 - firstRow)
             let start = UInt64(firstRow) * rowBytes, alignedStart = start / alignment * alignment
             var push = PushConstants()
-            for value in [pairs, firstRow, rows, Int(start - alignedStart) / 4] { push.append(value) }
+            for value in [pairs, firstRow, rows, Int(start - alignedStart) / elementBytes] { push.append(value) }
             let rowsBinding = BufferBinding(memory, offset: alignedStart, byteCount: start - alignedStart + UInt64(rows) * rowBytes, access: .write)
             try recorder.dispatch(k, bindings: [try binding(weight, op, access: .read), rowsBinding],
                                   push: push, groups: grid1D(pairs, localSize: local), label: "\(op).weights")
@@ -73,33 +73,35 @@ extension VulkanBackend {
 struct WinogradTiling {
     let rows, columns: Int
     let geometry: Conv2D.Geometry
+    let elementBytes: Int
     var perSample: Int { rows * columns }
 
-    init(_ g: Conv2D.Geometry) {
+    init(_ g: Conv2D.Geometry, elementBytes: Int) {
         geometry = g
+        self.elementBytes = elementBytes
         rows = (g.ho + 3) / 4
         columns = (g.wo + 3) / 4
     }
 
     /// Bytes of the transformed input and of the products per sample (36 values per tile and channel).
     var workspacePerSample: (input: Int, products: Int) {
-        (36 * perSample * geometry.cin * 4, 36 * perSample * geometry.cout * 4)
+        (36 * perSample * geometry.cin * elementBytes, 36 * perSample * geometry.cout * elementBytes)
     }
 
     /// Whether F(4×4, 3×3) computes this convolution: 3×3, stride 1, and one sample's transformed tiles and one
     /// row (6 of the 36 matrices) of the transformed filter fit a binding. `minimumChannels` keeps narrow layers
     /// (where the transforms cost more than they save) direct.
-    static func applies(to g: Conv2D.Geometry, minimumChannels: Int, limits: ComputeLimits) -> Bool {
+    static func applies(to g: Conv2D.Geometry, minimumChannels: Int, limits: ComputeLimits, elementBytes: Int) -> Bool {
         guard g.kh == 3, g.kw == 3, g.stride == 1, g.cin >= minimumChannels, g.cout >= minimumChannels else { return false }
-        let workspace = WinogradTiling(g).workspacePerSample
+        let workspace = WinogradTiling(g, elementBytes: elementBytes).workspacePerSample
         return UInt64(max(workspace.input, workspace.products)) <= limits.maxStorageBufferRange
-            && filterRowsPerDispatch(g, limits: limits) >= 1
+            && filterRowsPerDispatch(g, limits: limits, elementBytes: elementBytes) >= 1
     }
 
     /// Rows of the transformed filter (6 matrices [Cin, Cout] each, up to all 6) one dispatch writes, such that the
     /// binding, which may start up to one alignment unit early, stays within range.
-    static func filterRowsPerDispatch(_ g: Conv2D.Geometry, limits: ComputeLimits) -> Int {
-        let rowBytes = UInt64(6 * g.cin * g.cout * 4), alignment = max(limits.minStorageBufferOffsetAlignment, 4)
+    static func filterRowsPerDispatch(_ g: Conv2D.Geometry, limits: ComputeLimits, elementBytes: Int) -> Int {
+        let rowBytes = UInt64(6 * g.cin * g.cout * elementBytes), alignment = max(limits.minStorageBufferOffsetAlignment, 4)
         guard limits.maxStorageBufferRange > alignment else { return 0 }
         return Int(min(6, (limits.maxStorageBufferRange - alignment) / rowBytes))
     }
@@ -108,8 +110,8 @@ struct WinogradTiling {
     /// backend's `winogradWorkspaceBytes` (at least one sample).
     func chunks(of backend: VulkanBackend) throws -> [Range<Int>] {
         let g = geometry, workspace = workspacePerSample
-        let output = g.ho * g.wo * g.cout * 4
-        return try backend.batchChunks("conv2d_winograd", batch: g.n, bytesPerSample: [g.h * g.w * g.cin * 4, output, output, workspace.input, workspace.products],
+        let output = g.ho * g.wo * g.cout * elementBytes
+        return try backend.batchChunks("conv2d_winograd", batch: g.n, bytesPerSample: [g.h * g.w * g.cin * elementBytes, output, output, workspace.input, workspace.products],
                                        maxSamples: max(1, backend.winogradWorkspaceBytes / (workspace.input + workspace.products)))
     }
 }

@@ -9,8 +9,8 @@ enum TestDevice {
         try VulkanContext(deviceChoice: Backends.environmentChoice, shaders: Backends.defaultShaderLibrary())
     }
 
-    static func vulkan(timing: Bool = false) throws -> VulkanBackend {
-        try VulkanBackend(context: context.get(), timing: timing)
+    static func vulkan(timing: Bool = false, precision: Precision = .fp32) throws -> VulkanBackend {
+        try VulkanBackend(context: context.get(), timing: timing, precision: precision)
     }
 }
 
