@@ -16,10 +16,13 @@
 //   4: y         [N, Ho, Wo, Cout]       write
 // Push constants: uint H, W, Cin, Ho, Wo, Cout.
 // Workgroups: x over channel groups (local size LX), y over output row segments of TM pixels
-// (Ho · ceil(Wo/TM)), z over the samples of this dispatch.
+// (Ho · ceil(Wo/TM)), z over the samples of this dispatch. For narrow outputs (few channel groups, which
+// would leave most SIMD lanes idle) SEGMENT_LANES > 1 puts that many row segments side by side in a
+// workgroup: invocation i handles group i % G and segment y · SEGMENT_LANES + i / G (G = ceil(Cout/4), LX =
+// G · SEGMENT_LANES); the weights are then the shared load and the inputs differ between lanes.
 // Specialization: 0 = LX, 1 = TM, 2 = KH, 3 = KW, 4 = STRIDE, 5 = PAD_TOP, 6 = PAD_LEFT, 7 = HAS_BIAS,
 //                 8 = HAS_RESIDUAL, 9 = RELU, 10 = UPSAMPLE (nearest factor applied to x before convolving;
-//                 H and W are x's stored size).
+//                 H and W are x's stored size), 11 = SEGMENT_LANES.
 #include "common.glsl"
 
 layout(local_size_x_id = 0) in;
@@ -33,6 +36,7 @@ layout(constant_id = 7) const bool HAS_BIAS = false;
 layout(constant_id = 8) const bool HAS_RESIDUAL = false;
 layout(constant_id = 9) const bool RELU = false;
 layout(constant_id = 10) const int UPSAMPLE = 1;
+layout(constant_id = 11) const int SEGMENT_LANES = 1;
 
 layout(std430, set = 0, binding = 0) readonly buffer X { sfloat x[]; };
 layout(push_constant) uniform Push { uint H, W, Cin, Ho, Wo, Cout; } p;
@@ -68,10 +72,14 @@ void store(uint row, uint g, vec4 v) {
 #endif
 
 void main() {
-    uint g = gl_GlobalInvocationID.x;
-    if (4 * g >= p.Cout) return;
-    uint segments = (p.Wo + uint(TM) - 1) / uint(TM);
-    uint oy = gl_WorkGroupID.y / segments, ox0 = (gl_WorkGroupID.y % segments) * uint(TM);
+    uint groups = (p.Cout + 3) / 4, segments = (p.Wo + uint(TM) - 1) / uint(TM);
+    uint g = gl_GlobalInvocationID.x, segment = gl_WorkGroupID.y;
+    if (SEGMENT_LANES > 1) {
+        g = gl_LocalInvocationID.x % groups;
+        segment = gl_WorkGroupID.y * uint(SEGMENT_LANES) + gl_LocalInvocationID.x / groups;
+    }
+    if (g >= groups || segment >= p.Ho * segments) return;
+    uint oy = segment / segments, ox0 = (segment % segments) * uint(TM);
     uint n = gl_WorkGroupID.z;
 
     vec4 acc[TM];

@@ -51,22 +51,26 @@ extension VulkanBackend {
                               geometry g: Conv2D.Geometry, output y: Tensor) throws {
         let op = "conv2d_direct"
         let groups4 = (g.cout + 3) / 4
-        let local = min(groups4, 64)
         let tm = ConvAlgorithm.directPixelsPerInvocation
         let segments = g.ho * ((g.wo + tm - 1) / tm)
+        // Narrow outputs fill the SIMD width with row segments instead of channel groups.
+        let segmentLanes = max(1, Int(context.limits.subgroupSize) / groups4)
+        let local = segmentLanes > 1 ? groups4 * segmentLanes : min(groups4, 64)
+        let segmentGroups = (segments + segmentLanes - 1) / segmentLanes
         let limits = context.limits.maxWorkGroupCount
-        guard segments <= Int(limits.1) else {
-            throw VulkanError.limitExceeded("\(op): \(g.ho)×\(g.wo) output pixels need \(segments) workgroups in y")
+        guard segmentGroups <= Int(limits.1) else {
+            throw VulkanError.limitExceeded("\(op): \(g.ho)×\(g.wo) output pixels need \(segmentGroups) workgroups in y")
         }
         let k = try kernel("conv2d_direct", defines: g.cout % 4 == 0 ? [.init("ALIGNED", "1")] : [], bindings: 5, pushWords: 6, specialization: [
             .uint(UInt32(local)), .int(Int32(tm)), .int(Int32(g.kh)), .int(Int32(g.kw)), .int(Int32(g.stride)),
             .int(Int32(g.padTop)), .int(Int32(g.padLeft)), .bool(bias != nil), .bool(residual != nil), .bool(options.activation == .relu),
-            .int(Int32(g.upsampling)),
+            .int(Int32(g.upsampling)), .int(Int32(segmentLanes)),
         ])
         for (chunk, bindings) in try convChunks(op, x, weight, bias, residual, y, g, maxSamples: Int(limits.2)) {
             var push = PushConstants()
             for v in [g.h, g.w, g.cin, g.ho, g.wo, g.cout] { push.append(v) }
-            try recorder.dispatch(k, bindings: bindings, push: push, groups: ((groups4 + local - 1) / local, segments, chunk.count), label: op,
+            let columns = segmentLanes > 1 ? 1 : (groups4 + local - 1) / local
+            try recorder.dispatch(k, bindings: bindings, push: push, groups: (columns, segmentGroups, chunk.count), label: op,
                                   flops: g.flops * Double(chunk.count) / Double(g.n))
         }
     }
