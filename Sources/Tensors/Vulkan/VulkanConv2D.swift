@@ -51,7 +51,7 @@ extension VulkanBackend {
                               geometry g: Conv2D.Geometry, output y: Tensor) throws {
         let op = "conv2d_direct"
         let groups4 = (g.cout + 3) / 4
-        let tm = ConvAlgorithm.directPixelsPerInvocation
+        let tm = ConvAlgorithm.directPixelsPerInvocation(outputWidth: g.wo)
         let segments = g.ho * ((g.wo + tm - 1) / tm)
         // Narrow outputs fill the SIMD width with row segments instead of channel groups.
         let segmentLanes = max(1, Int(context.limits.subgroupSize) / groups4)
@@ -169,6 +169,13 @@ enum ConvAlgorithm {
     /// Output pixels per invocation. On lavapipe (2026-11-26, generator ch 32 and ResNet-50, batch 1) 16 beat
     /// 4 / 8 / 32 by 8–40 %; the workgroup width (16–128) made no measurable difference.
     static let directPixelsPerInvocation = 16
+
+    /// Pixels per invocation for rows `outputWidth` wide: up to 16, spread evenly over the row's segments, since
+    /// lavapipe runs the pixel loop with masks and pixels past the row's end would cost full price.
+    static func directPixelsPerInvocation(outputWidth: Int) -> Int {
+        let segments = (outputWidth + directPixelsPerInvocation - 1) / directPixelsPerInvocation
+        return (outputWidth + segments - 1) / max(segments, 1)
+    }
     /// Narrower 3×3 convolutions stay direct: with few channels the Winograd transforms cost more than the
     /// product they shrink.
     static let winogradMinimumChannels = 16

@@ -42,7 +42,8 @@ extension VulkanBackend {
                               output c: Tensor, label: String?) throws {
         let op = "matmul_direct"
         let groups = context.limits.maxWorkGroupCount
-        let tm = g.m <= 8 ? 8 : MatMulAlgorithm.directRowsPerInvocation, columnGroups = (g.n + 3) / 4, local = min(64, columnGroups)
+        // Exactly M rows for small products: lavapipe runs the row loop with masks, so unused rows would cost full price.
+        let tm = g.m <= 8 ? g.m : MatMulAlgorithm.directRowsPerInvocation, columnGroups = (g.n + 3) / 4, local = min(64, columnGroups)
         let rowBlocks = (g.m + tm - 1) / tm
         guard rowBlocks <= Int(groups.1), (columnGroups + local - 1) / local <= Int(groups.0) else {
             throw VulkanError.limitExceeded("\(op): a \(g.m)×\(g.n) product needs too many workgroups")
