@@ -54,21 +54,28 @@ public final class VulkanBackend: Backend {
         try recorder.copy(from: stage, to: allocation, bytes: UInt64(bytes), label: "upload")
     }
 
-    public func download(_ tensor: Tensor) throws -> HostTensor {
-        let allocation = try self.allocation(tensor, "download")
-        let bytes = tensor.shape.count * 4
-        var source = allocation
-        if !mapsDeviceMemory, bytes > 0 {
-            source = try staging.allocate(bytes: bytes)
+    public func download(_ tensor: Tensor) throws -> HostTensor { try download([tensor])[0] }
+
+    /// One submission and one host wait for all of `tensors` (copies to staging memory recorded first).
+    public func download(_ tensors: [Tensor]) throws -> [HostTensor] {
+        let sources = try tensors.map { tensor in
+            let allocation = try self.allocation(tensor, "download")
+            let bytes = tensor.shape.count * 4
+            guard !mapsDeviceMemory, bytes > 0 else { return allocation }
+            let source = try staging.allocate(bytes: bytes)
             try recorder.copy(from: allocation, to: source, bytes: UInt64(bytes), label: "download")
+            return source
         }
         try synchronize()
-        var data = [Float](repeating: 0, count: tensor.shape.count)
-        if bytes > 0 {
-            guard let pointer = source.mappedPointer else { throw VulkanError.outOfMemory("memory is not mappable") }
-            data.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: pointer, byteCount: bytes) }
+        return try zip(tensors, sources).map { tensor, source in
+            let bytes = tensor.shape.count * 4
+            var data = [Float](repeating: 0, count: tensor.shape.count)
+            if bytes > 0 {
+                guard let pointer = source.mappedPointer else { throw VulkanError.outOfMemory("memory is not mappable") }
+                data.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: pointer, byteCount: bytes) }
+            }
+            return try HostTensor(shape: tensor.shape, data: data)
         }
-        return try HostTensor(shape: tensor.shape, data: data)
     }
 
     /// Submits pending work and waits; `lastTimings` keeps the last submission that had work.
