@@ -12,6 +12,8 @@ public protocol Backend: AnyObject {
     func upload(_ host: HostTensor) throws -> Tensor
     /// Runs pending work and copies a tensor back to the host.
     func download(_ tensor: Tensor) throws -> HostTensor
+    /// Runs pending work and copies several tensors back, waiting once.
+    func download(_ tensors: [Tensor]) throws -> [HostTensor]
     /// Runs all pending work and waits for it.
     func synchronize() throws
 
@@ -56,6 +58,8 @@ public enum Activation: Sendable, Equatable {
 extension Backend {
     /// Residual addition `a + b`.
     public func add(_ a: Tensor, _ b: Tensor) throws -> Tensor { try binary(a, b, .add(scale: 1)) }
+
+    public func download(_ tensors: [Tensor]) throws -> [HostTensor] { try tensors.map { try download($0) } }
 
     /// Downloads and returns the elements of `tensor`.
     public func values(_ tensor: Tensor) throws -> [Float] { try download(tensor).data }

@@ -69,6 +69,12 @@ public final class CommandRecorder: @unchecked Sendable {
     public private(set) var commandCount = 0
     /// Barriers emitted since the last submit (for tests and statistics).
     public private(set) var barrierCount = 0
+    /// Command buffers submitted over the recorder's lifetime.
+    public private(set) var submissionCount = 0
+    /// Times the host blocked on the recorder's fence over its lifetime.
+    public private(set) var hostWaitCount = 0
+    /// Descriptor pools created over the recorder's lifetime; they are reset and reused after each submission.
+    public var descriptorPoolCount: Int { descriptorPools.count }
 
     public init(context: VulkanContext, timing: Bool = false) throws {
         self.context = context
@@ -211,7 +217,9 @@ public final class CommandRecorder: @unchecked Sendable {
         try check(vk.endCommandBuffer(commandBuffer), "vkEndCommandBuffer")
         try context.submit(commandBuffer, fence: fence)
         inFlight = true
+        submissionCount += 1
         var fences: [VkFence?] = [fence]
+        hostWaitCount += 1
         try check(vk.waitForFences(context.device, 1, &fences, VkBool32(VK_TRUE), UInt64.max), "vkWaitForFences")
         inFlight = false
         try context.checkValidation()

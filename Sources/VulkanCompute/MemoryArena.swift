@@ -197,6 +197,10 @@ public final class MemoryArena: @unchecked Sendable {
         return offset
     }
 
+    /// `vkAllocateMemory` calls this arena has made: one per block, and blocks are kept for reuse, so in a
+    /// steady state (the same work again) this does not grow.
+    public var blocksAllocated: Int { state.withLock { $0.blocks.count } }
+
     /// Bytes held in device memory blocks, and bytes currently handed out.
     public var usage: (reserved: UInt64, inUse: UInt64) {
         state.withLock { ($0.blocks.reduce(0) { $0 + $1.size }, $0.inUse) }

@@ -17,6 +17,7 @@ public final class VulkanContext: @unchecked Sendable {
     let pipelineCache: VkPipelineCache?
     private let queueLock = Mutex<Void>(())
     private let kernels = Mutex<[KernelDescriptor: Kernel]>([:])
+    private let pipelineCount = Atomic<Int>(0)
     private let pipelineCacheFile: URL?
 
     /// Optional features this device was created with.
@@ -134,6 +135,7 @@ public final class VulkanContext: @unchecked Sendable {
         if let kernel = kernels.withLock({ $0[descriptor] }) { return kernel }
         let words = try shaders.spirv(name: descriptor.shader, defines: descriptor.defines.map { ($0.name, $0.value) })
         let kernel = try Kernel(context: self, descriptor: descriptor, spirv: words)
+        pipelineCount.add(1, ordering: .relaxed)
         return kernels.withLock { cache in
             if let existing = cache[descriptor] {
                 kernel.destroy(vk, device)
@@ -143,6 +145,10 @@ public final class VulkanContext: @unchecked Sendable {
             return kernel
         }
     }
+
+    /// Compute pipelines created so far (`vkCreateComputePipelines` calls, including the rare one that loses a
+    /// race to cache the same kernel); cached kernels are reused, so repeated work adds none.
+    public var pipelinesCreated: Int { pipelineCount.load(ordering: .relaxed) }
 
     /// Submits a command buffer and signals `fence`; serialised because `VkQueue` is externally synchronised.
     func submit(_ commandBuffer: VkCommandBuffer, fence: VkFence) throws {

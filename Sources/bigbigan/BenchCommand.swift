@@ -48,7 +48,9 @@ struct BenchCommand: ParsableCommand {
         for b in batches {
             var wall: [Double] = [], gpu: [Double] = []
             var perOp: [String: OpTotals] = [:]
+            var timedStart = backend.resourceCounters
             for i in 0 ..< warmup + iterations {
+                if i == warmup { timedStart = backend.resourceCounters }
                 let start = DispatchTime.now().uptimeNanoseconds
                 try runner.run(b, UInt64(i))
                 let end = DispatchTime.now().uptimeNanoseconds
@@ -67,6 +69,7 @@ struct BenchCommand: ParsableCommand {
                 gpu_ms_min: gpu.min() ?? 0, gpu_ms_median: gpuMedian, gpu_ms_max: gpu.max() ?? 0, wall_ms_median: median(wall),
                 gflops_per_second: gflops, peak_fraction: probe.map { gflops / $0.gflops },
                 device_memory_mib: Double(backend.memoryUsage.reserved) / Double(1 << 20),
+                steady_state: SteadyState(backend.resourceCounters - timedStart, iterations: iterations),
                 per_op: perOp))
         }
         var cpuImagesPerSecond: Double?
@@ -107,6 +110,12 @@ struct BenchCommand: ParsableCommand {
                          x.gpu_ms_min, x.gpu_ms_median, x.gpu_ms_max, x.wall_ms_median, x.gflops_per_second)
                   + ofPeak + String(format: "   %.0f MiB", x.device_memory_mib))
         }
+        print("steady state over the timed forwards: new memory blocks, pipelines, descriptor pools; submissions and host waits per forward")
+        for x in r.results {
+            let s = x.steady_state
+            print(String(format: "%5d  %d blocks, %d pipelines, %d pools; %.2f submissions, %.2f waits", x.batch, s.memory_blocks_allocated,
+                         s.pipelines_created, s.descriptor_pools_created, s.submissions_per_forward, s.host_waits_per_forward))
+        }
         if let last = r.results.last {
             let total = last.per_op.values.reduce(0) { $0 + $1.ms }
             print("per op at batch \(last.batch), per forward:     GPU ms   share   GFLOP/s    GB/s")
@@ -131,7 +140,23 @@ struct BenchResult: Encodable {
     let gflops_per_second: Double
     let peak_fraction: Double?
     let device_memory_mib: Double
+    let steady_state: SteadyState
     let per_op: [String: OpTotals]
+}
+
+/// What the timed forwards did besides computing: allocations and pipelines created (0 once warm) and
+/// submissions and host waits per forward (1: the download).
+struct SteadyState: Encodable {
+    let memory_blocks_allocated: Int, pipelines_created: Int, descriptor_pools_created: Int
+    let submissions_per_forward: Double, host_waits_per_forward: Double
+
+    init(_ counters: ResourceCounters, iterations: Int) {
+        memory_blocks_allocated = counters.memoryBlocksAllocated
+        pipelines_created = counters.pipelinesCreated
+        descriptor_pools_created = counters.descriptorPoolsCreated
+        submissions_per_forward = Double(counters.submissions) / Double(iterations)
+        host_waits_per_forward = Double(counters.hostWaits) / Double(iterations)
+    }
 }
 
 /// One op family's GPU time, declared FLOPs and bound bytes per forward pass.

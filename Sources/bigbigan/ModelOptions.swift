@@ -87,8 +87,7 @@ extension ModelOptions {
             let encoder = try Encoder(config: config, weights: source, backend: backend)
             return BenchRunner(name: "\(model.rawValue) (width \(config.width))", flopsPerSample: encoder.flopsPerSample) { batch, seed in
                 let output = try encoder(backend.upload(randomImages(batch, resolution: config.resolution, seed: seed)), noiseSeed: seed)
-                _ = try backend.download(output.zSample)
-                _ = try backend.download(output.bnCreluFeat)
+                _ = try backend.download([output.zSample, output.bnCreluFeat])
             }
         }
     }

@@ -168,6 +168,19 @@ struct CLITests {
         #expect(result.stdout.contains("maxStorageBufferRange") && result.stdout.contains("Chosen:"))
     }
 
+    /// `bench --json` reports, per batch size, what the timed forwards did besides computing: nothing allocated
+    /// or compiled, one submission and one host wait each.
+    @Test func benchReportsASteadyState() throws {
+        let result = try run(["bench", "--model", "generator", "--ch", "4", "--batch", "1", "--iterations", "2", "--warmup", "1",
+                              "--no-probe", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let results = try #require(report["results"] as? [[String: Any]])
+        let steady = try #require(results.first?["steady_state"] as? [String: Double])
+        #expect(steady == ["memory_blocks_allocated": 0, "pipelines_created": 0, "descriptor_pools_created": 0,
+                           "submissions_per_forward": 1, "host_waits_per_forward": 1])
+    }
+
     // MARK: helpers
 
     private func expectSuccess(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {

@@ -77,6 +77,15 @@ struct Conv2DTests {
         Case(input: [1, 4, 4, 8], kernel: 5, cout: 4, relu: true),
         Case(input: [2, 5, 7, 6], kernel: 3, cout: 8, bias: true, residual: true, relu: true, upsample: true), // GBlock's conv0
         Case(input: [1, 4, 3, 5], kernel: 3, cout: 6, stride: 2, padding: .valid, upsample: true),
+        // Cin and Cout multiples of 4: the tiled kernel's vec4 loads and stores (A_VEC4, B_VEC4, C_VEC4).
+        Case(input: [2, 9, 7, 8], kernel: 3, cout: 12, bias: true, residual: true, relu: true, upsample: true),
+        Case(input: [2, 17, 15, 4], kernel: 7, cout: 8, stride: 2, bias: true, relu: true), // ResNet stem shape
+        Case(input: [2, 9, 9, 16], kernel: 1, cout: 32, stride: 2, residual: true),     // projection shortcut
+        Case(input: [1, 6, 5, 12], kernel: 1, cout: 20, bias: true, relu: true),
+        // ≥ 129 pixels and channels: 128-wide tiles with 8×8 micro-tiles where the device has few compute units
+        // (lavapipe), 64-wide ones where it has many.
+        Case(input: [2, 16, 16, 8], kernel: 3, cout: 136, bias: true, relu: true),
+        Case(input: [1, 15, 20, 5], kernel: 3, cout: 130, residual: true),
     ]
 
     /// The kernel configurations every parity case runs with: each convolution kernel, and Winograd (for the
@@ -96,8 +105,8 @@ struct Conv2DTests {
     }
 
     /// Vulkan against the reference over odd sizes, channel counts that are not multiples of 4 or of the tile,
-    /// batch 1 and 3, and every combination of the epilogue terms, with each convolution kernel (the direct
-    /// one reads weights as vec4 when Cout % 4 == 0 and as floats otherwise).
+    /// batch 1 and 3, and every combination of the epilogue terms, with each convolution kernel (both read as
+    /// vec4s where Cin or Cout % 4 == 0 and as floats otherwise).
     @Test(arguments: cases, kernels)
     func parity(c: Case, kernel: Kernels) throws {
         var rng = SeededGenerator(seed: UInt64(c.input.count * 31 + c.cout))

@@ -58,6 +58,9 @@ struct MatMulTests {
         Case(batch: 2, m: 17, k: 29, n: 129, transposeB: true, bias: true), // shared transposed b
         Case(batch: 2, m: 256, k: 24, n: 64, batchedB: true, transposeB: true), // attention logits
         Case(batch: 2, m: 256, k: 64, n: 24, batchedB: true),           // attention · values
+        // ≥ 129 rows and columns: 128-wide tiles with 8×8 micro-tiles on devices with few compute units.
+        Case(batch: 2, m: 200, k: 36, n: 260, transposeB: true, bias: true, relu: true), // vec4 everywhere
+        Case(m: 150, k: 29, n: 133, bias: true),                                         // floats everywhere
     ]
 
     /// Vulkan against the reference with M, N, K off the tile sizes, shared and batched b, transposed b.
@@ -72,6 +75,19 @@ struct MatMulTests {
         let options = MatMulOptions(transposeB: c.transposeB, activation: c.relu ? .relu : .none)
         try expectParity(inputs, Self.tolerance(k: c.k), "\(c.testDescription) \(kernel)", configure: { $0.kernelChoice = kernel }) { b, t in
             try b.matmul(t[0], t[1], bias: c.bias ? t[2] : nil, options: options)
+        }
+    }
+
+    /// Products big enough for 128×128 tiles (8×8 micro-tiles) on any device, even one with many compute units,
+    /// with vec4 loads (K, N multiples of 4) and with floats.
+    @Test(arguments: [Case(m: 2048, k: 12, n: 2056, bias: true), Case(m: 2050, k: 13, n: 2050, transposeB: true, relu: true)])
+    func largeTileParity(c: Case) throws {
+        var rng = SeededGenerator(seed: UInt64(c.m + c.k))
+        let a = rng.tensor([c.m, c.k]), b = rng.tensor(c.transposeB ? [c.n, c.k] : [c.k, c.n], scale: 1 / Float(c.k).squareRoot())
+        let options = MatMulOptions(transposeB: c.transposeB, activation: c.relu ? .relu : .none)
+        let inputs = [a, b] + (c.bias ? [rng.tensor([c.n], scale: 0.5)] : [])
+        try expectParity(inputs, Self.tolerance(k: c.k), c.testDescription, configure: { $0.kernelChoice = .tiledGEMM }) { backend, t in
+            try backend.matmul(t[0], t[1], bias: c.bias ? t[2] : nil, options: options)
         }
     }
 

@@ -63,6 +63,10 @@ struct StagingTransferTests {
         #expect(try gpu.download(t) == x)
         let y = try gpu.download(gpu.unary(gpu.upload(x), .relu))
         #expect(y.data == x.data.map { max($0, 0) })
+        let (a, b) = (try gpu.upload(x), try gpu.unary(gpu.upload(x), .relu))
+        let submissions = gpu.resourceCounters.submissions
+        #expect(try gpu.download([a, b]) == [x, y])
+        #expect(gpu.resourceCounters.submissions == submissions + 1, "several tensors come back with one submission")
         #expect(try gpu.download(gpu.upload(HostTensor(zeros: [0, 4]))).shape == [0, 4])
         let mapped = try TestDevice.vulkan()
         #expect(try mapped.download(mapped.upload(HostTensor(zeros: [0, 4]))).shape == [0, 4], "empty tensors on the mapped path too")

@@ -35,7 +35,11 @@ struct CommandRecorderTests {
         #expect(recorder.barrierCount == 0)
         try recorder.dispatch(kernel, bindings: [.init(y, access: .read), .init(w, access: .write)], push: EngineFixture.push(n), groups: groups, label: "y→w")
         #expect(recorder.barrierCount == 1)
+        #expect(recorder.submissionCount == 0 && recorder.hostWaitCount == 0)
         let timings = try recorder.submitAndWait()
+        #expect(recorder.submissionCount == 1 && recorder.hostWaitCount == 1 && recorder.descriptorPoolCount == 1)
+        try recorder.submitAndWait()
+        #expect(recorder.submissionCount == 1, "nothing recorded, nothing submitted")
         #expect(EngineFixture.read(w, count: n) == (0 ..< n).map { Float($0) + 2 })
         #expect(EngineFixture.read(z, count: n) == (0 ..< n).map { Float($0) + 1 })
         if context.physicalDevice.features.timestamps {

@@ -18,6 +18,7 @@ struct MemoryArenaTests {
         let d = try arena.allocate(bytes: 4000)
         #expect(d.block === a.block && d.offset == freedOffset, "a freed range is reused at once")
         #expect(arena.usage.reserved == 1 << 20)
+        #expect(arena.blocksAllocated == 1)
     }
 
     @Test func coalescesSoAFullBlockFitsAgain() throws {
@@ -38,6 +39,9 @@ struct MemoryArenaTests {
         let arena = try MemoryArena(context: context, kind: .device, blockSize: 1 << 20)
         let big = try arena.allocate(bytes: 3 << 20)
         #expect(big.block.size >= 3 << 20)
+        #expect(arena.blocksAllocated == 1)
+        _ = try arena.allocate(bytes: 100)
+        #expect(arena.blocksAllocated == 2, "the big request's block is full, so a small one needs another")
         let limit = min(context.limits.maxMemoryAllocationSize, context.limits.maxBufferSize)
         #expect(throws: VulkanError.self) { try arena.allocate(bytes: Int(limit) + 1) }
     }

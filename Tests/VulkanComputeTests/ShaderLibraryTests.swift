@@ -27,6 +27,19 @@ struct ShaderLibraryTests {
         #expect(try second.spirv(name: "add_one", defines: [("BIAS", "5")]) != words)
     }
 
+    /// A context creates each pipeline once: the same descriptor again is a cache hit, another specialization
+    /// is a new pipeline. Its own context, so kernels of tests running in parallel do not count.
+    @Test func contextCreatesEachPipelineOnce() throws {
+        let context = try VulkanContext(deviceChoice: ProcessInfo.processInfo.environment["BIGBIGAN_DEVICE"],
+                                        shaders: ShaderLibrary(searchDirectories: [EngineFixture.shaderDirectory], cacheDirectory: nil))
+        #expect(context.pipelinesCreated == 0)
+        let first = try EngineFixture.addOne(context, scale: 3)
+        #expect(try EngineFixture.addOne(context, scale: 3) === first)
+        #expect(context.pipelinesCreated == 1)
+        _ = try EngineFixture.addOne(context, scale: 4)
+        #expect(context.pipelinesCreated == 2)
+    }
+
     @Test func reportsCompileErrorsAndMissingFiles() throws {
         let library = ShaderLibrary(searchDirectories: [EngineFixture.shaderDirectory], cacheDirectory: nil)
         #expect(throws: VulkanError.self) { try library.spirv(name: "broken") }

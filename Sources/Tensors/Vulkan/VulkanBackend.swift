@@ -72,18 +72,24 @@ public final class VulkanBackend: Backend {
         try recorder.copy(from: stage, to: allocation, bytes: UInt64(bytes), label: "upload")
     }
 
-    public func download(_ tensor: Tensor) throws -> HostTensor {
-        let allocation = try self.allocation(tensor, "download")
-        let bytes = tensor.shape.count * elementBytes
-        var source = allocation
-        if !mapsDeviceMemory, bytes > 0 {
-            source = try staging.allocate(bytes: bytes)
+    public func download(_ tensor: Tensor) throws -> HostTensor { try download([tensor])[0] }
+
+    /// One submission and one host wait for all of `tensors` (copies to staging memory recorded first).
+    public func download(_ tensors: [Tensor]) throws -> [HostTensor] {
+        let sources = try tensors.map { tensor in
+            let allocation = try self.allocation(tensor, "download")
+            let bytes = tensor.shape.count * elementBytes
+            guard !mapsDeviceMemory, bytes > 0 else { return allocation }
+            let source = try staging.allocate(bytes: bytes)
             try recorder.copy(from: allocation, to: source, bytes: UInt64(bytes), label: "download")
+            return source
         }
         try synchronize()
-        guard bytes > 0 else { return HostTensor(zeros: tensor.shape) }
-        guard let pointer = source.mappedPointer else { throw VulkanError.outOfMemory("memory is not mappable") }
-        return try HostTensor(shape: tensor.shape, data: precision.load(count: tensor.shape.count, from: pointer))
+        return try zip(tensors, sources).map { tensor, source in
+            guard tensor.shape.count > 0 else { return HostTensor(zeros: tensor.shape) }
+            guard let pointer = source.mappedPointer else { throw VulkanError.outOfMemory("memory is not mappable") }
+            return try HostTensor(shape: tensor.shape, data: precision.load(count: tensor.shape.count, from: pointer))
+        }
     }
 
     /// Submits pending work and waits; `lastTimings` keeps the last submission that had work.

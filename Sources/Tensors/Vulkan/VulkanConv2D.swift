@@ -23,8 +23,9 @@ extension VulkanBackend {
                                  geometry g: Conv2D.Geometry, output y: Tensor) throws {
         let op = "conv2d"
         let pixels = g.ho * g.wo
-        let tiling = try GemmTiling(rows: g.n * pixels, columns: g.cout, depth: g.kh * g.kw * g.cin, limits: context.limits, op: op)
-        let k = try kernel("conv2d", bindings: 5, pushWords: 7, specialization: tiling.specialization + [
+        let tiling = try GemmTiling(rows: g.n * pixels, columns: g.cout, depth: g.kh * g.kw * g.cin, device: context.physicalDevice, op: op)
+        let vectors = GemmTiling.vectorDefines(a: g.cin, b: g.cout, c: g.cout)
+        let k = try kernel("conv2d", defines: vectors, bindings: 5, pushWords: 7, specialization: tiling.specialization + [
             .int(Int32(g.kh)), .int(Int32(g.kw)), .int(Int32(g.stride)), .int(Int32(g.padTop)), .int(Int32(g.padLeft)),
             .bool(bias != nil), .bool(residual != nil), .bool(options.activation == .relu), .int(Int32(g.upsampling)),
         ])

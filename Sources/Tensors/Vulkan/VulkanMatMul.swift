@@ -17,13 +17,14 @@ extension VulkanBackend {
             try matmulDirect(a, b, bias: bias, options: options, geometry: g, output: c, label: label)
             return c
         }
-        let tiling = try GemmTiling(rows: g.m, columns: g.n, depth: g.k, limits: context.limits, op: op)
+        let tiling = try GemmTiling(rows: g.m, columns: g.n, depth: g.k, items: g.batch, device: context.physicalDevice, op: op)
         let groups = context.limits.maxWorkGroupCount
         let (columnTiles, rowTiles) = ((g.n + tiling.bn - 1) / tiling.bn, (g.m + tiling.bm - 1) / tiling.bm)
         guard columnTiles <= Int(groups.0), rowTiles <= Int(groups.1) else {
             throw VulkanError.limitExceeded("\(op): a \(g.m)×\(g.n) product needs \(columnTiles)×\(rowTiles) workgroups")
         }
-        let k = try kernel("matmul", bindings: 4, pushWords: 3, specialization: tiling.specialization + [
+        let vectors = GemmTiling.vectorDefines(a: g.k, b: options.transposeB ? g.k : g.n, c: g.n)
+        let k = try kernel("matmul", defines: vectors, bindings: 4, pushWords: 3, specialization: tiling.specialization + [
             .bool(options.transposeB), .bool(g.batchedB), .bool(bias != nil), .bool(options.activation == .relu),
         ])
         var push = PushConstants()
