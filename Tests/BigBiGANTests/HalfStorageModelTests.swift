@@ -5,8 +5,7 @@ import Testing
 
 /// Whole models with fp16 storage (fp32 arithmetic) against the fp32 CPU reference with the same fp32 weights
 /// and inputs, so the error includes rounding every weight, input and stored activation to half (≤ 2⁻¹¹ ≈ 4.9e-4
-/// relative each, NMSE ≈ 5e-8 per rounding), compounded through 12–20 layers. Direct conv/matmul kernels are
-/// pinned: the tiled GEMM shaders do not read fp16 storage yet.
+/// relative each, NMSE ≈ 5e-8 per rounding), compounded through 12–20 layers; with each conv/matmul kernel.
 @Suite("fp16 storage models")
 struct HalfStorageModelTests {
     /// Reduced generator (ch 4 and 8): measured on lavapipe max abs 3.5e-3–5.8e-3 on tanh images in [-1, 1],
@@ -15,29 +14,32 @@ struct HalfStorageModelTests {
     func generatorMatchesReference(ch: Int, batch: Int, seed: UInt64) throws {
         let config = GeneratorConfig(ch: ch)
         let z = latents(batch, seed: seed)
-        let cpu = CPUBackend(), gpu = try TestDevice.vulkan(precision: .fp16)
-        gpu.kernelChoice = .direct
+        let cpu = CPUBackend()
         let expected = try cpu.download(Generator(config: config, weights: SyntheticWeights(seed: seed), backend: cpu)(cpu.upload(z)).image)
-        let actual = try gpu.download(Generator(config: config, weights: SyntheticWeights(seed: seed), backend: gpu)(gpu.upload(z)).image)
-        let e = errors(actual.data, expected.data)
-        #expect(e.maxAbs < 2e-2 && e.nmse < 2e-5, "ch \(ch) batch \(batch): \(e)")
+        for kernel in [KernelChoice.direct, .tiledGEMM] {
+            let gpu = try TestDevice.vulkan(precision: .fp16)
+            gpu.kernelChoice = kernel
+            let actual = try gpu.download(Generator(config: config, weights: SyntheticWeights(seed: seed), backend: gpu)(gpu.upload(z)).image)
+            let e = errors(actual.data, expected.data)
+            #expect(e.maxAbs < 2e-2 && e.nmse < 2e-5, "ch \(ch) batch \(batch) \(kernel): \(e)")
+        }
     }
 
     /// Reduced ResNet-50 encoder (width 32, 64²): outputs of magnitude ≤ 2.5–5.5; measured max abs 2.9e-3–6.0e-3
     /// (z_sample worst) and NMSE 8e-7–3.3e-6 (z_mean worst). We allow 2.5e-2 absolute and NMSE 1.5e-5 (≈4.2× and 4.5×).
-    @Test(arguments: [(1, UInt64(0)), (3, UInt64(1))])
-    func resnetEncoderMatchesReference(batch: Int, seed: UInt64) throws {
+    @Test(arguments: [(1, UInt64(0), KernelChoice.direct), (3, UInt64(1), .direct), (1, UInt64(0), .tiledGEMM), (3, UInt64(1), .tiledGEMM)])
+    func resnetEncoderMatchesReference(batch: Int, seed: UInt64, kernel: KernelChoice) throws {
         let config = EncoderConfig.reduced(.resnet50)
         let x = try images(batch, config.resolution, seed: seed)
         let cpu = CPUBackend(), gpu = try TestDevice.vulkan(precision: .fp16)
-        gpu.kernelChoice = .direct
+        gpu.kernelChoice = kernel
         let expected = try Encoder(config: config, weights: SyntheticWeights(seed: seed), backend: cpu)(cpu.upload(x), noiseSeed: seed)
         let actual = try Encoder(config: config, weights: SyntheticWeights(seed: seed), backend: gpu)(gpu.upload(x), noiseSeed: seed)
         for (name, a, e) in [("avepool_feat", actual.avepoolFeat, expected.avepoolFeat), ("bn_crelu_feat", actual.bnCreluFeat, expected.bnCreluFeat),
                              ("z_mean", actual.zMean, expected.zMean), ("z_stdev", actual.zStdev, expected.zStdev),
                              ("z_sample", actual.zSample, expected.zSample)] {
             let err = try errors(gpu.download(a).data, cpu.download(e).data)
-            #expect(err.maxAbs < 2.5e-2 && err.nmse < 1.5e-5, "batch \(batch) \(name): \(err)")
+            #expect(err.maxAbs < 2.5e-2 && err.nmse < 1.5e-5, "batch \(batch) \(name) \(kernel): \(err)")
         }
     }
 }

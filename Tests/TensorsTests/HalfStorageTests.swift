@@ -10,8 +10,7 @@ import VulkanCompute
 /// the per-op tolerances; the model tests in BigBiGANTests measure it end to end. What remains is the op's fp32
 /// tolerance (same arithmetic, same accumulation order as with fp32 storage) widened by one rounding of the
 /// output to half (`Tolerance.withHalfOutput`), and for conditional batch norm the rounding of its stored gain
-/// and bias. Convolutions and products pin the direct kernels: the tiled GEMM shaders (`conv2d.comp`,
-/// `matmul.comp`) do not read sfloat yet.
+/// and bias. Convolutions and products run with both the direct and the tiled kernels.
 ///
 /// Measured on lavapipe: every computed op's worst relative error is 4.1–4.9e-4 (the half roundoff u = 4.88e-4
 /// is the bound) and its NMSE 1e-8–1.4e-7 (bound ≈ u² = 2.4e-7); conditional batch norm's worst absolute
@@ -233,13 +232,15 @@ extension Tolerance {
 }
 
 /// Runs `op` on the CPU reference with the inputs rounded to half and on an fp16 Vulkan backend with the inputs
-/// as given (its upload rounds them), and compares. Pins the direct conv and matmul kernels (see the suite).
+/// as given (its upload rounds them), and compares, with the direct and the tiled conv and matmul kernels.
 func expectHalfParity(_ inputs: [HostTensor], _ tolerance: Tolerance, _ context: String = "",
                       sourceLocation: SourceLocation = #_sourceLocation, _ op: (any Backend, [Tensor]) throws -> Tensor) throws {
     let cpu = CPUBackend()
-    let gpu = try TestDevice.vulkan(precision: .fp16)
-    gpu.kernelChoice = .direct
     let expected = try cpu.download(op(cpu, inputs.map { try cpu.upload($0.roundedToHalf) }))
-    let actual = try gpu.download(op(gpu, inputs.map { try gpu.upload($0) }))
-    expectClose(actual, expected, tolerance, context, sourceLocation: sourceLocation)
+    for kernel in [KernelChoice.direct, .tiledGEMM] {
+        let gpu = try TestDevice.vulkan(precision: .fp16)
+        gpu.kernelChoice = kernel
+        let actual = try gpu.download(op(gpu, inputs.map { try gpu.upload($0) }))
+        expectClose(actual, expected, tolerance, "\(context) \(kernel)", sourceLocation: sourceLocation)
+    }
 }
