@@ -18,6 +18,7 @@ public final class VulkanContext: @unchecked Sendable {
     private let queueLock = Mutex<Void>(())
     private let kernels = Mutex<[KernelDescriptor: Kernel]>([:])
     private let pipelineCount = Atomic<Int>(0)
+    private let pipelineNanoseconds = Atomic<Int>(0)
     private let pipelineCacheFile: URL?
 
     /// Optional features this device was created with.
@@ -133,9 +134,11 @@ public final class VulkanContext: @unchecked Sendable {
     /// The compute pipeline for `descriptor`, compiled on first use and cached for the context's lifetime.
     public func kernel(_ descriptor: KernelDescriptor) throws -> Kernel {
         if let kernel = kernels.withLock({ $0[descriptor] }) { return kernel }
+        let started = DispatchTime.now().uptimeNanoseconds
         let words = try shaders.spirv(name: descriptor.shader, defines: descriptor.defines.map { ($0.name, $0.value) })
         let kernel = try Kernel(context: self, descriptor: descriptor, spirv: words)
         pipelineCount.add(1, ordering: .relaxed)
+        pipelineNanoseconds.add(Int(DispatchTime.now().uptimeNanoseconds - started), ordering: .relaxed)
         return kernels.withLock { cache in
             if let existing = cache[descriptor] {
                 kernel.destroy(vk, device)
@@ -149,6 +152,10 @@ public final class VulkanContext: @unchecked Sendable {
     /// Compute pipelines created so far (`vkCreateComputePipelines` calls, including the rare one that loses a
     /// race to cache the same kernel); cached kernels are reused, so repeated work adds none.
     public var pipelinesCreated: Int { pipelineCount.load(ordering: .relaxed) }
+
+    /// Seconds spent making those pipelines: SPIR-V from the disk cache or glslang, and pipeline creation (from
+    /// the driver's pipeline cache when warm).
+    public var pipelineCreationSeconds: Double { Double(pipelineNanoseconds.load(ordering: .relaxed)) / 1e9 }
 
     /// Submits a command buffer and signals `fence`; serialised because `VkQueue` is externally synchronised.
     func submit(_ commandBuffer: VkCommandBuffer, fence: VkFence) throws {
