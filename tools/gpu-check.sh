@@ -4,7 +4,8 @@
 #   tools/gpu-check.sh prepare            # here: release binaries (stripped), shaders, the Swift runtime and other
 #                                         # non-system libraries and the Vulkan loader → .gpu-check.tar.xz (~25 MB)
 #   tools/gpu-check.sh run [OUT]          # there: devices, the parity suites on the GPU, layer-by-layer parity and
-#                                         # the benchmark of all three models → JSON and logs in OUT (default $OUT)
+#                                         # the benchmark of all three models (and the generator with fp16 storage
+#                                         # and without Winograd) → JSON and logs in OUT (default $OUT)
 #
 # On the lent device machine: carry `.gpu-check.tar.xz` and run `tools/gpu-check.sh run`. Budget: under 8 minutes.
 set -euo pipefail
@@ -45,12 +46,14 @@ run() {
     "$b" devices | tee "$out/devices.txt"
     # Parity suites only: the shader-validation suite needs glslangValidator and the source tree.
     timeout 240 "$bundle/BigBiGANPackageTests.xctest" --testing-library swift-testing \
-        --filter 'parity|Parity|vulkanMatchesReference|fullSize|StagingTransfer|CommandRecorder' 2>&1 | tail -40 > "$out/tests.log" || true
+        --filter 'parity|Parity|vulkanMatchesReference|fullSize|StagingTransfer|CommandRecorder|Winograd|HalfStorage|SteadyState' 2>&1 | tail -40 > "$out/tests.log" || true
     "$b" parity --model generator --batch 2 > "$out/parity-generator.txt" 2>&1 || true
     "$b" parity --model resnet50 --batch 2 > "$out/parity-resnet50.txt" 2>&1 || true
     for model in generator resnet50 revnet50x4; do
         timeout 120 "$b" bench --model "$model" --batch 1,8,64 --iterations 5 --warmup 2 --json > "$out/bench-$model.json" 2> "$out/bench-$model.err" || true
     done
+    timeout 90 "$b" bench --model generator --batch 1,64 --precision fp16 --no-probe --json > "$out/bench-generator-fp16.json" 2> "$out/bench-generator-fp16.err" || true
+    BIGBIGAN_WINOGRAD=off timeout 90 "$b" bench --model generator --batch 64 --no-probe --json > "$out/bench-generator-no-winograd.json" 2> "$out/bench-generator-no-winograd.err" || true
     tail -3 "$out/tests.log"; ls -la "$out"
 }
 
