@@ -128,6 +128,9 @@ struct BenchCommand: ParsableCommand {
                       + String(format: " %10.3f  %5.1f%%  ", t.ms, total > 0 ? t.ms / total * 100 : 0) + gflops
                       + String(format: "  %6.1f", t.bytes / (t.ms * 1e6)))
             }
+            if last.per_op.keys.contains(where: { $0.hasPrefix("conv2d_winograd") }) {
+                print("  (conv2d_winograd.product is credited with the direct convolution's FLOPs: effective GFLOP/s, 4× its own)")
+            }
         }
         if let cpu = r.cpu_reference_images_per_second, let first = r.results.first {
             print(String(format: "CPU reference: %.3f images/s at batch 1; Vulkan/CPU = %.1f×", cpu, first.images_per_second / cpu))

@@ -6,15 +6,16 @@ extension VulkanBackend {
         try matmul(a, b, bias: bias, options: options, label: nil)
     }
 
-    /// `matmul` whose dispatches carry `label` in timings (ops built on products name their part).
-    func matmul(_ a: Tensor, _ b: Tensor, bias: Tensor?, options: MatMulOptions, label: String?) throws -> Tensor {
+    /// `matmul` whose dispatches carry `label` in timings (ops built on products name their part) and are credited
+    /// with `flops` in total instead of the product's own (Winograd credits the direct convolution's).
+    func matmul(_ a: Tensor, _ b: Tensor, bias: Tensor?, options: MatMulOptions, label: String?, flops: Double? = nil) throws -> Tensor {
         let op = "matmul"
         let g = try MatMul.geometry(a: a.shape, b: b.shape, bias: bias?.shape, options: options)
         for t in [a, b] + [bias].compactMap({ $0 }) { _ = try allocation(t, op) }
         let c = try makeTensor(g.outputShape)
         guard g.outputShape.count > 0 else { return c }
         if MatMulAlgorithm.useDirect(rows: g.m, device: context.physicalDevice, choice: kernelChoice) {
-            try matmulDirect(a, b, bias: bias, options: options, geometry: g, output: c, label: label)
+            try matmulDirect(a, b, bias: bias, options: options, geometry: g, output: c, label: label, flops: flops ?? g.flops)
             return c
         }
         let tiling = try GemmTiling(rows: g.m, columns: g.n, depth: g.k, items: g.batch, device: context.physicalDevice, op: op)
@@ -31,7 +32,7 @@ extension VulkanBackend {
         for v in [g.m, g.n, g.k] { push.append(v) }
         for (chunk, bindings) in try matmulChunks(op, a, b, bias, c, g) {
             try recorder.dispatch(k, bindings: bindings, push: push, groups: (columnTiles, rowTiles, chunk.count), label: label ?? op,
-                                  flops: g.flops * Double(chunk.count) / Double(g.batch))
+                                  flops: (flops ?? g.flops) * Double(chunk.count) / Double(g.batch))
         }
         return c
     }
@@ -40,7 +41,7 @@ extension VulkanBackend {
 extension VulkanBackend {
     /// Direct kernel (`matmul_direct.comp`): four columns and up to 16 rows per invocation, no shared memory.
     private func matmulDirect(_ a: Tensor, _ b: Tensor, bias: Tensor?, options: MatMulOptions, geometry g: MatMul.Geometry,
-                              output c: Tensor, label: String?) throws {
+                              output c: Tensor, label: String?, flops: Double) throws {
         let op = "matmul_direct"
         let groups = context.limits.maxWorkGroupCount
         // Exactly M rows for small products: lavapipe runs the row loop with masks, so unused rows would cost full price.
@@ -58,7 +59,7 @@ extension VulkanBackend {
         for v in [g.m, g.n, g.k] { push.append(v) }
         for (chunk, bindings) in try matmulChunks(op, a, b, bias, c, g) {
             try recorder.dispatch(k, bindings: bindings, push: push, groups: ((columnGroups + local - 1) / local, rowBlocks, chunk.count),
-                                  label: label ?? op, flops: g.flops * Double(chunk.count) / Double(g.batch))
+                                  label: label ?? op, flops: flops * Double(chunk.count) / Double(g.batch))
         }
     }
 }

@@ -29,7 +29,9 @@ extension VulkanBackend {
             try recorder.dispatch(input, bindings: [try binding(x, op, samples: chunk, access: .read), try binding(v, op, access: .write)],
                                   push: inputPush, groups: grid1D(t * g.cin, localSize: local), label: "\(op).input")
 
-            let m = try matmul(v, transformed, bias: nil, options: MatMulOptions(), label: "\(op).product")
+            // Credited with the direct convolution's FLOPs, as the model's total counts them ("effective" GFLOP/s).
+            let m = try matmul(v, transformed, bias: nil, options: MatMulOptions(), label: "\(op).product",
+                               flops: g.flops * Double(chunk.count) / Double(g.n))
 
             let yBinding = try binding(y, op, samples: chunk, access: .write)
             var outputPush = PushConstants()
