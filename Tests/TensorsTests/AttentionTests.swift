@@ -1,5 +1,5 @@
 import Foundation
-import Tensors
+@testable import Tensors
 import Testing
 
 @Suite("attention")
@@ -97,23 +97,29 @@ struct AttentionTests {
         return Tolerance(absolute: absolute, relative: 0, nmse: 1e-10)
     }
 
-    @Test(arguments: cases)
-    func parity(c: Case) throws {
+    /// Both work splits run on any device: the CPU one (16 rows per invocation, rescaling at every key) and the
+    /// GPU one (one row per invocation, rescaling only at a new maximum).
+    @Test(arguments: cases, AttentionTiling.Profile.allCases)
+    func parity(c: Case, profile: AttentionTiling.Profile) throws {
         var rng = SeededGenerator(seed: UInt64(c.queries * 1000 + c.keys * 10 + c.depth))
         let inputs = c.inputs(&rng)
-        try expectParity(inputs, Self.tolerance(inputs[0], inputs[1], inputs[2]), c.testDescription) { b, t in
+        try expectParity(inputs, Self.tolerance(inputs[0], inputs[1], inputs[2]), "\(c.testDescription) \(profile)",
+                         configure: { $0.attentionProfile = profile }) { b, t in
             try b.attention(query: t[0], key: t[1], value: t[2])
         }
     }
 
     /// Every key a new maximum (scores rising by 0.1 per key): the online softmax rescales at each of 500 keys.
-    @Test func risingScoresRescaleAtEveryKey() throws {
+    @Test(arguments: AttentionTiling.Profile.allCases)
+    func risingScoresRescaleAtEveryKey(profile: AttentionTiling.Profile) throws {
         let lk = 500
         var rng = SeededGenerator(seed: 202)
         let q = rng.uniform([2, 40, 1], 0.5 ... 1.5)
         let k = try HostTensor(shape: [2, lk, 1], data: (0 ..< 2 * lk).map { Float($0 % lk) * 0.1 - 25 })
         let v = rng.tensor([2, lk, 3])
-        try expectParity([q, k, v], Self.tolerance(q, k, v), "rising scores") { b, t in try b.attention(query: t[0], key: t[1], value: t[2]) }
+        try expectParity([q, k, v], Self.tolerance(q, k, v), "rising scores \(profile)", configure: { $0.attentionProfile = profile }) { b, t in
+            try b.attention(query: t[0], key: t[1], value: t[2])
+        }
     }
 
     @Test func rejectsBadShapes() throws {
