@@ -48,6 +48,9 @@ public protocol Backend: AnyObject {
     func sliceChannels(_ x: Tensor, start: Int, count: Int) throws -> Tensor
     /// Softmax over the last axis. See `Softmax`.
     func softmax(_ x: Tensor) throws -> Tensor
+    /// Unscaled dot-product attention `softmax(q kᵀ) v` per batch item, the softmax over the keys: query
+    /// [N, Lq, D], key [N, Lk, D], value [N, Lk, Dv] → [N, Lq, Dv], without materialising the scores. See `Attention`.
+    func attention(query: Tensor, key: Tensor, value: Tensor) throws -> Tensor
 }
 
 /// A fused activation applied by an op's epilogue.

@@ -209,6 +209,17 @@ struct HalfStorageTests {
             try expectHalfParity([rng.tensor(shape, scale: 4)], SoftmaxTests.tolerance.withHalfOutput(), "\(shape)") { b, t in try b.softmax(t[0]) }
         }
     }
+
+    /// Scores, online softmax and weighted sum in fp32 (AttentionTests' tolerance, computed from the rounded inputs
+    /// both sides use) plus the output rounding.
+    @Test(arguments: AttentionTests.cases)
+    func attention(c: AttentionTests.Case) throws {
+        var rng = SeededGenerator(seed: UInt64(c.queries * 1000 + c.keys * 10 + c.depth) + 151)
+        let inputs = c.inputs(&rng).map(\.roundedToHalf)
+        try expectHalfParity(inputs, AttentionTests.tolerance(inputs[0], inputs[1], inputs[2]).withHalfOutput(), c.testDescription) { b, t in
+            try b.attention(query: t[0], key: t[1], value: t[2])
+        }
+    }
 }
 
 extension HostTensor {

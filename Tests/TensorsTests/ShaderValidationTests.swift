@@ -17,7 +17,7 @@ struct ShaderValidationTests {
     @Test func everyOpFamilyHasAShader() {
         let names = Set(Self.shaderNames)
         for required in ["unary", "conv2d", "matmul", "batchnorm", "binary", "crelu", "channels", "softmax",
-                         "upsample_nearest", "resize", "pool2d", "global_avg_pool"] {
+                         "upsample_nearest", "resize", "pool2d", "global_avg_pool", "attention"] {
             #expect(names.contains(required), "Shaders/\(required).comp is missing")
         }
     }

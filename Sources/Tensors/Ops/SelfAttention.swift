@@ -13,13 +13,14 @@ public struct SelfAttentionWeights {
 }
 
 extension Backend {
-    /// The self-attention block, composed from primitive ops so both backends share one definition:
+    /// The self-attention block, composed from backend ops so both backends share one definition:
     ///
     ///     θ = conv1×1(x)                    [N, HW, C/8]
     ///     φ = maxpool2×2(conv1×1(x))        [N, HW/4, C/8]
     ///     g = maxpool2×2(conv1×1(x))        [N, HW/4, C/2]
-    ///     β = softmax(θ φᵀ) over the keys   [N, HW, HW/4]
-    ///     o = conv1×1(β g)                  [N, H, W, C]
+    ///     β = softmax(θ φᵀ) over the keys   [N, HW, HW/4], never materialised:
+    ///     a = β g                           [N, HW, C/2]  (`attention`, one fused op)
+    ///     o = conv1×1(a)                    [N, H, W, C]
     ///     y = x + γ·o
     ///
     /// Spatial positions are flattened row-major over (h, w), as TF reshapes NHWC.
@@ -40,8 +41,7 @@ extension Backend {
             .reshaped([n, h * w / 4, keys])
         let g = try pool2d(conv2d(x, weight: weights.g, bias: nil, residual: nil, options: oneByOne), options: pool)
             .reshaped([n, h * w / 4, values])
-        let beta = try softmax(matmul(theta, phi, bias: nil, options: MatMulOptions(transposeB: true)))
-        let attended = try matmul(beta, g, bias: nil, options: MatMulOptions()).reshaped([n, h, w, values])
+        let attended = try attention(query: theta, key: phi, value: g).reshaped([n, h, w, values])
         let o = try conv2d(attended, weight: weights.o, bias: nil, residual: nil, options: oneByOne)
         return try binary(x, o, .add(scale: weights.gamma))
     }

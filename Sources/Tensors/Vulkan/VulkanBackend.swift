@@ -15,6 +15,8 @@ public final class VulkanBackend: Backend {
     public private(set) var lastTimings: [CommandTiming] = []
     /// The kernels for convolutions and products (tests pin each one; users may set `BIGBIGAN_CONV`).
     public var kernelChoice: KernelChoice = .automatic
+    /// The attention kernel's split of the work; nil picks it from the device kind (tests run both on one device).
+    var attentionProfile: AttentionTiling.Profile?
     /// When 3×3 convolutions run as Winograd F(4×4, 3×3) (users may set `BIGBIGAN_WINOGRAD`).
     public var winogradChoice: WinogradChoice = .automatic
     /// Device memory for the transformed tiles of one Winograd pass; a larger batch is convolved in several passes.
