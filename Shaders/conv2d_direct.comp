@@ -6,7 +6,9 @@
 // the input value at each (pixel, ky, kx, ci) is the same for every lane of the workgroup, so it is a
 // single scalar load broadcast across lanes. y = act(conv(x, w) + bias + residual).
 // With ALIGNED defined (Cout % 4 == 0) weights and outputs are read and written as svec4; otherwise as
-// sfloats, the last group's channels past Cout reading channel Cout − 1 and never being written.
+// sfloats, the last group's channels past Cout reading channel Cout − 1 and never being written. With X_VEC4
+// (Cin % 4 == 0) x is read as vec4, four input channels per step (lavapipe gathers every load in a loop, so fewer,
+// wider loads are faster).
 //
 // Bindings (set 0), sfloat storage (common.glsl); accumulation in fp32:
 //   0: x         [N, H, W, Cin]          read
@@ -38,7 +40,11 @@ layout(constant_id = 9) const bool RELU = false;
 layout(constant_id = 10) const int UPSAMPLE = 1;
 layout(constant_id = 11) const int SEGMENT_LANES = 1;
 
+#ifdef X_VEC4
+layout(std430, set = 0, binding = 0) readonly buffer X { svec4 x[]; };
+#else
 layout(std430, set = 0, binding = 0) readonly buffer X { sfloat x[]; };
+#endif
 layout(push_constant) uniform Push { uint H, W, Cin, Ho, Wo, Cout; } p;
 #ifdef ALIGNED
 layout(std430, set = 0, binding = 1) readonly buffer Wt { svec4 w[]; };
@@ -97,12 +103,29 @@ void main() {
                     ? int(((n * p.H + uint(iy / UPSAMPLE)) * p.W + uint(ix / UPSAMPLE)) * p.Cin) : -1;
             }
             uint wRow = uint(ky * KW + kx) * p.Cin * p.Cout;
+#ifdef X_VEC4
+            // Four input channels per step: one vec4 load of x per pixel instead of four scalar ones.
+            for (uint ci = 0; ci < p.Cin; ci += 4) {
+                vec4 w0 = weights(wRow + ci * p.Cout, g), w1 = weights(wRow + (ci + 1) * p.Cout, g);
+                vec4 w2 = weights(wRow + (ci + 2) * p.Cout, g), w3 = weights(wRow + (ci + 3) * p.Cout, g);
+                for (int t = 0; t < TM; ++t) {
+                    if (start[t] >= 0) {
+                        vec4 xv = vec4(x[(uint(start[t]) + ci) / 4]);
+                        acc[t] = fma(vec4(xv.x), w0, acc[t]);
+                        acc[t] = fma(vec4(xv.y), w1, acc[t]);
+                        acc[t] = fma(vec4(xv.z), w2, acc[t]);
+                        acc[t] = fma(vec4(xv.w), w3, acc[t]);
+                    }
+                }
+            }
+#else
             for (uint ci = 0; ci < p.Cin; ++ci) {
                 vec4 wv = weights(wRow + ci * p.Cout, g);
                 for (int t = 0; t < TM; ++t) {
                     if (start[t] >= 0) acc[t] = fma(vec4(float(x[uint(start[t]) + ci])), wv, acc[t]);
                 }
             }
+#endif
         }
     }
 

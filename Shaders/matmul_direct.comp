@@ -4,7 +4,9 @@
 // at small batch, where tiles would be mostly empty) and for CPU Vulkan devices. Each invocation owns four
 // consecutive columns and TM rows; the A value at (row, k) is the same for every invocation of a workgroup,
 // and the B values of neighbouring invocations are neighbouring columns, so reads are shared and coalesced.
-// With ALIGNED defined (N % 4 == 0, B not transposed) B is read and C written as vec4.
+// With ALIGNED defined (N % 4 == 0, B not transposed) B is read and C written as vec4; with A_VEC4 (K % 4 == 0)
+// A is read as vec4, four k per step (on lavapipe every load in a loop is a per-lane gather, so fewer, wider
+// loads made the Winograd products 2× faster).
 //
 // Bindings (set 0):
 //   0: a     sfloat[B, M, K]                         read
@@ -24,7 +26,11 @@ layout(constant_id = 3) const bool BATCHED_B = false;
 layout(constant_id = 4) const bool HAS_BIAS = false;
 layout(constant_id = 5) const bool RELU = false;
 
+#ifdef A_VEC4
+layout(std430, set = 0, binding = 0) readonly buffer A { svec4 a[]; };
+#else
 layout(std430, set = 0, binding = 0) readonly buffer A { sfloat a[]; };
+#endif
 layout(std430, set = 0, binding = 2) readonly buffer Bias { sfloat bias[]; };
 layout(push_constant) uniform Push { uint M, N, K; } p;
 #ifdef ALIGNED
@@ -58,12 +64,28 @@ void main() {
 
     vec4 acc[TM];
     for (int t = 0; t < TM; ++t) acc[t] = vec4(0.0);
+#ifdef A_VEC4
+    // Four k per step: one vec4 load of A per row instead of four scalar ones (lavapipe gathers every load).
+    for (uint k = 0; k < p.K; k += 4) {
+        vec4 b0 = loadB(bBase, k, n0), b1 = loadB(bBase, k + 1, n0), b2 = loadB(bBase, k + 2, n0), b3 = loadB(bBase, k + 3, n0);
+        for (int t = 0; t < TM; ++t) {
+            if (uint(t) < rows) {
+                vec4 av = vec4(a[(aBase + uint(t) * p.K + k) / 4]);
+                acc[t] = fma(vec4(av.x), b0, acc[t]);
+                acc[t] = fma(vec4(av.y), b1, acc[t]);
+                acc[t] = fma(vec4(av.z), b2, acc[t]);
+                acc[t] = fma(vec4(av.w), b3, acc[t]);
+            }
+        }
+    }
+#else
     for (uint k = 0; k < p.K; ++k) {
         vec4 bv = loadB(bBase, k, n0);
         for (int t = 0; t < TM; ++t) {
             if (uint(t) < rows) acc[t] = fma(vec4(float(a[aBase + uint(t) * p.K + k])), bv, acc[t]);
         }
     }
+#endif
 
     vec4 b4 = vec4(0.0);
     if (HAS_BIAS) {

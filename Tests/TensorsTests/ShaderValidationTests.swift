@@ -27,7 +27,9 @@ struct ShaderValidationTests {
     static var variants: [String] {
         shaderNames.flatMap { name -> [String] in
             let source = (try? String(contentsOf: shaderDirectory.appendingPathComponent(name + ".comp"), encoding: .utf8)) ?? ""
+            var seen = Set<String>()
             let defines = source.split(separator: "\n").filter { $0.hasPrefix("#ifdef ") }.map { String($0.dropFirst(7)) }
+                .filter { seen.insert($0).inserted } // a define tested twice is one variant (and one temporary folder)
             let fp32 = [name] + defines.map { "\(name)+\($0)" }
             return source.contains("#include \"common.glsl\"") ? fp32 + fp32.map { $0 + "+STORAGE_FP16" } : fp32
         }

@@ -62,7 +62,9 @@ extension VulkanBackend {
         guard segmentGroups <= Int(limits.1) else {
             throw VulkanError.limitExceeded("\(op): \(g.ho)×\(g.wo) output pixels need \(segmentGroups) workgroups in y")
         }
-        let k = try kernel("conv2d_direct", defines: g.cout % 4 == 0 ? [.init("ALIGNED", "1")] : [], bindings: 5, pushWords: 6, specialization: [
+        var defines: [KernelDescriptor.Define] = g.cout % 4 == 0 ? [.init("ALIGNED", "1")] : []
+        if g.cin % 4 == 0 { defines.append(.init("X_VEC4", "1")) }
+        let k = try kernel("conv2d_direct", defines: defines, bindings: 5, pushWords: 6, specialization: [
             .uint(UInt32(local)), .int(Int32(tm)), .int(Int32(g.kh)), .int(Int32(g.kw)), .int(Int32(g.stride)),
             .int(Int32(g.padTop)), .int(Int32(g.padLeft)), .bool(bias != nil), .bool(residual != nil), .bool(options.activation == .relu),
             .int(Int32(g.upsampling)), .int(Int32(segmentLanes)),

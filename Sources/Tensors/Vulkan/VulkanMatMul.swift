@@ -51,7 +51,9 @@ extension VulkanBackend {
             throw VulkanError.limitExceeded("\(op): a \(g.m)×\(g.n) product needs too many workgroups")
         }
         let aligned = g.n % 4 == 0 && !options.transposeB
-        let k = try kernel("matmul_direct", defines: aligned ? [.init("ALIGNED", "1")] : [], bindings: 4, pushWords: 3, specialization: [
+        var defines: [KernelDescriptor.Define] = aligned ? [.init("ALIGNED", "1")] : []
+        if g.k % 4 == 0 { defines.append(.init("A_VEC4", "1")) }
+        let k = try kernel("matmul_direct", defines: defines, bindings: 4, pushWords: 3, specialization: [
             .uint(UInt32(local)), .int(Int32(tm)), .bool(options.transposeB), .bool(g.batchedB), .bool(bias != nil),
             .bool(options.activation == .relu),
         ])
