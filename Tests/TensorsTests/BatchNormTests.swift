@@ -54,7 +54,8 @@ struct BatchNormTests {
     @Test(arguments: [Activation.none, .relu])
     func parity(activation: Activation) throws {
         var rng = SeededGenerator(seed: activation == .relu ? 11 : 12)
-        for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 9, 11, 13], [1, 1, 1, 1]] {
+        // C % 4 == 0 runs the vec4 variant.
+        for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 9, 11, 13], [1, 1, 1, 1], [2, 5, 3, 8], [3, 12]] {
             let c = shape.channels
             let inputs = [rng.tensor(shape, scale: 3), rng.tensor([c]), rng.uniform([c], 0.05 ... 2),
                           rng.tensor([c], scale: 2), rng.tensor([c])]
@@ -85,7 +86,7 @@ struct BatchNormTests {
     @Test(arguments: [Activation.none, .relu])
     func conditionalParity(activation: Activation) throws {
         var rng = SeededGenerator(seed: activation == .relu ? 21 : 22)
-        for (shape, k): (Shape, Int) in [([2, 5, 7, 13], 148), ([1, 3, 3, 6], 148), ([3, 17], 5), ([1, 1], 1)] {
+        for (shape, k): (Shape, Int) in [([2, 5, 7, 13], 148), ([1, 3, 3, 6], 148), ([3, 17], 5), ([1, 1], 1), ([3, 2, 5, 12], 20)] {
             let c = shape.channels, n = shape.batch
             let inputs = [rng.tensor(shape, scale: 3), rng.tensor([n, k]), rng.tensor([c]), rng.uniform([c], 0.05 ... 2),
                           rng.tensor([k, c], scale: 0.1), rng.tensor([k, c], scale: 0.1)]
