@@ -68,6 +68,21 @@ func images(_ n: Int, _ r: Int, seed: UInt64) throws -> HostTensor {
 }
 
 /// max |a−b|, max |a−b|/|b| over |b| > floor, and Σ(a−b)²/Σb².
+/// Runs an encoder with synthetic weights on the CPU reference and on `gpu` and returns each output's errors by name.
+func encoderOutputErrors(_ config: EncoderConfig, batch: Int, seed: UInt64, gpu: VulkanBackend) throws
+    -> [(name: String, maxAbs: Float, maxRel: Float, nmse: Double)] {
+    let x = try images(batch, config.resolution, seed: seed)
+    let cpu = CPUBackend()
+    let expected = try Encoder(config: config, weights: SyntheticWeights(seed: seed), backend: cpu)(cpu.upload(x), noiseSeed: seed)
+    let actual = try Encoder(config: config, weights: SyntheticWeights(seed: seed), backend: gpu)(gpu.upload(x), noiseSeed: seed)
+    return try [("avepool_feat", actual.avepoolFeat, expected.avepoolFeat), ("bn_crelu_feat", actual.bnCreluFeat, expected.bnCreluFeat),
+                ("z_mean", actual.zMean, expected.zMean), ("z_stdev", actual.zStdev, expected.zStdev),
+                ("z_sample", actual.zSample, expected.zSample)].map { name, a, e in
+        let err = try errors(gpu.download(a).data, cpu.download(e).data)
+        return (name, err.maxAbs, err.maxRel, err.nmse)
+    }
+}
+
 func errors(_ a: [Float], _ b: [Float], floor: Float = 1e-3) -> (maxAbs: Float, maxRel: Float, nmse: Double) {
     var maxAbs: Float = 0, maxRel: Float = 0, num = 0.0, den = 0.0
     for i in b.indices {

@@ -109,16 +109,8 @@ struct Conv2DTests {
     /// vec4s where Cin or Cout % 4 == 0 and as floats otherwise).
     @Test(arguments: cases, kernels)
     func parity(c: Case, kernel: Kernels) throws {
-        var rng = SeededGenerator(seed: UInt64(c.input.count * 31 + c.cout))
-        let kw = c.kernelW ?? c.kernel, k = c.kernel * kw * c.input[3]
-        let options = Conv2DOptions(stride: c.stride, padding: c.padding, activation: c.relu ? .relu : .none, inputUpsampling: c.upsample ? 2 : 1)
-        let out = try Conv2D.geometry(input: c.input, weight: [c.kernel, kw, c.input[3], c.cout], bias: nil, residual: nil, options: options).outputShape
-        var inputs = [rng.tensor(c.input), rng.tensor([c.kernel, kw, c.input[3], c.cout], scale: 1 / Float(k).squareRoot())]
-        if c.bias { inputs.append(rng.tensor([c.cout], scale: 0.5)) }
-        if c.residual { inputs.append(rng.tensor(out)) }
-        try expectParity(inputs, Self.tolerance(k: k), "\(c.testDescription) \(kernel)", configure: kernel.configure) { b, t in
-            try b.conv2d(t[0], weight: t[1], bias: c.bias ? t[2] : nil, residual: c.residual ? t[c.bias ? 3 : 2] : nil, options: options)
-        }
+        try expectParity(c.inputs(seed: UInt64(c.input.count * 31 + c.cout)), Self.tolerance(k: c.k), "\(c.testDescription) \(kernel)",
+                         configure: kernel.configure, c.apply)
     }
 
     /// Fused input upsampling is exactly conv(upsampleNearest2x(x)) on both backends: the same products in the
@@ -216,3 +208,28 @@ let isReleaseBuild = false
 #else
 let isReleaseBuild = true
 #endif
+
+extension Conv2DTests.Case {
+    /// Terms summed per output: kh·kw·Cin.
+    var k: Int { kernel * (kernelW ?? kernel) * input[3] }
+
+    var options: Conv2DOptions {
+        Conv2DOptions(stride: stride, padding: padding, activation: relu ? .relu : .none, inputUpsampling: upsample ? 2 : 1)
+    }
+
+    /// x ~ N(0, 1) and w ~ N(0, 1/K), then the bias and the residual when the case has them.
+    func inputs(seed: UInt64) throws -> [HostTensor] {
+        var rng = SeededGenerator(seed: seed)
+        let weight: Shape = [kernel, kernelW ?? kernel, input[3], cout]
+        let out = try Conv2D.geometry(input: input, weight: weight, bias: nil, residual: nil, options: options).outputShape
+        var tensors = [rng.tensor(input), rng.tensor(weight, scale: 1 / Float(k).squareRoot())]
+        if bias { tensors.append(rng.tensor([cout], scale: 0.5)) }
+        if residual { tensors.append(rng.tensor(out)) }
+        return tensors
+    }
+
+    /// The case's convolution of tensors made from `inputs`.
+    func apply(_ b: any Backend, _ t: [Tensor]) throws -> Tensor {
+        try b.conv2d(t[0], weight: t[1], bias: bias ? t[2] : nil, residual: residual ? t[bias ? 3 : 2] : nil, options: options)
+    }
+}

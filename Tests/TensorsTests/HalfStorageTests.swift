@@ -73,30 +73,14 @@ struct HalfStorageTests {
 
     @Test(arguments: Conv2DTests.cases)
     func conv2d(c: Conv2DTests.Case) throws {
-        var rng = SeededGenerator(seed: UInt64(c.input.count * 37 + c.cout))
-        let kw = c.kernelW ?? c.kernel, k = c.kernel * kw * c.input[3]
-        let options = Conv2DOptions(stride: c.stride, padding: c.padding, activation: c.relu ? .relu : .none, inputUpsampling: c.upsample ? 2 : 1)
-        let out = try Conv2D.geometry(input: c.input, weight: [c.kernel, kw, c.input[3], c.cout], bias: nil, residual: nil, options: options).outputShape
-        var inputs = [rng.tensor(c.input), rng.tensor([c.kernel, kw, c.input[3], c.cout], scale: 1 / Float(k).squareRoot())]
-        if c.bias { inputs.append(rng.tensor([c.cout], scale: 0.5)) }
-        if c.residual { inputs.append(rng.tensor(out)) }
-        try expectHalfParity(inputs, Conv2DTests.tolerance(k: k).withHalfOutput(), c.testDescription) { b, t in
-            try b.conv2d(t[0], weight: t[1], bias: c.bias ? t[2] : nil, residual: c.residual ? t[c.bias ? 3 : 2] : nil, options: options)
-        }
+        try expectHalfParity(c.inputs(seed: UInt64(c.input.count * 37 + c.cout)), Conv2DTests.tolerance(k: c.k).withHalfOutput(),
+                             c.testDescription, c.apply)
     }
 
     @Test(arguments: MatMulTests.cases)
     func matmul(c: MatMulTests.Case) throws {
-        var rng = SeededGenerator(seed: UInt64(c.m * 1000 + c.k * 10 + c.n + 1))
-        let batch = c.batch.map { [$0] } ?? []
-        let bDims = c.transposeB ? [c.n, c.k] : [c.k, c.n]
-        var inputs = [rng.tensor(Shape(batch + [c.m, c.k])),
-                      rng.tensor(Shape((c.batchedB ? batch : []) + bDims), scale: 1 / Float(c.k).squareRoot())]
-        if c.bias { inputs.append(rng.tensor([c.n], scale: 0.5)) }
-        let options = MatMulOptions(transposeB: c.transposeB, activation: c.relu ? .relu : .none)
-        try expectHalfParity(inputs, MatMulTests.tolerance(k: c.k).withHalfOutput(), c.testDescription) { b, t in
-            try b.matmul(t[0], t[1], bias: c.bias ? t[2] : nil, options: options)
-        }
+        try expectHalfParity(c.inputs(seed: UInt64(c.m * 1000 + c.k * 10 + c.n + 1)), MatMulTests.tolerance(k: c.k).withHalfOutput(),
+                             c.testDescription, c.apply)
     }
 
     @Test(arguments: [Activation.none, .relu])

@@ -66,16 +66,8 @@ struct MatMulTests {
     /// Vulkan against the reference with M, N, K off the tile sizes, shared and batched b, transposed b.
     @Test(arguments: cases, [KernelChoice.tiledGEMM, .direct])
     func parity(c: Case, kernel: KernelChoice) throws {
-        var rng = SeededGenerator(seed: UInt64(c.m * 1000 + c.k * 10 + c.n))
-        let batch = c.batch.map { [$0] } ?? []
-        let bDims = c.transposeB ? [c.n, c.k] : [c.k, c.n]
-        var inputs = [rng.tensor(Shape(batch + [c.m, c.k])),
-                      rng.tensor(Shape((c.batchedB ? batch : []) + bDims), scale: 1 / Float(c.k).squareRoot())]
-        if c.bias { inputs.append(rng.tensor([c.n], scale: 0.5)) }
-        let options = MatMulOptions(transposeB: c.transposeB, activation: c.relu ? .relu : .none)
-        try expectParity(inputs, Self.tolerance(k: c.k), "\(c.testDescription) \(kernel)", configure: { $0.kernelChoice = kernel }) { b, t in
-            try b.matmul(t[0], t[1], bias: c.bias ? t[2] : nil, options: options)
-        }
+        try expectParity(c.inputs(seed: UInt64(c.m * 1000 + c.k * 10 + c.n)), Self.tolerance(k: c.k), "\(c.testDescription) \(kernel)",
+                         configure: { $0.kernelChoice = kernel }, c.apply)
     }
 
     /// Products big enough for 128×128 tiles (8×8 micro-tiles) on any device, even one with many compute units,
@@ -122,5 +114,23 @@ struct MatMulTests {
             let a = try backend.upload(HostTensor(zeros: [2, 3]))
             #expect(throws: TensorError.self) { try backend.matmul(a, foreign, bias: nil, options: MatMulOptions()) }
         }
+    }
+}
+
+extension MatMulTests.Case {
+    /// a ~ N(0, 1) and b ~ N(0, 1/K) in the case's layout, then the bias when the case has one.
+    func inputs(seed: UInt64) -> [HostTensor] {
+        var rng = SeededGenerator(seed: seed)
+        let batchDims = batch.map { [$0] } ?? []
+        let bDims = transposeB ? [n, k] : [k, n]
+        var tensors = [rng.tensor(Shape(batchDims + [m, k])),
+                       rng.tensor(Shape((batchedB ? batchDims : []) + bDims), scale: 1 / Float(k).squareRoot())]
+        if bias { tensors.append(rng.tensor([n], scale: 0.5)) }
+        return tensors
+    }
+
+    /// The case's product of tensors made from `inputs`.
+    func apply(_ backend: any Backend, _ t: [Tensor]) throws -> Tensor {
+        try backend.matmul(t[0], t[1], bias: bias ? t[2] : nil, options: MatMulOptions(transposeB: transposeB, activation: relu ? .relu : .none))
     }
 }
