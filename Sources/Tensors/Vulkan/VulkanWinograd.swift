@@ -112,8 +112,9 @@ struct WinogradTiling {
     /// backend's `winogradWorkspaceBytes` (at least one sample).
     func chunks(of backend: VulkanBackend) throws -> [Range<Int>] {
         let g = geometry, workspace = workspacePerSample
-        let output = g.ho * g.wo * g.cout * elementBytes
-        return try backend.batchChunks("conv2d_winograd", batch: g.n, bytesPerSample: [g.h * g.w * g.cin * elementBytes, output, output, workspace.input, workspace.products],
+        let input = g.h * g.w * g.cin * elementBytes, output = g.ho * g.wo * g.cout * elementBytes
+        return try backend.batchChunks("conv2d_winograd", batch: g.n,
+                                       bytesPerSample: [input, output, output, workspace.input, workspace.products],
                                        maxSamples: max(1, backend.winogradWorkspaceBytes / (workspace.input + workspace.products)))
     }
 }
