@@ -10,7 +10,7 @@
 // Push constants: uint H, W (x's stored size), Cin, tilesH, tilesW, T.
 // Workgroups: 1-D grid-stride over T · Cin.
 // Specialization: 0 = local size x, 1 = PAD_TOP, 2 = PAD_LEFT, 3 = UPSAMPLE (nearest factor applied to x
-// before convolving).
+// before convolving). VEC4 (defined when Cin % 4 == 0): see below.
 #include "common.glsl"
 #include "winograd43.glsl"
 
@@ -19,8 +19,18 @@ layout(constant_id = 1) const int PAD_TOP = 1;
 layout(constant_id = 2) const int PAD_LEFT = 1;
 layout(constant_id = 3) const int UPSAMPLE = 1;
 
+#ifdef VEC4
+// Cin % 4 == 0: four channels per invocation as vec4s (Cin in push constants is then in vec4 units).
+layout(std430, set = 0, binding = 0) readonly buffer X { svec4 x[]; };
+layout(std430, set = 0, binding = 1) writeonly buffer V { svec4 v[]; };
+#define VALUE vec4
+#define STORED svec4
+#else
 layout(std430, set = 0, binding = 0) readonly buffer X { sfloat x[]; };
 layout(std430, set = 0, binding = 1) writeonly buffer V { sfloat v[]; };
+#define VALUE float
+#define STORED sfloat
+#endif
 layout(push_constant) uniform Push { uint H, W, Cin, tilesH, tilesW, T; } p;
 
 void main() {
@@ -29,21 +39,21 @@ void main() {
         uint tx = t % p.tilesW, ty = (t / p.tilesW) % p.tilesH, n = t / (p.tilesW * p.tilesH);
         int y0 = int(ty) * 4 - PAD_TOP, x0 = int(tx) * 4 - PAD_LEFT;
         int h = int(p.H) * UPSAMPLE, wd = int(p.W) * UPSAMPLE;
-        float rows[6][6]; // Bᵀ applied to each column of the tile
+        VALUE rows[6][6]; // Bᵀ applied to each column of the tile
         for (int c = 0; c < 6; ++c) {
             int ix = x0 + c;
-            float d[6];
+            VALUE d[6];
             for (int r = 0; r < 6; ++r) {
                 int iy = y0 + r;
                 d[r] = iy >= 0 && iy < h && ix >= 0 && ix < wd
-                    ? float(x[((n * p.H + uint(iy / UPSAMPLE)) * p.W + uint(ix / UPSAMPLE)) * p.Cin + ci]) : 0.0;
+                    ? VALUE(x[((n * p.H + uint(iy / UPSAMPLE)) * p.W + uint(ix / UPSAMPLE)) * p.Cin + ci]) : VALUE(0.0);
             }
-            float col[6] = winogradInput(d);
+            VALUE col[6] = winogradInput(d);
             for (int r = 0; r < 6; ++r) rows[r][c] = col[r];
         }
         for (int r = 0; r < 6; ++r) {
-            float out6[6] = winogradInput(rows[r]);
-            for (int c = 0; c < 6; ++c) v[uint(r * 6 + c) * p.T * p.Cin + i] = sfloat(out6[c]);
+            VALUE out6[6] = winogradInput(rows[r]);
+            for (int c = 0; c < 6; ++c) v[uint(r * 6 + c) * p.T * p.Cin + i] = STORED(out6[c]);
         }
     }
 }

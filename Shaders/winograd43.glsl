@@ -3,15 +3,28 @@
 // 6×6 input tile d and filter g, 36 multiplies per (input, output) channel pair instead of 144.
 // Each transform is applied to columns, then to rows.
 
+// The input and output transforms are linear, so each is defined for T = float and, to transform four channels
+// at once, for T = vec4.
+#define WINOGRAD_INPUT(T) \
+    T[6] winogradInput(T d[6]) { \
+        return T[6](4.0 * d[0] - 5.0 * d[2] + d[4], \
+                    -4.0 * (d[1] + d[2]) + d[3] + d[4], \
+                    4.0 * (d[1] - d[2]) - d[3] + d[4], \
+                    2.0 * (d[3] - d[1]) - d[2] + d[4], \
+                    2.0 * (d[1] - d[3]) - d[2] + d[4], \
+                    4.0 * d[1] - 5.0 * d[3] + d[5]); \
+    }
+#define WINOGRAD_OUTPUT(T) \
+    T[4] winogradOutput(T m[6]) { \
+        return T[4](m[0] + m[1] + m[2] + m[3] + m[4], \
+                    m[1] - m[2] + 2.0 * (m[3] - m[4]), \
+                    m[1] + m[2] + 4.0 * (m[3] + m[4]), \
+                    m[1] - m[2] + 8.0 * (m[3] - m[4]) + m[5]); \
+    }
+
 // Bᵀ·d for a 6-vector.
-float[6] winogradInput(float d[6]) {
-    return float[6](4.0 * d[0] - 5.0 * d[2] + d[4],
-                    -4.0 * (d[1] + d[2]) + d[3] + d[4],
-                    4.0 * (d[1] - d[2]) - d[3] + d[4],
-                    2.0 * (d[3] - d[1]) - d[2] + d[4],
-                    2.0 * (d[1] - d[3]) - d[2] + d[4],
-                    4.0 * d[1] - 5.0 * d[3] + d[5]);
-}
+WINOGRAD_INPUT(float)
+WINOGRAD_INPUT(vec4)
 
 // G·g for a 3-vector.
 float[6] winogradFilter(float g[3]) {
@@ -24,9 +37,5 @@ float[6] winogradFilter(float g[3]) {
 }
 
 // Aᵀ·m for a 6-vector.
-float[4] winogradOutput(float m[6]) {
-    return float[4](m[0] + m[1] + m[2] + m[3] + m[4],
-                    m[1] - m[2] + 2.0 * (m[3] - m[4]),
-                    m[1] + m[2] + 4.0 * (m[3] + m[4]),
-                    m[1] - m[2] + 8.0 * (m[3] - m[4]) + m[5]);
-}
+WINOGRAD_OUTPUT(float)
+WINOGRAD_OUTPUT(vec4)

@@ -140,7 +140,7 @@ public enum WinogradChoice: String, Sendable, CaseIterable {
     /// For convolutions of at least 16 channels in and out, with fp32 storage; `BIGBIGAN_WINOGRAD=on|off` overrides.
     case automatic
     /// For every stride-1 3×3 convolution that fits the device's binding range, whatever its width and precision
-    /// (with fp16 storage the transformed tiles are half too: RMS error about 7× a direct fp16 convolution's).
+    /// (with fp16 storage the transformed tiles are half too: RMS error 7–9× a direct fp16 convolution's).
     case always
     /// Never.
     case never

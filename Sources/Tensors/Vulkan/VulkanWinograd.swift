@@ -14,20 +14,20 @@ extension VulkanBackend {
         let transformed = cachesWinogradFilters
             ? try winogradFilters.filter(for: try allocation(weight, op)) { try winogradFilter(weight, g) }
             : try winogradFilter(weight, g)
-        let input = try kernel("conv2d_winograd_input", bindings: 2, pushWords: 6, specialization: [
-            .uint(UInt32(local)), .int(Int32(g.padTop)), .int(Int32(g.padLeft)), .int(Int32(g.upsampling)),
-        ])
-        let output = try kernel("conv2d_winograd_output", bindings: 4, pushWords: 6, specialization: [
-            .uint(UInt32(local)), .bool(bias != nil), .bool(residual != nil), .bool(options.activation == .relu),
-        ])
+        // The transforms handle four channels per invocation where the channel count allows (fewer, wider loads).
+        let inputLanes = g.cin % 4 == 0 ? 4 : 1, outputLanes = g.cout % 4 == 0 ? 4 : 1
+        let input = try kernel("conv2d_winograd_input", defines: inputLanes == 4 ? [.init("VEC4", "1")] : [], bindings: 2, pushWords: 6,
+                               specialization: [.uint(UInt32(local)), .int(Int32(g.padTop)), .int(Int32(g.padLeft)), .int(Int32(g.upsampling))])
+        let output = try kernel("conv2d_winograd_output", defines: outputLanes == 4 ? [.init("VEC4", "1")] : [], bindings: 4, pushWords: 6,
+                                specialization: [.uint(UInt32(local)), .bool(bias != nil), .bool(residual != nil), .bool(options.activation == .relu)])
         let biasBinding = try bias.map { try binding($0, op, access: .read) }
         for chunk in try tiles.chunks(of: self) {
             let t = chunk.count * tiles.perSample
             let v = try makeTensor([36, t, g.cin])
             var inputPush = PushConstants()
-            for value in [g.h, g.w, g.cin, tiles.rows, tiles.columns, t] { inputPush.append(value) }
+            for value in [g.h, g.w, g.cin / inputLanes, tiles.rows, tiles.columns, t] { inputPush.append(value) }
             try recorder.dispatch(input, bindings: [try binding(x, op, samples: chunk, access: .read), try binding(v, op, access: .write)],
-                                  push: inputPush, groups: grid1D(t * g.cin, localSize: local), label: "\(op).input")
+                                  push: inputPush, groups: grid1D(t * g.cin / inputLanes, localSize: local), label: "\(op).input")
 
             // Credited with the direct convolution's FLOPs, as the model's total counts them ("effective" GFLOP/s).
             let m = try matmul(v, transformed, bias: nil, options: MatMulOptions(), label: "\(op).product",
@@ -35,11 +35,11 @@ extension VulkanBackend {
 
             let yBinding = try binding(y, op, samples: chunk, access: .write)
             var outputPush = PushConstants()
-            for value in [g.ho, g.wo, g.cout, tiles.rows, tiles.columns, t] { outputPush.append(value) }
+            for value in [g.ho, g.wo, g.cout / outputLanes, tiles.rows, tiles.columns, t] { outputPush.append(value) }
             let mBinding = try binding(m, op, access: .read)
             try recorder.dispatch(output, bindings: [
                 mBinding, biasBinding ?? mBinding, try residual.map { try binding($0, op, samples: chunk, access: .read) } ?? mBinding, yBinding,
-            ], push: outputPush, groups: grid1D(t * g.cout, localSize: local), label: "\(op).output")
+            ], push: outputPush, groups: grid1D(t * g.cout / outputLanes, localSize: local), label: "\(op).output")
         }
     }
 }
