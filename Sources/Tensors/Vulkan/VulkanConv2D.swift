@@ -113,13 +113,13 @@ public enum KernelChoice: String, Sendable, CaseIterable {
     enum Resolved { case tiledGEMM, direct }
 
     /// `self`, or the override in `BIGBIGAN_CONV` when automatic.
-    var effective: KernelChoice {
-        guard self == .automatic else { return self }
-        switch ProcessInfo.processInfo.environment["BIGBIGAN_CONV"] {
-        case "gemm": return .tiledGEMM
-        case "direct": return .direct
-        default: return .automatic
-        }
+    var effective: KernelChoice { self == .automatic ? Self.environmentOverride : self }
+
+    /// `BIGBIGAN_CONV`, read once: ops consult the choice on every call.
+    private static let environmentOverride: KernelChoice = switch ProcessInfo.processInfo.environment["BIGBIGAN_CONV"] {
+    case "gemm": .tiledGEMM
+    case "direct": .direct
+    default: .automatic
     }
 
     func resolved(for g: Conv2D.Geometry, device: PhysicalDevice) -> Resolved {
@@ -145,16 +145,15 @@ public enum WinogradChoice: String, Sendable, CaseIterable {
     /// Never.
     case never
 
+    /// `BIGBIGAN_WINOGRAD`, read once: convolutions consult the choice on every call.
+    private static let environmentOverride: WinogradChoice = switch ProcessInfo.processInfo.environment["BIGBIGAN_WINOGRAD"] {
+    case "on": .always
+    case "off": .never
+    default: .automatic
+    }
+
     func applies(to g: Conv2D.Geometry, device: PhysicalDevice, elementBytes: Int) -> Bool {
-        var choice = self
-        if choice == .automatic {
-            switch ProcessInfo.processInfo.environment["BIGBIGAN_WINOGRAD"] {
-            case "on": choice = .always
-            case "off": choice = .never
-            default: break
-            }
-        }
-        switch choice {
+        switch self == .automatic ? Self.environmentOverride : self {
         case .never: return false
         case .always: return WinogradTiling.applies(to: g, minimumChannels: 1, limits: device.limits, elementBytes: elementBytes)
         case .automatic:
