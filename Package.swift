@@ -8,12 +8,12 @@ let package = Package(
         .executable(name: "bigbigan", targets: ["bigbigan"]),
         .library(name: "VulkanCompute", targets: ["VulkanCompute"]),
         .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "TensorsVulkan", targets: ["TensorsVulkan"]),
         .library(name: "BigBiGAN", targets: ["BigBiGAN"]),
         .library(name: "BigBiGANIO", targets: ["BigBiGANIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // Layer 1: C system libraries.
@@ -27,10 +27,15 @@ let package = Package(
         // Layer 2: the Vulkan wrapper; knows nothing of GANs.
         .target(
             name: "VulkanCompute",
-            dependencies: ["CVulkan", "CGlslang", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CVulkan", "CGlslang"]
         ),
-        // Layer 3: tensors and ops with a CPU reference backend and a Vulkan backend.
-        .target(name: "Tensors", dependencies: ["VulkanCompute"]),
+        // Layer 3: tensors, op shape rules and the CPU reference backend; no Vulkan.
+        .target(name: "Tensors"),
+        // Layer 3: the Vulkan backend of the tensor ops: the GLSL of Shaders/, built in, dispatched through VulkanCompute.
+        .target(name: "TensorsVulkan", dependencies: ["Tensors", "VulkanCompute"], plugins: ["EmbedShaders"]),
+        // Build tool: turns Shaders/ into a Swift file of string literals for TensorsVulkan.
+        .executableTarget(name: "ShaderEmbedder"),
+        .plugin(name: "EmbedShaders", capability: .buildTool(), dependencies: ["ShaderEmbedder"]),
         // Layer 4: files: PNG/JPEG images, .npy/.npz and .safetensors tensors, TensorFlow checkpoints.
         .target(name: "BigBiGANIO", dependencies: ["Tensors", "CImageCodecs"]),
         // Layer 4: BigBiGAN models and weights, written once against the backend interface; weights from files via BigBiGANIO.
@@ -38,12 +43,14 @@ let package = Package(
         // Layer 5: the command-line tool.
         .executableTarget(
             name: "bigbigan",
-            dependencies: ["BigBiGAN", "BigBiGANIO", "Tensors", "VulkanCompute", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["BigBiGAN", "BigBiGANIO", "Tensors", "TensorsVulkan", "VulkanCompute", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "VulkanComputeTests", dependencies: ["VulkanCompute", "CVulkan"]),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "VulkanCompute"]),
+        // The device the tests run on, opened as the test environment's BIGBIGAN_* variables say.
+        .target(name: "TestSupport", dependencies: ["Tensors", "TensorsVulkan", "VulkanCompute"], path: "Tests/TestSupport"),
+        .testTarget(name: "VulkanComputeTests", dependencies: ["VulkanCompute", "CVulkan", "TestSupport"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorsVulkan", "VulkanCompute", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["BigBiGANIO", "Tensors", "bigbigan"]),
-        .testTarget(name: "BigBiGANTests", dependencies: ["BigBiGAN", "BigBiGANIO", "Tensors", "VulkanCompute"]),
+        .testTarget(name: "BigBiGANTests", dependencies: ["BigBiGAN", "BigBiGANIO", "Tensors", "TensorsVulkan", "VulkanCompute", "TestSupport"]),
         // Fixtures/ holds a small TensorFlow checkpoint (tools/fixtures/make_checkpoint_fixture.py), read by path.
         .testTarget(name: "BigBiGANIOTests", dependencies: ["BigBiGANIO", "Tensors"], exclude: ["Fixtures"]),
     ]

@@ -68,7 +68,7 @@ extension Backend {
     public func values(_ tensor: Tensor) throws -> [Float] { try download(tensor).data }
 
     /// Checks that `tensor` belongs to this backend.
-    func own(_ tensor: Tensor, _ op: String) throws {
+    package func own(_ tensor: Tensor, _ op: String) throws {
         guard tensor.owner == ObjectIdentifier(self) else {
             throw TensorError.wrongBackend(op: op, expected: name, got: "another")
         }

@@ -1,5 +1,3 @@
-import VulkanCompute
-
 /// How a backend stores tensor elements on the device. Every shader computes in fp32 either way; fp16 halves
 /// the memory and bandwidth of tensors and weights at the cost of rounding each stored value to half.
 public enum Precision: String, Sendable, CaseIterable {
@@ -16,11 +14,5 @@ public enum Precision: String, Sendable, CaseIterable {
         case .fp32: 4
         case .fp16: 2
         }
-    }
-
-    /// Throws `VulkanError.missingFeature` unless a device with `features` can store tensors at this precision.
-    func requireSupport(by features: ComputeFeatures, device: String) throws {
-        guard self == .fp16, !features.storageBuffer16BitAccess else { return }
-        throw VulkanError.missingFeature("fp16 storage needs storageBuffer16BitAccess (VK_KHR_16bit_storage), which \(device) does not support; use fp32")
     }
 }

@@ -1,5 +1,3 @@
-import VulkanCompute
-
 /// Float32 data on the host with its shape: what goes into and comes out of a backend.
 public struct HostTensor: Sendable, Equatable {
     public var shape: Shape
@@ -29,16 +27,12 @@ public struct HostTensor: Sendable, Equatable {
     }
 }
 
-/// Where a tensor's elements live.
-enum TensorStorage: @unchecked Sendable {
-    /// CPU backend: a shared host buffer.
-    case host(HostStorage)
-    /// Vulkan backend: a range of device memory.
-    case device(DeviceAllocation)
-}
+/// Where a backend keeps a tensor's elements. Each backend stores its own kind (host memory, a range of device
+/// memory) and reads back only tensors it made.
+public protocol TensorStorage: AnyObject, Sendable {}
 
 /// Host buffer of the CPU backend; a class so reshaped views share it.
-final class HostStorage: @unchecked Sendable {
+final class HostStorage: TensorStorage, @unchecked Sendable {
     var data: [Float]
     init(_ data: [Float]) { self.data = data }
 }
@@ -46,11 +40,12 @@ final class HostStorage: @unchecked Sendable {
 /// A tensor owned by one backend. Immutable from the outside: ops return new tensors.
 public final class Tensor: @unchecked Sendable {
     public let shape: Shape
-    let storage: TensorStorage
+    /// The backend's representation of the elements.
+    package let storage: any TensorStorage
     /// Identifies the backend instance that made it.
-    let owner: ObjectIdentifier
+    package let owner: ObjectIdentifier
 
-    init(shape: Shape, storage: TensorStorage, owner: ObjectIdentifier) {
+    package init(shape: Shape, storage: any TensorStorage, owner: ObjectIdentifier) {
         self.shape = shape
         self.storage = storage
         self.owner = owner

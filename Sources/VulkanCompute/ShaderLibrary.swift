@@ -1,12 +1,16 @@
-import Crypto
 import Foundation
 import Synchronization
 
 /// Finds `NAME.comp` sources, inlines their `#include "…"` files, injects defines, and compiles them to
 /// SPIR-V with an on-disk cache keyed by a SHA-256 of everything that determines the output.
+///
+/// Sources come from `files`, usually the copies built into the binary, unless `overrideDirectory` holds a
+/// file of the same name: a development checkout can edit shaders without rebuilding.
 public final class ShaderLibrary: @unchecked Sendable {
-    /// Directories searched in order for `NAME.comp` and included files.
-    public let searchDirectories: [URL]
+    /// Shader files by name (`conv2d.comp`, `common.glsl`): their text.
+    public let files: [String: String]
+    /// Searched before `files`; nil reads `files` only.
+    public let overrideDirectory: URL?
     /// Where compiled SPIR-V is cached; nil disables the disk cache.
     public let cacheDirectory: URL?
     private let memory = Mutex<[String: [UInt32]]>([:])
@@ -14,8 +18,9 @@ public final class ShaderLibrary: @unchecked Sendable {
     /// Bumped whenever the compile settings change, so stale cache entries are never reused.
     private static let compilerTag = "glslang-c-api/vulkan1.2/spv1.5/v1"
 
-    public init(searchDirectories: [URL], cacheDirectory: URL?) {
-        self.searchDirectories = searchDirectories
+    public init(files: [String: String], overrideDirectory: URL? = nil, cacheDirectory: URL?) {
+        self.files = files
+        self.overrideDirectory = overrideDirectory
         self.cacheDirectory = cacheDirectory
     }
 
@@ -35,8 +40,7 @@ public final class ShaderLibrary: @unchecked Sendable {
     /// SPIR-V words for `name` with `defines`, from memory, the disk cache, or a fresh compile.
     public func spirv(name: String, defines: [(String, String)] = []) throws -> [UInt32] {
         let source = try expandedSource(name: name, defines: defines)
-        let digest = SHA256.hash(data: Data((Self.compilerTag + "\u{0}" + source).utf8))
-        let key = digest.map { String(format: "%02x", $0) }.joined()
+        let key = SHA256.hexDigest(Array((Self.compilerTag + "\u{0}" + source).utf8))
         if let cached = memory.withLock({ $0[key] }) { return cached }
         let file = cacheDirectory?.appendingPathComponent("spirv/\(name)-\(key.prefix(32)).spv")
         if let file, let words = Self.readSPIRV(file) {
@@ -50,11 +54,11 @@ public final class ShaderLibrary: @unchecked Sendable {
     }
 
     private func readFile(_ fileName: String) throws -> String {
-        for directory in searchDirectories {
-            let url = directory.appendingPathComponent(fileName)
-            if let text = try? String(contentsOf: url, encoding: .utf8) { return text }
+        if let overrideDirectory, let text = try? String(contentsOf: overrideDirectory.appendingPathComponent(fileName), encoding: .utf8) {
+            return text
         }
-        throw VulkanError.shaderNotFound(name: fileName, searched: searchDirectories.map(\.path))
+        if let text = files[fileName] { return text }
+        throw VulkanError.shaderNotFound(name: fileName, searched: (overrideDirectory.map { [$0.path] } ?? []) + ["\(files.count) built-in files"])
     }
 
     private func expandIncludes(in text: String, seen: Set<String>) throws -> String {
@@ -85,13 +89,5 @@ public final class ShaderLibrary: @unchecked Sendable {
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt64.random(in: 0 ... .max))")
         guard (try? data.write(to: temporary)) != nil else { return }
         if rename(temporary.path, url.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
-    }
-
-    /// The default cache location: `$BIGBIGAN_CACHE_DIR`, else `$XDG_CACHE_HOME/bigbigan`, else `~/.cache/bigbigan`.
-    public static var defaultCacheDirectory: URL? {
-        let env = ProcessInfo.processInfo.environment
-        if let dir = env["BIGBIGAN_CACHE_DIR"] { return dir.isEmpty ? nil : URL(fileURLWithPath: dir) }
-        if let xdg = env["XDG_CACHE_HOME"], !xdg.isEmpty { return URL(fileURLWithPath: xdg).appendingPathComponent("bigbigan") }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/bigbigan")
     }
 }

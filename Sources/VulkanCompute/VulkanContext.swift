@@ -104,7 +104,7 @@ public final class VulkanContext: @unchecked Sendable {
     }
 
     /// Opens the device chosen by `DeviceSelection` on a new instance.
-    public convenience init(deviceChoice: String?, shaders: ShaderLibrary, validation: Bool = VulkanInstance.validationRequestedByEnvironment) throws {
+    public convenience init(deviceChoice: String?, shaders: ShaderLibrary, validation: Bool = false) throws {
         let instance = try VulkanInstance(validation: validation)
         let physical = try DeviceSelection.choose(from: instance.physicalDevices(), choice: deviceChoice)
         try self.init(physicalDevice: physical, shaders: shaders)

@@ -14,7 +14,7 @@ public enum VulkanError: Error, CustomStringConvertible, Sendable {
     case outOfMemory(String)
     /// A request exceeds a device limit (binding range, workgroup count, push-constant size…).
     case limitExceeded(String)
-    /// A shader source file was not found in any search directory.
+    /// A shader source file was found neither in the override directory nor among the built-in files.
     case shaderNotFound(name: String, searched: [String])
     /// glslang rejected a shader.
     case shaderCompilation(name: String, log: String)
@@ -35,7 +35,7 @@ public enum VulkanError: Error, CustomStringConvertible, Sendable {
         case .outOfMemory(let why): return "out of memory: \(why)"
         case .limitExceeded(let why): return "device limit exceeded: \(why)"
         case .shaderNotFound(let name, let searched):
-            return "shader \(name).comp not found; searched: \(searched.joined(separator: ", ")) (set BIGBIGAN_SHADER_DIR)"
+            return "shader file \(name) not found; searched: \(searched.joined(separator: ", "))"
         case .shaderCompilation(let name, let log): return "shader \(name) failed to compile:\n\(log)"
         case .validation(let messages):
             return "Vulkan validation layer reported \(messages.count) problem(s):\n" + messages.joined(separator: "\n")

@@ -12,14 +12,9 @@ public final class VulkanInstance: @unchecked Sendable {
     /// Whether the validation layer is enabled on this instance.
     public var validationEnabled: Bool { messenger != nil }
 
-    /// The validation default: on when `BIGBIGAN_VALIDATION=1`.
-    public static var validationRequestedByEnvironment: Bool {
-        ProcessInfo.processInfo.environment["BIGBIGAN_VALIDATION"] == "1"
-    }
-
     /// Creates an instance. With `validation`, enables `VK_LAYER_KHRONOS_validation` and routes its warnings
     /// and errors to `drainValidationMessages()`.
-    public init(applicationName: String = "bigbigan", validation: Bool = VulkanInstance.validationRequestedByEnvironment) throws {
+    public init(applicationName: String = "bigbigan", validation: Bool = false) throws {
         let loader = try VulkanLoader.shared.get()
         let global = try GlobalFunctions(loader)
         self.loader = loader

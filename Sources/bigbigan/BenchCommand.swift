@@ -2,6 +2,7 @@ import ArgumentParser
 import BigBiGAN
 import Foundation
 import Tensors
+import TensorsVulkan
 import VulkanCompute
 
 /// `bigbigan bench`: GPU time from timestamps, end-to-end time, images/s, GFLOP/s and the fraction of
@@ -32,8 +33,8 @@ struct BenchCommand: ParsableCommand {
         guard deviceOptions.choice?.lowercased() != "cpu" else { throw ValidationError("bench measures a Vulkan device; use --cpu-reference for the CPU ratio") }
         let clock = ContinuousClock()
         let started = clock.now
-        let context = try VulkanContext(deviceChoice: deviceOptions.choice, shaders: Backends.defaultShaderLibrary())
-        let backend = try VulkanBackend(context: context, timing: true, precision: precisionOptions.precision)
+        let backend = try Backends.vulkan(device: deviceOptions.choice, timing: true, precision: precisionOptions.precision)
+        let context = backend.context
         let deviceReady = clock.now
         let runner = try modelOptions.benchRunner(on: backend)
         try backend.synchronize()

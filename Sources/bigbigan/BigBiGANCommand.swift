@@ -15,7 +15,6 @@ struct DeviceOptions: ParsableArguments {
     @Option(name: .long, help: "Vulkan device index or name substring, or 'cpu' for the CPU reference backend (default: $BIGBIGAN_DEVICE, else the best device).")
     var device: String?
 
-    var choice: String? { device ?? Backends.environmentChoice }
+    /// `--device`, else `BIGBIGAN_DEVICE`.
+    var choice: String? { device ?? (try? Environment.current.get())?.device }
 }
-
-import Tensors

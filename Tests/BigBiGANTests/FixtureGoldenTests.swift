@@ -2,6 +2,8 @@ import BigBiGAN
 import BigBiGANIO
 import Foundation
 import Tensors
+@testable import TensorsVulkan
+import TestSupport
 import Testing
 
 /// Our generator against TensorFlow on `Tests/Fixtures/bigbigan-tiny`: a ch = 4 BigBiGAN generator written

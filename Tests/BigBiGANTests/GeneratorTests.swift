@@ -1,6 +1,8 @@
 import BigBiGAN
 import Foundation
 import Tensors
+@testable import TensorsVulkan
+import TestSupport
 import Testing
 
 @Suite("generator")

@@ -1,6 +1,8 @@
 import BigBiGAN
 import Foundation
 import Tensors
+@testable import TensorsVulkan
+import TestSupport
 import Testing
 
 /// Whole models with fp16 storage (fp32 arithmetic) against the fp32 CPU reference with the same fp32 weights

@@ -1,6 +1,8 @@
 import BigBiGAN
 import Foundation
 import Tensors
+@testable import TensorsVulkan
+import TestSupport
 import Testing
 import VulkanCompute
 
@@ -13,8 +15,10 @@ struct SteadyStateTests {
     /// transfer paths: through the mapping (lavapipe's default) and through staging memory (as on GPUs).
     @Test(arguments: [false, true])
     func secondForwardAllocatesNothingAndSubmitsOnce(alwaysStage: Bool) throws {
-        let context = try VulkanContext(deviceChoice: Backends.environmentChoice, shaders: Backends.defaultShaderLibrary())
-        let backend = try VulkanBackend(context: context, alwaysStage: alwaysStage)
+        let context = try VulkanBackend.openContext(TestDevice.deviceOptions)
+        var options = VulkanBackend.Options()
+        options.alwaysStage = alwaysStage
+        let backend = try VulkanBackend(context: context, options: options)
 
         let generator = try Generator(config: GeneratorConfig(ch: 4), weights: SyntheticWeights(seed: 1), backend: backend)
         let encoderConfig = EncoderConfig.reduced(.resnet50)

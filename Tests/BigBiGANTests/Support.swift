@@ -1,18 +1,8 @@
 import BigBiGAN
 import Foundation
 import Tensors
+@testable import TensorsVulkan
 import VulkanCompute
-
-/// One Vulkan context for the model tests; each test makes its own backend.
-enum TestDevice {
-    static let context: Result<VulkanContext, any Error> = Result {
-        try VulkanContext(deviceChoice: Backends.environmentChoice, shaders: Backends.defaultShaderLibrary())
-    }
-
-    static func vulkan(precision: Precision = .fp32) throws -> VulkanBackend {
-        try VulkanBackend(context: context.get(), precision: precision)
-    }
-}
 
 /// Records every weight a model asks for, delegating values to another source.
 final class RecordingWeights: WeightSource {

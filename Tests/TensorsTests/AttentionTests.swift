@@ -1,5 +1,7 @@
 import Foundation
 @testable import Tensors
+@testable import TensorsVulkan
+import TestSupport
 import Testing
 
 @Suite("attention")

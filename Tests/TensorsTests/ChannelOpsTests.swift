@@ -1,4 +1,6 @@
 import Tensors
+@testable import TensorsVulkan
+import TestSupport
 import Testing
 
 /// concatChannels, padChannels and sliceChannels: they only move values, so parity is exact.

@@ -1,4 +1,6 @@
 import Tensors
+@testable import TensorsVulkan
+import TestSupport
 import Testing
 import VulkanCompute
 
@@ -10,7 +12,7 @@ struct Conv2DWinogradTests {
     /// Runs one convolution on a timed backend and returns the labels of its dispatches.
     private func labels(_ input: Shape, cout: Int, stride: Int = 1, kernel: Int = 3, choice: WinogradChoice) throws -> Set<String> {
         var rng = SeededGenerator(seed: 3)
-        let gpu = try TestDevice.vulkan(timing: true)
+        let gpu = try TestDevice.vulkan(.init(timing: true))
         gpu.winogradChoice = choice
         let x = try gpu.upload(rng.tensor(input)), w = try gpu.upload(rng.tensor([kernel, kernel, input[3], cout], scale: 0.1))
         _ = try gpu.download(gpu.conv2d(x, weight: w, bias: nil, residual: nil, options: Conv2DOptions(stride: stride)))
@@ -35,7 +37,7 @@ struct Conv2DWinogradTests {
         let x = rng.tensor([5, 9, 7, 12]), w = rng.tensor([3, 3, 12, 20], scale: 0.1), r = rng.tensor([5, 18, 14, 20])
         var results: [HostTensor] = []
         for budget in [256 << 20, 40_000] {
-            let gpu = try TestDevice.vulkan(timing: true)
+            let gpu = try TestDevice.vulkan(.init(timing: true))
             gpu.winogradChoice = .always
             gpu.kernelChoice = product
             gpu.winogradWorkspaceBytes = budget // 40 kB holds one sample's 2×3·36·(12+20)·4 = 27.6 kB
@@ -75,7 +77,7 @@ struct WinogradFilterCacheTests {
     @Test(arguments: [true, false])
     func transformsOncePerWeight(caching: Bool) throws {
         var rng = SeededGenerator(seed: 5)
-        let gpu = try TestDevice.vulkan(timing: true)
+        let gpu = try TestDevice.vulkan(.init(timing: true))
         gpu.cachesWinogradFilters = caching
         let x = try gpu.upload(rng.tensor([1, 8, 8, 16])), w = try gpu.upload(rng.tensor([3, 3, 16, 16], scale: 0.1))
         var outputs: [HostTensor] = []
@@ -89,7 +91,7 @@ struct WinogradFilterCacheTests {
     /// A freed weight's filter is dropped, and new weights (which may reuse the freed memory) get their own.
     @Test func newWeightsAreNotServedAStaleFilter() throws {
         var rng = SeededGenerator(seed: 6)
-        let gpu = try TestDevice.vulkan(timing: true)
+        let gpu = try TestDevice.vulkan(.init(timing: true))
         let xHost = rng.tensor([1, 8, 8, 16])
         let x = try gpu.upload(xHost)
         for seed in 0 ..< 3 {
@@ -117,7 +119,7 @@ struct WinogradHalfStorageTests {
         let inputs = try c.inputs(seed: 41)
         let cpu = CPUBackend()
         let expected = try cpu.download(c.apply(cpu, inputs.map { try cpu.upload($0.roundedToHalf) }))
-        let gpu = try TestDevice.vulkan(timing: true, precision: .fp16)
+        let gpu = try TestDevice.vulkan(.init(precision: .fp16, timing: true))
         gpu.winogradChoice = .always
         let actual = try gpu.download(c.apply(gpu, inputs.map { try gpu.upload($0) }))
         #expect(gpu.lastTimings.contains { $0.label == "conv2d_winograd.product" })

@@ -1,5 +1,7 @@
 import Foundation
 @testable import Tensors
+@testable import TensorsVulkan
+import TestSupport
 import Testing
 import VulkanCompute
 
@@ -22,7 +24,9 @@ struct HalfStorageTests {
     /// Every value a half can hold comes back exactly, through the mapping and through staging memory.
     @Test(arguments: [false, true])
     func representableValuesRoundTripExactly(alwaysStage: Bool) throws {
-        let gpu = try VulkanBackend(context: TestDevice.context.get(), alwaysStage: alwaysStage, precision: .fp16)
+        var options = VulkanBackend.Options(precision: .fp16)
+        options.alwaysStage = alwaysStage
+        let gpu = try TestDevice.vulkan(options)
         let special: [Float] = [0, -0.0, 1, -1, 0.5, 65504, -65504, 0x1p-14, 0x1p-24, -0x1p-24, 3 * 0x1p-24, 2047, 2048, -1.5,
                                 .infinity, -.infinity]
         let all = special + (0 ..< 2000).map { Float(Float16(bitPattern: UInt16($0 * 31 % 0x7C00))) } // finite positive halves

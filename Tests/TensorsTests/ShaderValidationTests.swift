@@ -1,5 +1,6 @@
 import Foundation
 import Tensors
+import TensorsVulkan
 import Testing
 import VulkanCompute
 
@@ -19,6 +20,17 @@ struct ShaderValidationTests {
         for required in ["unary", "conv2d", "matmul", "batchnorm", "binary", "crelu", "channels", "softmax",
                          "upsample_nearest", "resize", "pool2d", "global_avg_pool", "attention"] {
             #expect(names.contains(required), "Shaders/\(required).comp is missing")
+        }
+    }
+
+    /// The binary's built-in shaders are exactly the files of `Shaders/`, so the validated sources are the ones
+    /// that run.
+    @Test func builtInShadersMatchTheSourceTree() throws {
+        let builtIn = VulkanBackend.shaderLibrary(.init()).files
+        let onDisk = try FileManager.default.contentsOfDirectory(atPath: Self.shaderDirectory.path).filter { $0.hasSuffix(".comp") || $0.hasSuffix(".glsl") }
+        #expect(Set(builtIn.keys) == Set(onDisk))
+        for name in onDisk {
+            #expect(try builtIn[name] == String(contentsOf: Self.shaderDirectory.appendingPathComponent(name), encoding: .utf8), "\(name)")
         }
     }
 
@@ -52,7 +64,7 @@ struct ShaderValidationTests {
         let referenceCheck = try run("spirv-val", ["--target-env", "vulkan1.2", reference.path])
         #expect(referenceCheck.status == 0, "spirv-val rejected glslangValidator's \(name).spv:\n\(referenceCheck.output)")
 
-        let library = ShaderLibrary(searchDirectories: [Self.shaderDirectory], cacheDirectory: nil)
+        let library = VulkanBackend.shaderLibrary(.init())
         let words = try library.spirv(name: name, defines: defines)
         try Data(words.withUnsafeBytes { Data($0) }).write(to: ours)
         let ourCheck = try run("spirv-val", ["--target-env", "vulkan1.2", ours.path])

@@ -1,5 +1,7 @@
 import Foundation
 import Tensors
+@testable import TensorsVulkan
+import TestSupport
 import Testing
 
 @Suite("softmax")

@@ -1,7 +1,9 @@
 import Foundation
 import Tensors
-import VulkanCompute
+@testable import TensorsVulkan
+import TestSupport
 import Testing
+import VulkanCompute
 
 @Suite("unary")
 struct UnaryTests {
@@ -58,7 +60,9 @@ struct StagingTransferTests {
     @Test func roundTripAndOpsThroughStaging() throws {
         var rng = SeededGenerator(seed: 77)
         let x = rng.tensor([3, 5, 7, 2])
-        let gpu = try VulkanBackend(context: TestDevice.context.get(), alwaysStage: true)
+        var options = VulkanBackend.Options()
+        options.alwaysStage = true
+        let gpu = try TestDevice.vulkan(options)
         let t = try gpu.upload(x)
         #expect(try gpu.download(t) == x)
         let y = try gpu.download(gpu.unary(gpu.upload(x), .relu))

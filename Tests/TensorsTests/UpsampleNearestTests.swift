@@ -1,4 +1,6 @@
 import Tensors
+@testable import TensorsVulkan
+import TestSupport
 import Testing
 
 @Suite("upsampleNearest2x")

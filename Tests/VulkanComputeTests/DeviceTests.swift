@@ -40,7 +40,7 @@ struct DeviceTests {
     @Test func validationMessagesBecomeErrors() throws {
         let instance = try VulkanInstance(validation: true)
         let physical = try DeviceSelection.choose(from: instance.physicalDevices(), choice: nil)
-        let context = try VulkanContext(physicalDevice: physical, shaders: ShaderLibrary(searchDirectories: [], cacheDirectory: nil))
+        let context = try VulkanContext(physicalDevice: physical, shaders: ShaderLibrary(files: [:], cacheDirectory: nil))
         try context.checkValidation()
         var info = VkBufferCreateInfo()
         info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO

@@ -1,13 +1,13 @@
 import Foundation
+import TestSupport
 @testable import VulkanCompute
 
-/// A context on the default device with a private shader directory holding small test kernels.
+/// A context on the test device whose shader library holds small test kernels instead of the model's.
 enum EngineFixture {
-    static let shaderDirectory: URL = {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bigbigan-engine-tests-\(getpid())")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        // add_one: y = x + 1 + float(BIAS), BIAS a define; bindings 0 x (read), 1 y (write); push count.
-        let addOne = """
+    /// add_one: y = x + 1 + float(BIAS), BIAS a define; bindings 0 x (read), 1 y (write); push count.
+    /// It includes helpers.glsl; broken.comp does not compile.
+    static let shaderFiles: [String: String] = [
+        "add_one.comp": """
         #version 450
         #extension GL_GOOGLE_include_directive : require
         #include "helpers.glsl"
@@ -23,19 +23,21 @@ enum EngineFixture {
             uint i = gl_GlobalInvocationID.x;
             if (i < p.count) y[i] = plusOne(x[i]) * SCALE + float(BIAS);
         }
-        """
-        try? addOne.write(to: dir.appendingPathComponent("add_one.comp"), atomically: true, encoding: .utf8)
-        try? "float plusOne(float v) { return v + 1.0; }\n".write(to: dir.appendingPathComponent("helpers.glsl"), atomically: true, encoding: .utf8)
-        try? "#version 450\nvoid main() { this is not glsl }\n".write(to: dir.appendingPathComponent("broken.comp"), atomically: true, encoding: .utf8)
-        return dir
-    }()
+        """,
+        "helpers.glsl": "float plusOne(float v) { return v + 1.0; }\n",
+        "broken.comp": "#version 450\nvoid main() { this is not glsl }\n",
+    ]
 
     static let cacheDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("bigbigan-engine-cache-\(getpid())")
 
-    static let context: Result<VulkanContext, any Error> = Result {
-        try VulkanContext(deviceChoice: ProcessInfo.processInfo.environment["BIGBIGAN_DEVICE"],
-                          shaders: ShaderLibrary(searchDirectories: [shaderDirectory], cacheDirectory: cacheDirectory))
+    /// A new context with the test kernels on the test device.
+    static func makeContext(cacheDirectory: URL? = nil) throws -> VulkanContext {
+        let options = TestDevice.deviceOptions
+        return try VulkanContext(deviceChoice: options.device, shaders: ShaderLibrary(files: shaderFiles, cacheDirectory: cacheDirectory),
+                                 validation: options.validation)
     }
+
+    static let context: Result<VulkanContext, any Error> = Result { try makeContext(cacheDirectory: cacheDirectory) }
 
     static func addOne(_ context: VulkanContext, scale: Float = 1) throws -> Kernel {
         try context.kernel(KernelDescriptor(shader: "add_one", bindings: 2, pushConstantBytes: 4, specialization: [.float(scale)]))

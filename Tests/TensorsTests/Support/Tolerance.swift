@@ -1,6 +1,8 @@
 import Tensors
-import VulkanCompute
+@testable import TensorsVulkan
+import TestSupport
 import Testing
+import VulkanCompute
 
 /// A parity criterion: every element within `absolute + relative·|expected|` (numpy's allclose), and the
 /// normalised mean squared error Σ(a−e)²/Σe² at most `nmse`. Each test states why its numbers are what they are.

@@ -1,3 +1,4 @@
+import Tensors
 import VulkanCompute
 
 extension VulkanBackend {

@@ -1,3 +1,4 @@
+import Tensors
 /// Running totals of what a forward pass should not do once it has run before at the same batch size: allocate
 /// device memory, create pipelines or descriptor pools, submit work or wait for it more than once. Take a
 /// snapshot before and after some work and subtract.

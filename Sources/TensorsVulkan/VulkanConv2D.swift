@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 import VulkanCompute
 
 extension VulkanBackend {
@@ -102,8 +103,7 @@ extension VulkanBackend {
 
 /// Which kernels convolutions and matrix products run with.
 public enum KernelChoice: String, Sendable, CaseIterable {
-    /// Direct kernels on CPU Vulkan devices (and for products of ≤ 8 rows), tiled GEMM elsewhere;
-    /// `BIGBIGAN_CONV=gemm|direct` overrides.
+    /// Direct kernels on CPU Vulkan devices (and for products of ≤ 8 rows), tiled GEMM elsewhere.
     case automatic
     /// Shared-memory tiles (`conv2d.comp`, `matmul.comp`).
     case tiledGEMM
@@ -112,21 +112,11 @@ public enum KernelChoice: String, Sendable, CaseIterable {
 
     enum Resolved { case tiledGEMM, direct }
 
-    /// `self`, or the override in `BIGBIGAN_CONV` when automatic.
-    var effective: KernelChoice { self == .automatic ? Self.environmentOverride : self }
-
-    /// `BIGBIGAN_CONV`, read once: ops consult the choice on every call.
-    private static let environmentOverride: KernelChoice = switch ProcessInfo.processInfo.environment["BIGBIGAN_CONV"] {
-    case "gemm": .tiledGEMM
-    case "direct": .direct
-    default: .automatic
-    }
-
     func resolved(for g: Conv2D.Geometry, device: PhysicalDevice) -> Resolved {
         // The direct kernel puts output-row segments on y; a huge image falls back to the tiles, which split rows.
         let segments = g.ho * ((g.wo + ConvAlgorithm.directPixelsPerInvocation - 1) / ConvAlgorithm.directPixelsPerInvocation)
         guard segments <= Int(device.limits.maxWorkGroupCount.1) else { return .tiledGEMM }
-        switch effective {
+        switch self {
         case .tiledGEMM: return .tiledGEMM
         case .direct: return .direct
         case .automatic: return device.kind == .cpu ? .direct : .tiledGEMM
@@ -137,7 +127,7 @@ public enum KernelChoice: String, Sendable, CaseIterable {
 /// When stride-1 3×3 convolutions run as Winograd F(4×4, 3×3) (`VulkanWinograd.swift`), whose batched product
 /// then runs with the `KernelChoice`.
 public enum WinogradChoice: String, Sendable, CaseIterable {
-    /// For convolutions of at least 16 channels in and out, with fp32 storage; `BIGBIGAN_WINOGRAD=on|off` overrides.
+    /// For convolutions of at least 16 channels in and out, with fp32 storage.
     case automatic
     /// For every stride-1 3×3 convolution that fits the device's binding range, whatever its width and precision
     /// (with fp16 storage the transformed tiles are half too: RMS error 7–9× a direct fp16 convolution's).
@@ -145,15 +135,8 @@ public enum WinogradChoice: String, Sendable, CaseIterable {
     /// Never.
     case never
 
-    /// `BIGBIGAN_WINOGRAD`, read once: convolutions consult the choice on every call.
-    private static let environmentOverride: WinogradChoice = switch ProcessInfo.processInfo.environment["BIGBIGAN_WINOGRAD"] {
-    case "on": .always
-    case "off": .never
-    default: .automatic
-    }
-
     func applies(to g: Conv2D.Geometry, device: PhysicalDevice, elementBytes: Int) -> Bool {
-        switch self == .automatic ? Self.environmentOverride : self {
+        switch self {
         case .never: return false
         case .always: return WinogradTiling.applies(to: g, minimumChannels: 1, limits: device.limits, elementBytes: elementBytes)
         case .automatic:

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 import VulkanCompute
 
 extension VulkanBackend {
@@ -95,7 +96,7 @@ enum MatMulAlgorithm {
     static let directRowsPerInvocation = 16
 
     static func useDirect(rows: Int, device: PhysicalDevice, choice: KernelChoice) -> Bool {
-        switch choice.effective {
+        switch choice {
         case .tiledGEMM: return false
         case .direct: return true
         case .automatic: return rows <= 8 || device.kind == .cpu

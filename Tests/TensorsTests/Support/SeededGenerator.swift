@@ -1,18 +1,5 @@
 import Foundation
 import Tensors
-import VulkanCompute
-
-/// One Vulkan context shared by all tests (validation on when BIGBIGAN_VALIDATION=1); each test makes its
-/// own `VulkanBackend`, since backends are single-threaded and Swift Testing runs tests in parallel.
-enum TestDevice {
-    static let context: Result<VulkanContext, any Error> = Result {
-        try VulkanContext(deviceChoice: Backends.environmentChoice, shaders: Backends.defaultShaderLibrary())
-    }
-
-    static func vulkan(timing: Bool = false, precision: Precision = .fp32) throws -> VulkanBackend {
-        try VulkanBackend(context: context.get(), timing: timing, precision: precision)
-    }
-}
 
 /// Deterministic random numbers (SplitMix64) so every failure reproduces.
 struct SeededGenerator: RandomNumberGenerator {

@@ -1,3 +1,4 @@
+import Tensors
 import VulkanCompute
 
 /// Transformed Winograd filters (4× the size of the 3×3 weights), kept while their weight tensor lives, so a

@@ -1,3 +1,6 @@
+import Tensors
+import VulkanCompute
+
 /// Host-side conversion between fp32 values and a backend's stored elements (raw device or staging memory).
 extension Precision {
     /// Writes `values` to `destination` as stored elements (`values.count · bytesPerElement` bytes); fp16
@@ -25,5 +28,11 @@ extension Precision {
             }
             initialized = count
         }
+    }
+
+    /// Throws `VulkanError.missingFeature` unless a device with `features` can store tensors at this precision.
+    func requireSupport(by features: ComputeFeatures, device: String) throws {
+        guard self == .fp16, !features.storageBuffer16BitAccess else { return }
+        throw VulkanError.missingFeature("fp16 storage needs storageBuffer16BitAccess (VK_KHR_16bit_storage), which \(device) does not support; use fp32")
     }
 }

@@ -1,5 +1,9 @@
 import Foundation
+import Tensors
 import VulkanCompute
+
+/// Device memory is the Vulkan backend's tensor storage.
+extension DeviceAllocation: TensorStorage {}
 
 /// The Vulkan backend: each op records dispatches into one command buffer; the work runs when a result is
 /// downloaded or `synchronize()` is called, so a whole forward pass is one submission with no host waits.
@@ -13,17 +17,17 @@ public final class VulkanBackend: Backend {
     let recorder: CommandRecorder
     /// GPU time per dispatch of the last synchronisation (empty unless created with `timing`).
     public private(set) var lastTimings: [CommandTiming] = []
-    /// The kernels for convolutions and products (tests pin each one; users may set `BIGBIGAN_CONV`).
-    public var kernelChoice: KernelChoice = .automatic
+    /// The kernels for convolutions and products; changes apply to the next op recorded.
+    public var kernelChoice: KernelChoice
     /// The attention kernel's split of the work; nil picks it from the device kind (tests run both on one device).
     var attentionProfile: AttentionTiling.Profile?
-    /// When 3×3 convolutions run as Winograd F(4×4, 3×3) (users may set `BIGBIGAN_WINOGRAD`).
-    public var winogradChoice: WinogradChoice = .automatic
+    /// When 3×3 convolutions run as Winograd F(4×4, 3×3); changes apply to the next convolution recorded.
+    public var winogradChoice: WinogradChoice
     /// Device memory for the transformed tiles of one Winograd pass; a larger batch is convolved in several passes.
-    public var winogradWorkspaceBytes = 256 << 20
+    public var winogradWorkspaceBytes: Int
     /// Whether transformed Winograd filters are kept while their weights live (4× the 3×3 weights' memory,
     /// about 1 GB for the released generator) instead of being recomputed by every convolution.
-    public var cachesWinogradFilters = true
+    public var cachesWinogradFilters: Bool
     let winogradFilters = WinogradFilterCache()
     /// Transformed Winograd filters currently cached.
     public var winogradFilterCount: Int { winogradFilters.count }
@@ -35,20 +39,25 @@ public final class VulkanBackend: Backend {
     /// Whether uploads and downloads may use a mapped pointer into device memory.
     let mapsDeviceMemory: Bool
 
-    /// - Parameters:
-    ///   - timing: time every dispatch with timestamp queries (`lastTimings`).
-    ///   - alwaysStage: copy through staging memory even where device memory is mappable, as on GPUs whose
-    ///     device-local memory is not; tests use it to cover that path on lavapipe.
-    ///   - precision: the storage type of tensors; `.fp16` throws `VulkanError.missingFeature` on a device
-    ///     without 16-bit storage buffer access.
-    public init(context: VulkanContext, timing: Bool = false, alwaysStage: Bool = false, precision: Precision = .fp32) throws {
-        try precision.requireSupport(by: context.features, device: context.physicalDevice.name)
+    /// A backend on `context`, which several backends may share (one per thread). Throws
+    /// `VulkanError.missingFeature` for `.fp16` storage on a device without 16-bit storage buffer access.
+    public init(context: VulkanContext, options: Options = Options()) throws {
+        try options.precision.requireSupport(by: context.features, device: context.physicalDevice.name)
         self.context = context
-        self.precision = precision
+        precision = options.precision
+        kernelChoice = options.kernels
+        winogradChoice = options.winograd
+        winogradWorkspaceBytes = options.winogradWorkspaceBytes
+        cachesWinogradFilters = options.cachesWinogradFilters
         arena = try MemoryArena(context: context, kind: .device)
         staging = try MemoryArena(context: context, kind: .staging, blockSize: 64 << 20)
-        recorder = try CommandRecorder(context: context, timing: timing)
-        mapsDeviceMemory = arena.isHostVisible && !alwaysStage
+        recorder = try CommandRecorder(context: context, timing: options.timing)
+        mapsDeviceMemory = arena.isHostVisible && !options.alwaysStage
+    }
+
+    /// A backend on its own context, opened as `device` says.
+    public convenience init(device: DeviceOptions, options: Options = Options()) throws {
+        try self.init(context: Self.openContext(device), options: options)
     }
 
     /// Device memory held and in use by this backend's tensors.
@@ -57,7 +66,7 @@ public final class VulkanBackend: Backend {
     public func upload(_ host: HostTensor) throws -> Tensor {
         let allocation = try arena.allocate(bytes: host.data.count * elementBytes)
         if !host.data.isEmpty { try write(host.data, to: allocation) }
-        return Tensor(shape: host.shape, storage: .device(allocation), owner: ObjectIdentifier(self))
+        return Tensor(shape: host.shape, storage: allocation, owner: ObjectIdentifier(self))
     }
 
     /// Copies `values` into `allocation`: directly through the mapping when no pending command can touch the
@@ -110,15 +119,15 @@ public final class VulkanBackend: Backend {
     /// The device memory of a tensor of this backend.
     func allocation(_ tensor: Tensor, _ op: String) throws -> DeviceAllocation {
         try own(tensor, op)
-        guard case .device(let allocation) = tensor.storage else {
-            throw TensorError.wrongBackend(op: op, expected: name, got: "cpu")
+        guard let allocation = tensor.storage as? DeviceAllocation else {
+            throw TensorError.wrongBackend(op: op, expected: name, got: "another")
         }
         return allocation
     }
 
     /// A new, uninitialised tensor.
     func makeTensor(_ shape: Shape) throws -> Tensor {
-        Tensor(shape: shape, storage: .device(try arena.allocate(bytes: shape.count * elementBytes)), owner: ObjectIdentifier(self))
+        Tensor(shape: shape, storage: try arena.allocate(bytes: shape.count * elementBytes), owner: ObjectIdentifier(self))
     }
 
     /// Binds a whole tensor, or the samples `samples` of its first axis.

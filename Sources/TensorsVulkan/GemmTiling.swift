@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 import VulkanCompute
 
 /// Tile sizes of the tiled GEMM shaders (`gemm_tile.glsl`): a workgroup computes a `bm`×`bn` block, stepping
