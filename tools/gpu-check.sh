@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GPU check for a Linux GPU machine without a Swift toolchain, in two steps:
 #
-#   tools/gpu-check.sh prepare            # here: release binaries (stripped), shaders, the Swift runtime and other
+#   tools/gpu-check.sh prepare            # here: release binaries (stripped, shaders built in), the Swift runtime and other
 #                                         # non-system libraries and the Vulkan loader → .gpu-check.tar.xz (~25 MB)
 #   tools/gpu-check.sh run [OUT]          # there: devices, the parity suites on the GPU, layer-by-layer parity and
 #                                         # the benchmark of all three models (and the generator with fp16 storage
@@ -20,7 +20,6 @@ prepare() {
     rm -rf "$bundle" && mkdir -p "$bundle/lib" "$bundle/deb"
     local bin; bin="$(swift build -c release --show-bin-path)"
     cp "$bin/bigbigan" "$bin/BigBiGANPackageTests.xctest" "$bundle/"
-    cp -r Shaders "$bundle/Shaders"
     # Libraries the GPU machine may lack: the Swift runtime pieces that are not static, libpng, libjpeg.
     for exe in "$bundle/bigbigan" "$bundle/BigBiGANPackageTests.xctest"; do
         ldd "$exe" | awk '/=> \// {print $3}' | grep -E '/opt/swift|libpng|libjpeg' | xargs -r -I{} cp -L {} "$bundle/lib/"
@@ -40,7 +39,7 @@ run() {
         ldconfig
     fi
     export LD_LIBRARY_PATH="$bundle/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-    export BIGBIGAN_SHADER_DIR="$bundle/Shaders" BIGBIGAN_CACHE_DIR="$(mktemp -d)"
+    export BIGBIGAN_CACHE_DIR="$(mktemp -d)"
     local b="$bundle/bigbigan"
     "$b" devices --json > "$out/devices.json"
     "$b" devices | tee "$out/devices.txt"

@@ -181,6 +181,36 @@ struct CLITests {
                            "submissions_per_forward": 1, "host_waits_per_forward": 1])
     }
 
+    /// A binary copied alone into an empty folder generates images: the shaders are built in, and nothing is read
+    /// from the source tree (a fresh cache, so every shader is compiled from the built-in text).
+    @Test func aCopiedBinaryRunsWithoutTheSourceTree() throws {
+        let dir = try temporaryDirectory()
+        let copy = dir.appendingPathComponent("bigbigan")
+        try FileManager.default.copyItem(at: Self.executable, to: copy)
+        let out = dir.appendingPathComponent("images.npy")
+        let result = try run(["generate", "--count", "1", "--ch", "4", "--device", "0", "--output", out.path], executable: copy,
+                             environment: ["BIGBIGAN_SHADER_DIR": "", "BIGBIGAN_CACHE_DIR": dir.appendingPathComponent("cache").path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try NPYFile.read(out).shape == [1, 128, 128, 3])
+    }
+
+    /// A `BIGBIGAN_*` variable with a value outside its set is a usage error naming the variable and the allowed
+    /// values, before any work.
+    @Test(arguments: [
+        ("BIGBIGAN_CONV", "fast", "auto, gemm, direct"),
+        ("BIGBIGAN_WINOGRAD", "yes", "auto, on, off"),
+        ("BIGBIGAN_VALIDATION", "true", "0, 1"),
+        ("BIGBIGAN_SHADER_DIR", "/nonexistent/shaders", "does not exist"),
+    ])
+    func invalidEnvironmentValuesAreUsageErrors(variable: String, value: String, allowed: String) throws {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("never.npy")
+        let result = try run(["generate", "--count", "1", "--ch", "4", "--device", "0", "--output", out.path], environment: [variable: value])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("\(variable)=\(value)") && result.stderr.contains(allowed), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     // MARK: helpers
 
     private func expectSuccess(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -188,10 +218,14 @@ struct CLITests {
         #expect(result.status == 0, "bigbigan \(arguments.joined(separator: " ")) failed:\n\(result.stderr)", sourceLocation: sourceLocation)
     }
 
-    private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    /// Runs `executable` with `arguments`; `environment` entries replace the test's own variables.
+    private func run(_ arguments: [String], executable: URL = Self.executable, environment: [String: String] = [:]) throws
+        -> (status: Int32, stdout: String, stderr: String)
+    {
         let process = Process()
-        process.executableURL = Self.executable
+        process.executableURL = executable
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
