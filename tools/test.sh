@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: the whole suite with the Khronos validation layer on (every message fails a test),
-# in debug and in release (ARC frees objects earlier under -O: pitfall P1).
+# in debug and in release (under -O, ARC may free an object right after its last Swift use, while the GPU still
+# uses its memory; debug builds keep objects to the end of their scope and hide such bugs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export BIGBIGAN_VALIDATION=1

@@ -55,9 +55,9 @@ struct AttentionTiling {
     /// The most query vec4s kept in registers: D ≤ 64 covers the models (D = C/8).
     static let maxQueryGroups = 16
 
-    /// On lavapipe (2026-11-27, generator ch 32 sizes q [1,4096,8], k [1,1024,8], v [1,1024,32]) one row and 8 value
-    /// vec4s per invocation took 150 ms, 16 rows 46 ms, and rescaling without the branch 26 ms (14 GFLOP/s);
-    /// 8, 16, 32 and 64 lanes were within the noise, so 16 leaves workgroups for more cores.
+    /// CPU devices: 16 query rows per invocation and rescaling at every key (no branch on a new maximum) were each
+    /// much faster on lavapipe than one row and the branch; 8 to 64 lanes performed alike, so 16 leaves workgroups
+    /// for more cores (measurements in BENCHMARKS.md, Tuning measurements).
     init(geometry g: Attention.Geometry, profile: Profile) {
         switch profile {
         case .cpu: (localSize, rowsPerInvocation, rescalesEveryKey) = (16, 16, true)

@@ -151,8 +151,8 @@ public enum WinogradChoice: String, Sendable, CaseIterable {
 
 /// Tuning of the direct kernel.
 enum ConvAlgorithm {
-    /// Output pixels per invocation. On lavapipe (2026-11-26, generator ch 32 and ResNet-50, batch 1) 16 beat
-    /// 4 / 8 / 32 by 8–40 %; the workgroup width (16–128) made no measurable difference.
+    /// Output pixels per invocation: 16 beat 4, 8 and 32 on lavapipe, and the workgroup width made no measurable
+    /// difference (measurements in BENCHMARKS.md, Tuning measurements).
     static let directPixelsPerInvocation = 16
 
     /// Pixels per invocation for rows `outputWidth` wide: up to 16, spread evenly over the row's segments, since

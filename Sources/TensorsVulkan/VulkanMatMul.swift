@@ -92,7 +92,7 @@ extension VulkanBackend {
 /// the direct kernels are faster; the backend's `kernelChoice` choice pins either for tests.
 enum MatMulAlgorithm {
     /// Rows per invocation of the direct kernel for products of more than 8 rows, as in the direct convolution;
-    /// on lavapipe (2026-11-26, Winograd products of generator ch 32) 8, 16 and 32 were within the run-to-run noise.
+    /// 8, 16 and 32 performed alike on lavapipe (BENCHMARKS.md, Tuning measurements).
     static let directRowsPerInvocation = 16
 
     static func useDirect(rows: Int, device: PhysicalDevice, choice: KernelChoice) -> Bool {

@@ -44,8 +44,9 @@ public struct CommandTiming: Sendable {
 /// real read/write hazard, and submits it once.
 ///
 /// Everything a recorded command references (memory blocks, staging allocations) is retained until the
-/// fence has signalled, so ARC cannot free memory the GPU still uses (pitfall P1). One recorder must be used
-/// by one thread at a time; it is reusable after `submitAndWait()`.
+/// fence has signalled, so ARC cannot free memory the GPU still uses (in optimised builds Swift may release an
+/// object right after its last use in Swift code, long before the GPU has run the commands that use it). One
+/// recorder must be used by one thread at a time; it is reusable after `submitAndWait()`.
 public final class CommandRecorder: @unchecked Sendable {
     public let context: VulkanContext
     /// Whether dispatches are timed with timestamp queries.

@@ -97,7 +97,7 @@ public final class Kernel: @unchecked Sendable {
         let moduleResult = spirv.withUnsafeBufferPointer { words -> VkResult in
             var info = VkShaderModuleCreateInfo()
             info.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO
-            info.codeSize = words.count * 4 // bytes (P14)
+            info.codeSize = words.count * 4 // codeSize is in bytes; SPIR-V is counted in 32-bit words
             info.pCode = words.baseAddress
             return vk.createShaderModule(device, &info, nil, &module)
         }
@@ -154,7 +154,8 @@ public final class Kernel: @unchecked Sendable {
     }
 }
 
-/// Push-constant words built field by field, so the layout is exactly std430 scalars (avoids P13).
+/// Push-constant words built field by field, so the layout is exactly std430 scalars. A Swift struct would not be a
+/// safe mirror: its layout is not guaranteed, and a `SIMD3<Float>` takes 16 bytes where std430's `vec3` takes 12.
 public struct PushConstants: Sendable {
     public private(set) var words: [UInt32] = []
     public init() {}

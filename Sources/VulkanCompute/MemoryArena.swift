@@ -2,7 +2,8 @@ import CVulkan
 import Synchronization
 
 /// One `VkDeviceMemory` allocation with a single `VkBuffer` spanning it; tensors are ranges inside.
-/// Freed in `deinit`, which runs only when no allocation, arena or pending recording holds it (P1).
+/// Freed in `deinit`, which runs only when no allocation, arena or pending recording holds it (a recording keeps
+/// its blocks until its fence signals, since optimised builds may release objects right after their last Swift use).
 public final class MemoryBlock: @unchecked Sendable {
     let context: VulkanContext
     let memory: VkDeviceMemory
@@ -102,7 +103,8 @@ public final class DeviceAllocation: @unchecked Sendable {
 ///
 /// A released range is reusable at once, also by work recorded later in the same command buffer: the
 /// recorder's hazard tracking works on address ranges, so reuse gets the barrier it needs. Host writes
-/// into recycled ranges are the caller's concern (`TensorStore` flushes pending work before mapping).
+/// into recycled ranges are the caller's concern (`VulkanBackend` writes through the mapping only when no recorded
+/// command is pending, else through staging memory and a recorded copy).
 public final class MemoryArena: @unchecked Sendable {
     public enum Kind: Sendable { case device, staging }
 

@@ -44,7 +44,7 @@ public enum ShaderCompiler {
                 throw VulkanError.shaderCompilation(name: name, log: String(cString: glslang_program_get_info_log(program)))
             }
             glslang_program_SPIRV_generate(program, GLSLANG_STAGE_COMPUTE)
-            let words = glslang_program_SPIRV_get_size(program) // words, not bytes (P14)
+            let words = glslang_program_SPIRV_get_size(program) // counts 32-bit words, not bytes
             var spirv = [UInt32](repeating: 0, count: words)
             spirv.withUnsafeMutableBufferPointer { glslang_program_SPIRV_get(program, $0.baseAddress) }
             if let messages = glslang_program_SPIRV_get_messages(program), messages.pointee != 0 {

@@ -70,7 +70,7 @@ public final class VulkanContext: @unchecked Sendable {
                 info.pNext = UnsafeRawPointer(features2.pointer)
                 info.queueCreateInfoCount = 1
                 info.pQueueCreateInfos = queuePointer
-                info.pEnabledFeatures = nil // features travel in pNext (P10)
+                info.pEnabledFeatures = nil // must be nil: the features travel in pNext (VkPhysicalDeviceFeatures2)
                 return ivk.createDevice(physicalDevice.handle, &info, nil, &device)
             }
         }

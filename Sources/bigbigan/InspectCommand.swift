@@ -4,9 +4,9 @@ import BigBiGAN
 import Foundation
 import Tensors
 
-/// `bigbigan inspect PATH`: what a TF-Hub module's files say, without TensorFlow — meta graphs and their tags,
-/// each signature's inputs and outputs, the ops behind every output (the resize behind `upsampled`, Softplus/Exp,
-/// random sampling, batch-norm epsilons: spec §5.6 / §7), and the checkpoint's variables.
+/// `bigbigan inspect PATH`: what a TF-Hub module's files say, without TensorFlow — meta graphs and their tags, each
+/// signature's inputs and outputs, the ops behind every output (the resize behind `upsampled`, Softplus/Exp, random
+/// sampling, batch-norm epsilons: the open questions of `docs/released-modules.md`), and the checkpoint's variables.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",

@@ -48,7 +48,7 @@ struct SavedModelTests {
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/bigbigan-tiny")
 
-    /// The TensorFlow-written fixture: both meta graphs, the `generate` signature with the spec's shapes.
+    /// The TensorFlow-written fixture: both meta graphs, the `generate` signature with the released shapes.
     @Test func readsTheFixturesSignatures() throws {
         let module = try TFHubModule.read(Self.fixture)
         #expect(module.moduleFormat == 3)

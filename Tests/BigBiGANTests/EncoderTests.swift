@@ -14,7 +14,7 @@ extension RecordingWeights {
     }
 
     /// Learned parameters of the encoder trunk (kernels, biases, BN γ/β; not the stored statistics, not bn_crelu
-    /// or head): the quantity behind the spec's 23.5 M / 85.7 M.
+    /// or head): the quantity behind the 23.5 M / 85.7 M of `docs/released-modules.md`.
     var encoderTrunkParameters: Int {
         requests.filter { r in
             let local = r.name.dropFirst(Encoder.scope.count + 1)
@@ -97,7 +97,8 @@ struct EncoderWeightTests {
         #expect(s["bn_crelu/bn/scale"] == nil && s["bn_crelu/bn/offset"] == nil, "the bn_crelu BN has no γ/β")
         #expect(s["head/linear_1/w"] == [2048, 4096] && s["head/z_params/w"] == [4096, 240] && s["head/z_params/b"] == [240])
         #expect(!s.keys.contains { $0.hasSuffix("conv1/b") || $0.hasSuffix("conv/b") }, "trunk convs have no bias")
-        // Spec §3.2: trunk ≈ 23.5 M parameters, ≈ 5.3 GMAC at 256×256 (both computed there from this structure).
+        // docs/released-modules.md, ResNet-50 trunk: ≈ 23.5 M parameters, ≈ 5.3 GMAC at 256×256 (both computed from
+        // this structure).
         let parameters = Double(weights.encoderTrunkParameters)
         #expect(abs(parameters - 23.5e6) / 23.5e6 < 0.005, "\(parameters)")
         #expect(abs(encoder.trunkFlopsPerSample / 2 - 5.3e9) / 5.3e9 < 0.02, "\(encoder.trunkFlopsPerSample)")
@@ -120,7 +121,7 @@ struct EncoderWeightTests {
         #expect(s["final_bn/scale"] == [8192])
         #expect(s["bn_crelu/bn/accumulated_var"] == [8192])
         #expect(s["head/linear_1/w"] == [8192, 4096] && s["head/z_params/w"] == [4096, 240])
-        // Spec §3.3: trunk 85.7 M parameters (SimCLR: 86 M), ≈ 20.7 GMAC at 256×256.
+        // docs/released-modules.md, RevNet-50×4 trunk: 85.7 M parameters (SimCLR: 86 M), ≈ 20.7 GMAC at 256×256.
         let parameters = Double(weights.encoderTrunkParameters)
         #expect(abs(parameters - 85.7e6) / 85.7e6 < 0.005, "\(parameters)")
         #expect(abs(encoder.trunkFlopsPerSample / 2 - 20.7e9) / 20.7e9 < 0.02, "\(encoder.trunkFlopsPerSample)")

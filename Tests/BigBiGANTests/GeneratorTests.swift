@@ -7,8 +7,9 @@ import Testing
 
 @Suite("generator")
 struct GeneratorTests {
-    /// The released configuration asks for exactly the spec's variables: 70,306,116 trainable parameters
-    /// (spec §2; everything except the stored BN statistics), with the spec's names and shapes.
+    /// The released configuration asks for exactly the released variables: 70,306,116 trainable parameters (everything
+    /// except the stored BN statistics), with the released names and shapes (`docs/released-modules.md`, Generator size
+    /// and Variable names).
     @Test func releasedWeightsMatchTheSpec() throws {
         let recorder = RecordingWeights()
         _ = try Generator(config: .released, weights: recorder, backend: CPUBackend())

@@ -48,7 +48,8 @@ struct CommandRecorderTests {
         }
     }
 
-    /// Pitfall P1: memory whose Swift owners are gone before submission must stay alive until the fence.
+    /// Memory whose Swift owners are gone before submission must stay alive until the fence (optimised builds may
+    /// release an object right after its last Swift use, while recorded commands still reference its memory).
     /// With the validation layer on (CI), a freed buffer would be reported as VUID-vkCmdDispatch-None-02699.
     @Test func keepsMemoryAliveUntilTheFence() throws {
         let context = try EngineFixture.context.get()

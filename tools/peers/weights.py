@@ -112,7 +112,7 @@ def engine_normals(seed, count):
 
 
 def generator_weights(ws, ch):
-    """Generator (spec §2; Generator.swift, GBlock.swift) at channel multiplier `ch`."""
+    """Generator (docs/released-modules.md, Generator; Generator.swift, GBlock.swift) at channel multiplier `ch`."""
     g = GENERATOR
     chunk = G_ZDIM // (len(G_BLOCKS) + 1)
     cond = chunk + G_EMBED
@@ -141,7 +141,8 @@ def generator_weights(ws, ch):
 
 
 def encoder_weights(ws, width):
-    """ResNet-v2-50 encoder (spec §3.2; ResNetEncoder.swift, Encoder.swift, EncoderConventions.swift) at `width`."""
+    """ResNet-v2-50 encoder (docs/released-modules.md, ResNet-50 trunk; ResNetEncoder.swift, Encoder.swift,
+    EncoderConventions.swift) at `width`."""
     e = ENCODER
     stem = width // 4
     ws.conv(e + "/stem/conv", 7, 3, stem, math.sqrt(3.0), False)

@@ -1,6 +1,6 @@
 import Tensors
 
-/// The encoder's outputs, named as in the `encode` signature (spec §1).
+/// The encoder's outputs, named as in the `encode` signature (`docs/released-modules.md`, Signatures).
 public struct EncoderOutput {
     /// μ [N, zDim].
     public let zMean: Tensor
@@ -14,7 +14,8 @@ public struct EncoderOutput {
     public let bnCreluFeat: Tensor
 }
 
-/// BigBiGAN's encoder E(x), written once against `Backend` (spec §3); the trunk is chosen by the config:
+/// BigBiGAN's encoder E(x), written once against `Backend` (`docs/released-modules.md`, Encoder); the trunk is chosen
+/// by the config:
 ///
 ///     f = globalAveragePool(trunk(x))                      avepool_feat
 ///     bn_crelu_feat = crelu(BN(f))                          stored statistics, no γ/β
@@ -32,7 +33,7 @@ public final class Encoder {
     let hiddenIsResidual: [Bool]
     let zParams: LinearLayer
 
-    /// Checkpoint scope of every encoder variable ([U], see `EncoderConventions.scope`).
+    /// Checkpoint scope of every encoder variable (unconfirmed, see `EncoderConventions.scope`).
     public static let scope = EncoderConventions.scope
 
     /// Loads weights from `source` onto `backend`; throws one `WeightLoadError` listing every problem.
@@ -105,7 +106,8 @@ public final class Encoder {
         return host
     }
 
-    /// Multiply-adds × 2 per sample of the trunk's convolutions (spec §3.2–3.3 quote MACs: half of this).
+    /// Multiply-adds × 2 per sample of the trunk's convolutions (`docs/released-modules.md` quotes MACs, half of this,
+    /// under ResNet-50 trunk and RevNet-50×4 trunk).
     public var trunkFlopsPerSample: Double { trunk.flops(resolution: config.resolution) }
 
     /// Multiply-adds × 2 per sample of one forward pass: trunk convolutions and head linears.

@@ -2,13 +2,14 @@ import Tensors
 
 /// The trunk family of a released encoder; width and depth come from `EncoderConfig`.
 public enum EncoderArchitecture: String, Sendable, CaseIterable {
-    /// ResNet-v2 with bottleneck blocks (spec §3.2).
+    /// ResNet-v2 with bottleneck blocks (`docs/released-modules.md`, ResNet-50 trunk).
     case resnet50
-    /// RevNet of Kolesnikov et al. 2019 with reversible bottleneck blocks (spec §3.3).
+    /// RevNet of Kolesnikov et al. 2019 with reversible bottleneck blocks (`docs/released-modules.md`,
+    /// RevNet-50×4 trunk).
     case revnet50x4
 }
 
-/// The MLP between `avepool_feat` and (μ, σ̂) (spec §3.5 [U]).
+/// The MLP between `avepool_feat` and (μ, σ̂) (unconfirmed: `docs/released-modules.md`, Encoder head).
 public struct EncoderHead: Sendable, Equatable {
     /// Widths of the hidden linear layers, each followed by ReLU; empty: one linear layer to 2·zDim.
     public var hiddenWidths: [Int]
@@ -21,7 +22,7 @@ public struct EncoderHead: Sendable, Equatable {
     }
 }
 
-/// The BigBiGAN encoder E(x) (spec §3) as a family scaled by width and depth.
+/// The BigBiGAN encoder E(x) (`docs/released-modules.md`, Encoder) as a family scaled by width and depth.
 ///
 /// Channels: stage s (from 0) outputs `width · 2^s`; the ResNet stem has `width / 4` channels and its bottlenecks
 /// `width · 2^s / 4`; the RevNet stem already has `width` channels and its bottlenecks `width · 2^s / 8`.
@@ -37,7 +38,7 @@ public struct EncoderConfig: Sendable, Equatable {
     /// Latent size (120 in the release).
     public var zDim: Int
     public var head: EncoderHead
-    /// ε of every batch norm (`EncoderConventions.batchNormEpsilon`, [U]).
+    /// ε of every batch norm (`EncoderConventions.batchNormEpsilon`, unconfirmed).
     public var epsilon: Float
 
     public init(architecture: EncoderArchitecture, width: Int, blocksPerStage: [Int] = [3, 4, 6, 3], resolution: Int = 256,
@@ -54,7 +55,8 @@ public struct EncoderConfig: Sendable, Equatable {
 
     /// `bigbigan-resnet50`: ResNet-v2-50, 2048-d `avepool_feat`.
     public static let resnet50 = EncoderConfig(architecture: .resnet50, width: 256)
-    /// `bigbigan-revnet50x4`: RevNet-50×4, 8192-d `avepool_feat` (spec §3.3 [I]).
+    /// `bigbigan-revnet50x4`: RevNet-50×4, 8192-d `avepool_feat` (inferred: `docs/released-modules.md`,
+    /// RevNet-50×4 trunk).
     public static let revnet50x4 = EncoderConfig(architecture: .revnet50x4, width: 1024)
 
     /// A small member of the family for tests: the same code paths (projection and identity blocks, reversible

@@ -1,42 +1,48 @@
 import Tensors
 
-/// Every unconfirmed ([U] in `shared/spec/bigbigan.md`) choice of the encoder, in one place. Each is the spec's best
-/// guess or, where the spec has none, the convention of the reference implementation it names for RevNet
-/// (`google/revisiting-self-supervised`, `models/resnet.py`). All of them must be checked against the released
-/// checkpoint (`bigbigan inspect`, spec §5.3/§5.6) before real weights are trusted.
+/// Every unconfirmed choice of the encoder, in one place. Each is the best guess recorded in
+/// `docs/released-modules.md` (whose section names are quoted below) or, where there is none, the convention of the
+/// RevNet's reference implementation (`google/revisiting-self-supervised`, `models/resnet.py`). All of them must be
+/// checked against the released module (`bigbigan inspect`; "Open questions") before real weights are trusted.
 ///
 /// Built into the code rather than switchable here:
-/// - **ResNet v2, pre-activation** bottlenecks (spec §3.2 [U]): `preact = relu(BN(x))` feeds both the residual
-///   branch and the projection shortcut; no BN/ReLU after the stem; final BN + ReLU before pooling. See `ResNetEncoder`.
-/// - **SAME padding** everywhere (spec §3.2 [U]). The Kolesnikov reference pads symmetrically by (k−1)/2 and then
-///   convolves VALID ("fixed padding"). That equals SAME except for stride 2 on an even input size, where SAME puts the
-///   extra pad pixel after and fixed padding before: the 7×7/2 stem, the 3×3/2 max pool and the strided 3×3 convs.
-///   If the graph shows explicit `Pad` ops, an explicit-padding option is needed in `Conv2D`/`Pool2D`.
+/// - **ResNet v2, pre-activation** bottlenecks ("ResNet-50 trunk", unconfirmed): `preact = relu(BN(x))` feeds both
+///   the residual branch and the projection shortcut; no BN/ReLU after the stem; final BN + ReLU before pooling.
+///   See `ResNetEncoder`.
+/// - **SAME padding** everywhere ("ResNet-50 trunk", unconfirmed). The Kolesnikov reference pads symmetrically by
+///   (k−1)/2 and then convolves VALID ("fixed padding"). That equals SAME except for stride 2 on an even input size,
+///   where SAME puts the extra pad pixel after and fixed padding before: the 7×7/2 stem, the 3×3/2 max pool and the
+///   strided 3×3 convs. If the graph shows explicit `Pad` ops, an explicit-padding option is needed in
+///   `Conv2D`/`Pool2D`.
 /// - **No conv biases** in the trunk (every conv is followed by a BN, as in the reference); the head linears have biases.
-/// - **bn_crelu_feat** (spec §3.4 [I]/[U]): BN with stored statistics and no γ/β on `avepool_feat`, then the
-///   backend's `crelu`, which is `tf.nn.crelu`'s order [relu(x), relu(−x)].
-/// - **Head on `avepool_feat`** (spec §3.5 [U]), described by `EncoderHead`.
-/// - **σ = softplus(σ̂)** with nothing added (spec §3.1: "whether an extra ε is added to σ [U]").
+/// - **bn_crelu_feat** ("BN+CReLU feature": the structure inferred, the BN's details unconfirmed): BN with stored
+///   statistics and no γ/β on `avepool_feat`, then the backend's `crelu`, which is `tf.nn.crelu`'s order
+///   [relu(x), relu(−x)].
+/// - **Head on `avepool_feat`** ("Encoder head", unconfirmed), described by `EncoderHead`.
+/// - **σ = softplus(σ̂)** with nothing added ("Stochastic head": softplus confirmed; whether an extra ε is added to σ,
+///   unconfirmed).
 public enum EncoderConventions {
-    /// Checkpoint scope of every encoder variable (spec §3.5 [U]: "presumably `GenEncWrapper/Encoder/...`").
+    /// Checkpoint scope of every encoder variable ("Encoder variables", unconfirmed: presumably
+    /// `GenEncWrapper/Encoder/...`).
     public static let scope = "GenEncWrapper/Encoder"
 
-    /// ε of every encoder batch norm (spec §3.2 [U]). 1e-3 is TensorFlow's default in `tf.layers`, Keras, Slim and
-    /// Sonnet batch norms alike (1e-5 is PyTorch's); the reference `models/resnet.py` uses `tf.layers` defaults.
-    /// The generator's 1e-4 is BigGAN's own choice and says nothing about the encoder.
+    /// ε of every encoder batch norm ("Encoder batch-norm epsilon", unconfirmed). 1e-3 is TensorFlow's default in
+    /// `tf.layers`, Keras, Slim and Sonnet batch norms alike (1e-5 is PyTorch's); the reference `models/resnet.py`
+    /// uses `tf.layers` defaults. The generator's 1e-4 is BigGAN's own choice and says nothing about the encoder.
     public static let batchNormEpsilon: Float = 1e-3
 
     /// Whether a strided bottleneck puts its stride on the 3×3 conv (the reference's choice, "ResNet v1.5") rather
-    /// than the first 1×1 (the original paper). Spec §3.2 [U].
+    /// than the first 1×1 (the original paper). "ResNet-50 trunk", unconfirmed.
     public static let strideOnThreeByThree = true
 
-    /// The released models' MLP head (spec §3.5 [U], recollection of the paper: "≈4 layers, width ≈4096, with
-    /// residual/skip connections, then a linear layer producing 2×120").
+    /// The released models' MLP head ("Encoder head", unconfirmed; recollection of the paper: "≈4 layers, width
+    /// ≈4096, with residual/skip connections, then a linear layer producing 2×120").
     public static let releasedHead = EncoderHead(hiddenWidths: [4096, 4096, 4096, 4096], residual: true)
 }
 
 /// Canonical weight names below `EncoderConventions.scope`. **Provisional**: invented to be readable until
-/// `bigbigan inspect` lists the real encoder variables (spec §3.5, §7); a loader then maps real names onto these.
+/// `bigbigan inspect` lists the real encoder variables (`docs/released-modules.md`, Encoder variables); a loader
+/// then maps real names onto these.
 ///
 ///     stem/conv/w                               [7,7,3,stem]
 ///     stage<s>/block<b>/bn1|bn2|bn3/<bn vars>   (ResNet bn1 is the pre-activation shared with the shortcut)

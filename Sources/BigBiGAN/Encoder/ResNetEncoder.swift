@@ -1,6 +1,7 @@
 import Tensors
 
-/// ResNet-v2 trunk of `bigbigan-resnet50` (spec §3.2, [U] choices in `EncoderConventions`):
+/// ResNet-v2 trunk of `bigbigan-resnet50` (`docs/released-modules.md`, ResNet-50 trunk; the unconfirmed choices are in
+/// `EncoderConventions`):
 ///
 ///     h = maxpool3×3/2(conv7×7/2(x))
 ///     for each stage s, block k:  h = PreActBottleneck(h)      stride 2 at k = 0 of stages ≥ 1

@@ -1,6 +1,7 @@
 import Tensors
 
-/// RevNet trunk of `bigbigan-revnet50x4` (spec §3.3 [I], after Kolesnikov et al. 2019):
+/// RevNet trunk of `bigbigan-revnet50x4`, after Kolesnikov et al. 2019 (inferred: `docs/released-modules.md`,
+/// RevNet-50×4 trunk):
 ///
 ///     h = maxpool3×3/2(conv7×7/2(x))                         `width` channels (1024 for ×4)
 ///     for each stage s:  (s ≥ 1: avgpool2×2/2, then zero-pad channels symmetrically, doubling them)

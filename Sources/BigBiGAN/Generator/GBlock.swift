@@ -1,6 +1,6 @@
 import Tensors
 
-/// BigGAN's up-sampling residual block (spec §2, "GBlock"):
+/// BigGAN's up-sampling residual block (`docs/released-modules.md`, GBlock):
 ///
 ///     h  = conv0(up(relu(CBN₀(x, c))))        3×3
 ///     h  = conv1(relu(CBN₁(h, c)))            3×3

@@ -8,7 +8,7 @@ public struct GeneratorOutput {
     public let upsampled: Tensor
 }
 
-/// BigBiGAN's generator G(z), written once against `Backend` (spec §2):
+/// BigBiGAN's generator G(z), written once against `Backend` (`docs/released-modules.md`, Generator):
 ///
 ///     z → 6 chunks of 20;  e = class-embedding row
 ///     h = reshape(linear(z₀), [N, 4, 4, 16ch])

@@ -1,12 +1,13 @@
 import Tensors
 
-/// How the 256×256 `upsampled` output is made from the 128×128 image.
-/// Unconfirmed in the release (spec §1 [U]): nearest-neighbour is the best guess; change it here.
+/// How the 256×256 `upsampled` output is made from the 128×128 image. Unconfirmed for the released modules
+/// (`docs/released-modules.md`, Signatures): nearest-neighbour is the best guess; change it here.
 public enum UpsampledResize: String, Sendable, CaseIterable {
     case nearest, bilinear, bicubic
 }
 
-/// The single-label BigGAN generator of BigBiGAN (spec §2), as a family scaled by width and depth.
+/// The single-label BigGAN generator of BigBiGAN (`docs/released-modules.md`, Generator), as a family scaled by width
+/// and depth.
 public struct GeneratorConfig: Sendable, Equatable {
     /// Channel multiplier `ch` (96 in the release).
     public var ch: Int
@@ -20,7 +21,7 @@ public struct GeneratorConfig: Sendable, Equatable {
     public var bottomResolution: Int
     /// Self-attention runs after the block whose output has this resolution (nil: no attention).
     public var attentionResolution: Int?
-    /// ε of every batch norm (spec: 1e-4 [I]).
+    /// ε of every batch norm (1e-4 in the release, inferred: `docs/released-modules.md`, Conditional batch norm).
     public var epsilon: Float
     public var upsampled: UpsampledResize
 

@@ -2,17 +2,21 @@ import BigBiGANIO
 import Foundation
 import Tensors
 
-/// How the released checkpoint's stored variables become effective weights (spec §2, §5.4), in one place.
+/// How the released checkpoint's stored variables become effective weights (`docs/released-modules.md`, Checkpoint
+/// conventions), in one place.
 public enum CheckpointConventions {
-    /// Suffix of each trainable variable's exponential-moving-average copy (decay 0.9999), which `generate` uses (spec §2 [I]).
+    /// Suffix of each trainable variable's exponential-moving-average copy (decay 0.9999), which `generate` uses
+    /// (inferred: `docs/released-modules.md`, EMA copies).
     public static let emaSuffix = "/ema_0.9999"
-    /// ε added to both norms of the spectral-normalisation power step (BigGAN's `SN_eps`, spec §2 [I]).
+    /// ε added to both norms of the spectral-normalisation power step (BigGAN's `SN_eps`, inferred:
+    /// `docs/released-modules.md`, Spectral normalisation).
     public static let spectralNormEpsilon: Float = 1e-4
     /// The stored singular-vector estimate beside a kernel `<layer>/w` ([1, Cout]); σ is one power step from it.
     public static let singularVector = "u0"
-    /// Other variables loading a requested name consumes or may skip: `u1` (unused by every port, spec §2 [U]) and the
-    /// batch-norm `accumulation_counter`. The stored `accumulated_mean` / `accumulated_var` are used as they are,
-    /// not divided by the counter, as the PyTorch ports do (spec §2 [I]); the counter is never read.
+    /// Other variables loading a requested name consumes or may skip: `u1` (meaning unknown, unused by every port)
+    /// and the batch-norm `accumulation_counter`. The stored `accumulated_mean` / `accumulated_var` are used as they
+    /// are, not divided by the counter, as the PyTorch ports do (inferred); the counter is never read.
+    /// See `docs/released-modules.md`, Spectral normalisation and Batch-norm statistics.
     static let ignoredSingularVector = "u1"
     static let accumulationCounter = "accumulation_counter"
 }
@@ -68,7 +72,8 @@ public final class CheckpointWeights: WeightSource {
         guard tensor.shape == shape else {
             throw WeightLookupError(detail: "stored as \(stored) with shape \(tensor.shape), expected \(shape)")
         }
-        // Only kernels are spectrally normalised: the class embedding `linear/w` is not (spec §2 [C]).
+        // Only kernels are spectrally normalised: the class embedding `linear/w` is not (confirmed:
+        // `docs/released-modules.md`, Generator layers).
         if case .kernel = role, let layer = Self.layer(ofKernel: name) {
             let uName = layer + "/" + CheckpointConventions.singularVector
             if bundle.entries[uName] != nil {

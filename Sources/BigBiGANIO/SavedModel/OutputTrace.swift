@@ -1,6 +1,7 @@
-/// What a graph computes between a signature's inputs and one of its outputs — the facts that settle the
-/// spec's unconfirmed items (§5.6, §7): the resize op behind `upsampled`, Softplus/Exp behind `z_stdev`, random
-/// sampling behind `z_sample`, batch-norm epsilons and whether the BN accumulators are divided by a counter.
+/// What a graph computes between a signature's inputs and one of its outputs — the facts that settle the released
+/// modules' open questions (`docs/released-modules.md`, Open questions): the resize op behind `upsampled`, Softplus/Exp
+/// behind `z_stdev`, random sampling behind `z_sample`, batch-norm epsilons and whether the BN accumulators are divided
+/// by a counter.
 public struct TFOutputTrace: Sendable {
     /// A value that some ancestor ops use as a batch-norm epsilon.
     public struct Epsilon: Sendable, Equatable {
@@ -29,7 +30,7 @@ public struct TFOutputTrace: Sendable {
     public let accumulatorVariables: Int
     public let counterVariables: Int
 
-    /// Ops whose presence settles an open question (spec §7).
+    /// Ops whose presence settles an open question (`docs/released-modules.md`, Open questions).
     public static let notableOps = ["Softplus", "Exp", "RandomStandardNormal", "RandomNormal", "TruncatedNormal", "RandomUniform"]
     static let variableOps: Set<String> = ["VariableV2", "Variable", "VarHandleOp"]
 

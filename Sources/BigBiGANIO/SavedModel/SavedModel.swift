@@ -69,7 +69,7 @@ public struct TFMetaGraph: Sendable {
 }
 
 /// A TensorFlow `SavedModel` (`saved_model.pb`): its meta graphs, decoded with the plain wire decoder
-/// (field numbers in `shared/spec/bigbigan.md` §5.6).
+/// (field numbers in `docs/released-modules.md`, SavedModel fields).
 public struct TFSavedModel: Sendable {
     public let schemaVersion: Int64
     public let metaGraphs: [TFMetaGraph]
@@ -102,7 +102,8 @@ public struct TFSavedModel: Sendable {
     public func metaGraph(tags: Set<String>) -> TFMetaGraph? { metaGraphs.first { Set($0.tags) == tags } }
 }
 
-/// A TF1 Hub module directory (spec §5.1): `tfhub_module.pb`, `saved_model.pb`, `variables/`.
+/// A TF1 Hub module directory (`docs/released-modules.md`, Module directory): `tfhub_module.pb`, `saved_model.pb`,
+/// `variables/`.
 public struct TFHubModule: Sendable {
     public let directory: URL
     /// `ModuleDef.format` from `tfhub_module.pb` (3 for the released modules); nil when the file is absent.

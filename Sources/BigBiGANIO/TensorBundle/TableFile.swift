@@ -4,7 +4,8 @@ struct TableEntry: Equatable {
     let value: [UInt8]
 }
 
-/// A TensorFlow table (the `.index` of a tensor bundle): LevelDB's SSTable format without filter blocks (spec §5.3).
+/// A TensorFlow table (the `.index` of a tensor bundle): LevelDB's SSTable format without filter blocks
+/// (`docs/released-modules.md`, Tensor bundle format).
 ///
 ///     [data block]* [metaindex block] [index block] [footer: 2 block handles, zero padding to 40 bytes, 8-byte magic]
 ///

@@ -1,8 +1,9 @@
 import Foundation
 import Tensors
 
-/// A TensorFlow tensor bundle (V2 checkpoint, spec §5.3): `<prefix>.index`, a table mapping variable names to where
-/// their bytes are, and data shards `<prefix>.data-NNNNN-of-MMMMM`.
+/// A TensorFlow tensor bundle (V2 checkpoint; format in `docs/released-modules.md`, Tensor bundle format):
+/// `<prefix>.index`, a table mapping variable names to where their bytes are, and data shards
+/// `<prefix>.data-NNNNN-of-MMMMM`.
 ///
 /// Opening parses and checks the whole index (every block's CRC32C) and maps the data shards into memory; a tensor's
 /// bytes are touched only when it is read, and its CRC32C is verified on every read. Only little-endian float32
