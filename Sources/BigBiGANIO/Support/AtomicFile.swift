@@ -1,3 +1,4 @@
+import FileAccess
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -8,11 +9,6 @@ import Darwin
 /// POSIX write(2), outside `Sink` so the name is not taken for a method.
 private func writeToDescriptor(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
     write(descriptor, bytes, count)
-}
-
-/// A file-system call that failed, in the system's words.
-struct FileSystemFailure: Error {
-    let detail: String
 }
 
 /// Writes a file through a temporary sibling that is renamed over the destination only once everything is written,

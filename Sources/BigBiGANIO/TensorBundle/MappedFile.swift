@@ -1,3 +1,4 @@
+import FileAccess
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
