@@ -36,7 +36,7 @@ let package = Package(
         // Build tool: turns Shaders/ into a Swift file of string literals for TensorsVulkan.
         .executableTarget(name: "ShaderEmbedder"),
         .plugin(name: "EmbedShaders", capability: .buildTool(), dependencies: ["ShaderEmbedder"]),
-        // Layer 2: files on disk through the system's calls, with failures in the system's words.
+        // Layer 2: files on disk through the system's calls: read whole, mapped, written atomically; failures in the system's words.
         .target(name: "FileAccess"),
         // Layer 4: files: PNG/JPEG images, .npy/.npz and .safetensors tensors, TensorFlow checkpoints.
         .target(name: "BigBiGANIO", dependencies: ["Tensors", "CImageCodecs", "FileAccess"]),
