@@ -30,6 +30,8 @@ let package = Package(
             name: "VulkanCompute",
             dependencies: ["CVulkan", "CGlslang"]
         ),
+        // Layer 2: files through system calls: read whole, memory-mapped, written atomically; failures in the system's words.
+        .target(name: "FileAccess"),
         // Layer 3: tensors, op shape rules and the CPU reference backend; no Vulkan.
         .target(name: "Tensors"),
         // Layer 3: the Vulkan backend of the tensor ops: the GLSL of Shaders/, built in, dispatched through VulkanCompute.
@@ -37,8 +39,6 @@ let package = Package(
         // Build tool: turns Shaders/ into a Swift file of string literals for TensorsVulkan.
         .executableTarget(name: "ShaderEmbedder"),
         .plugin(name: "EmbedShaders", capability: .buildTool(), dependencies: ["ShaderEmbedder"]),
-        // Layer 2: files on disk through the system's calls: read whole, mapped, written atomically; failures in the system's words.
-        .target(name: "FileAccess"),
         // Layer 4: files: PNG/JPEG images, .npy/.npz and .safetensors tensors, TensorFlow checkpoints.
         .target(name: "BigBiGANIO", dependencies: ["Tensors", "CImageCodecs", "FileAccess"]),
         // Layer 4: TensorFlow SavedModels and TF-Hub modules: meta graphs, signatures, GraphDefs, decoded without TensorFlow.
@@ -58,6 +58,7 @@ let package = Package(
         .testTarget(name: "BigBiGANTests", dependencies: ["BigBiGAN", "BigBiGANIO", "Tensors", "TensorsVulkan", "VulkanCompute", "TestSupport"]),
         // Fixtures/ holds a small TensorFlow checkpoint (tools/fixtures/make_checkpoint_fixture.py), read by path.
         .testTarget(name: "BigBiGANIOTests", dependencies: ["BigBiGANIO", "Tensors"], exclude: ["Fixtures"]),
+        // Reads the TensorFlow-written Tests/Fixtures/bigbigan-tiny (tools/fixtures/make_bigbigan_fixture.py) by path.
         .testTarget(name: "TensorFlowGraphTests", dependencies: ["TensorFlowGraph"]),
     ]
 )
