@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "TensorsVulkan", targets: ["TensorsVulkan"]),
         .library(name: "BigBiGAN", targets: ["BigBiGAN"]),
         .library(name: "BigBiGANIO", targets: ["BigBiGANIO"]),
+        .library(name: "TensorFlowGraph", targets: ["TensorFlowGraph"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,6 +30,8 @@ let package = Package(
             name: "VulkanCompute",
             dependencies: ["CVulkan", "CGlslang"]
         ),
+        // Layer 2: files through system calls: read whole, memory-mapped, written atomically; failures in the system's words.
+        .target(name: "FileAccess"),
         // Layer 3: tensors, op shape rules and the CPU reference backend; no Vulkan.
         .target(name: "Tensors"),
         // Layer 3: the Vulkan backend of the tensor ops: the GLSL of Shaders/, built in, dispatched through VulkanCompute.
@@ -37,13 +40,15 @@ let package = Package(
         .executableTarget(name: "ShaderEmbedder"),
         .plugin(name: "EmbedShaders", capability: .buildTool(), dependencies: ["ShaderEmbedder"]),
         // Layer 4: files: PNG/JPEG images, .npy/.npz and .safetensors tensors, TensorFlow checkpoints.
-        .target(name: "BigBiGANIO", dependencies: ["Tensors", "CImageCodecs"]),
+        .target(name: "BigBiGANIO", dependencies: ["Tensors", "CImageCodecs", "FileAccess"]),
+        // Layer 4: TensorFlow SavedModels and TF-Hub modules: meta graphs, signatures, GraphDefs, decoded without TensorFlow.
+        .target(name: "TensorFlowGraph", dependencies: ["FileAccess"]),
         // Layer 4: BigBiGAN models and weights, written once against the backend interface; weights from files via BigBiGANIO.
         .target(name: "BigBiGAN", dependencies: ["Tensors", "BigBiGANIO"]),
         // Layer 5: the command-line tool.
         .executableTarget(
             name: "bigbigan",
-            dependencies: ["BigBiGAN", "BigBiGANIO", "Tensors", "TensorsVulkan", "VulkanCompute", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["BigBiGAN", "BigBiGANIO", "Tensors", "TensorsVulkan", "TensorFlowGraph", "VulkanCompute", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The device the tests run on, opened as the test environment's BIGBIGAN_* variables say.
         .target(name: "TestSupport", dependencies: ["Tensors", "TensorsVulkan", "VulkanCompute"], path: "Tests/TestSupport"),
@@ -53,6 +58,8 @@ let package = Package(
         .testTarget(name: "BigBiGANTests", dependencies: ["BigBiGAN", "BigBiGANIO", "Tensors", "TensorsVulkan", "VulkanCompute", "TestSupport"]),
         // Fixtures/ holds a small TensorFlow checkpoint (tools/fixtures/make_checkpoint_fixture.py), read by path.
         .testTarget(name: "BigBiGANIOTests", dependencies: ["BigBiGANIO", "Tensors"], exclude: ["Fixtures"]),
+        // Reads the TensorFlow-written Tests/Fixtures/bigbigan-tiny (tools/fixtures/make_bigbigan_fixture.py) by path.
+        .testTarget(name: "TensorFlowGraphTests", dependencies: ["TensorFlowGraph"]),
     ]
 )
 

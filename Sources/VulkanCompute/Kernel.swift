@@ -51,11 +51,41 @@ public final class Kernel: @unchecked Sendable {
     init(context: VulkanContext, descriptor: KernelDescriptor, spirv: [UInt32]) throws {
         let vk = context.vk, device = context.device
         self.descriptor = descriptor
-        guard descriptor.pushConstantBytes <= Int(context.limits.maxPushConstantsBytes), descriptor.pushConstantBytes % 4 == 0 else {
-            throw VulkanError.limitExceeded("\(descriptor.shader): \(descriptor.pushConstantBytes) bytes of push constants (device maximum \(context.limits.maxPushConstantsBytes), multiple of 4)")
+        try Self.checkPushConstants(descriptor, limit: context.limits.maxPushConstantsBytes)
+        let setLayout = try Self.makeDescriptorSetLayout(vk, device, bindings: descriptor.bindings)
+        let pipelineLayout: VkPipelineLayout
+        do {
+            pipelineLayout = try Self.makePipelineLayout(vk, device, setLayout: setLayout, pushConstantBytes: descriptor.pushConstantBytes)
+        } catch {
+            vk.destroyDescriptorSetLayout(device, setLayout, nil)
+            throw error
         }
+        let pipeline: VkPipeline
+        do {
+            let module = try Self.makeShaderModule(vk, device, spirv: spirv)
+            defer { vk.destroyShaderModule(device, module, nil) }
+            pipeline = try Self.makePipeline(vk, device, cache: context.pipelineCache, module: module, layout: pipelineLayout,
+                                             specialization: descriptor.specialization, shader: descriptor.shader)
+        } catch {
+            vk.destroyPipelineLayout(device, pipelineLayout, nil)
+            vk.destroyDescriptorSetLayout(device, setLayout, nil)
+            throw error
+        }
+        self.pipeline = pipeline
+        self.pipelineLayout = pipelineLayout
+        self.setLayout = setLayout
+    }
 
-        var bindings = (0 ..< descriptor.bindings).map { i -> VkDescriptorSetLayoutBinding in
+    /// Rejects push constants larger than the device allows or not a whole number of 32-bit words.
+    private static func checkPushConstants(_ descriptor: KernelDescriptor, limit: UInt32) throws {
+        guard descriptor.pushConstantBytes <= Int(limit), descriptor.pushConstantBytes % 4 == 0 else {
+            throw VulkanError.limitExceeded("\(descriptor.shader): \(descriptor.pushConstantBytes) bytes of push constants (device maximum \(limit), multiple of 4)")
+        }
+    }
+
+    /// Set 0 with one compute-stage storage buffer at each binding 0..<bindings.
+    private static func makeDescriptorSetLayout(_ vk: DeviceFunctions, _ device: VkDevice, bindings count: Int) throws -> VkDescriptorSetLayout {
+        var bindings = (0 ..< count).map { i -> VkDescriptorSetLayoutBinding in
             var b = VkDescriptorSetLayoutBinding()
             b.binding = UInt32(i)
             b.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
@@ -72,49 +102,60 @@ public final class Kernel: @unchecked Sendable {
             try check(vk.createDescriptorSetLayout(device, &info, nil, &setLayout), "vkCreateDescriptorSetLayout")
         }
         guard let setLayout else { throw VulkanError.call("vkCreateDescriptorSetLayout", -3) }
+        return setLayout
+    }
 
-        var range = VkPushConstantRange(stageFlags: VK_SHADER_STAGE_COMPUTE_BIT.rawValue, offset: 0, size: UInt32(descriptor.pushConstantBytes))
+    /// The pipeline layout of `setLayout` and, when there are any, `pushConstantBytes` of compute-stage push constants.
+    private static func makePipelineLayout(_ vk: DeviceFunctions, _ device: VkDevice, setLayout: VkDescriptorSetLayout,
+                                           pushConstantBytes: Int) throws -> VkPipelineLayout {
+        var range = VkPushConstantRange(stageFlags: VK_SHADER_STAGE_COMPUTE_BIT.rawValue, offset: 0, size: UInt32(pushConstantBytes))
         var layouts: [VkDescriptorSetLayout?] = [setLayout]
         var pipelineLayout: VkPipelineLayout?
-        let layoutResult = layouts.withUnsafeMutableBufferPointer { layoutPointer in
+        let result = layouts.withUnsafeMutableBufferPointer { layoutPointer in
             withUnsafePointer(to: &range) { rangePointer -> VkResult in
                 var info = VkPipelineLayoutCreateInfo()
                 info.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO
                 info.setLayoutCount = 1
                 info.pSetLayouts = UnsafePointer(layoutPointer.baseAddress)
-                info.pushConstantRangeCount = descriptor.pushConstantBytes > 0 ? 1 : 0
-                info.pPushConstantRanges = descriptor.pushConstantBytes > 0 ? rangePointer : nil
+                info.pushConstantRangeCount = pushConstantBytes > 0 ? 1 : 0
+                info.pPushConstantRanges = pushConstantBytes > 0 ? rangePointer : nil
                 return vk.createPipelineLayout(device, &info, nil, &pipelineLayout)
             }
         }
-        guard layoutResult.rawValue == 0, let pipelineLayout else {
-            vk.destroyDescriptorSetLayout(device, setLayout, nil)
-            try check(layoutResult, "vkCreatePipelineLayout")
+        guard result.rawValue == 0, let pipelineLayout else {
+            try check(result, "vkCreatePipelineLayout")
             throw VulkanError.call("vkCreatePipelineLayout", -3)
         }
+        return pipelineLayout
+    }
 
+    /// A shader module of the SPIR-V words; the caller destroys it once the pipeline is made.
+    private static func makeShaderModule(_ vk: DeviceFunctions, _ device: VkDevice, spirv: [UInt32]) throws -> VkShaderModule {
         var module: VkShaderModule?
-        let moduleResult = spirv.withUnsafeBufferPointer { words -> VkResult in
+        let result = spirv.withUnsafeBufferPointer { words -> VkResult in
             var info = VkShaderModuleCreateInfo()
             info.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO
             info.codeSize = words.count * 4 // codeSize is in bytes; SPIR-V is counted in 32-bit words
             info.pCode = words.baseAddress
             return vk.createShaderModule(device, &info, nil, &module)
         }
-        guard moduleResult.rawValue == 0, let module else {
-            vk.destroyPipelineLayout(device, pipelineLayout, nil)
-            vk.destroyDescriptorSetLayout(device, setLayout, nil)
-            try check(moduleResult, "vkCreateShaderModule")
+        guard result.rawValue == 0, let module else {
+            try check(result, "vkCreateShaderModule")
             throw VulkanError.call("vkCreateShaderModule", -3)
         }
-        defer { vk.destroyShaderModule(device, module, nil) }
+        return module
+    }
 
-        var values = descriptor.specialization.map(\.bits)
+    /// The compute pipeline of `module`'s `main` with `specialization` as constants 0..<count, through the pipeline cache.
+    private static func makePipeline(_ vk: DeviceFunctions, _ device: VkDevice, cache: VkPipelineCache?, module: VkShaderModule,
+                                     layout: VkPipelineLayout, specialization constants: [SpecializationConstant],
+                                     shader: String) throws -> VkPipeline {
+        var values = constants.map(\.bits)
         var entries = values.indices.map { i in
             VkSpecializationMapEntry(constantID: UInt32(i), offset: UInt32(i * 4), size: 4)
         }
         var pipeline: VkPipeline?
-        let pipelineResult = values.withUnsafeMutableBytes { valueBytes in
+        let result = values.withUnsafeMutableBytes { valueBytes in
             entries.withUnsafeMutableBufferPointer { entryPointer -> VkResult in
                 var specialization = VkSpecializationInfo()
                 specialization.mapEntryCount = UInt32(entryPointer.count)
@@ -131,20 +172,16 @@ public final class Kernel: @unchecked Sendable {
                     var info = VkComputePipelineCreateInfo()
                     info.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
                     info.stage = stage
-                    info.layout = pipelineLayout
-                    return vk.createComputePipelines(device, context.pipelineCache, 1, &info, nil, &pipeline)
+                    info.layout = layout
+                    return vk.createComputePipelines(device, cache, 1, &info, nil, &pipeline)
                 }
             }
         }
-        guard pipelineResult.rawValue == 0, let pipeline else {
-            vk.destroyPipelineLayout(device, pipelineLayout, nil)
-            vk.destroyDescriptorSetLayout(device, setLayout, nil)
-            try check(pipelineResult, "vkCreateComputePipelines(\(descriptor.shader))")
+        guard result.rawValue == 0, let pipeline else {
+            try check(result, "vkCreateComputePipelines(\(shader))")
             throw VulkanError.call("vkCreateComputePipelines", -3)
         }
-        self.pipeline = pipeline
-        self.pipelineLayout = pipelineLayout
-        self.setLayout = setLayout
+        return pipeline
     }
 
     func destroy(_ vk: DeviceFunctions, _ device: VkDevice) {

@@ -94,12 +94,52 @@ public struct PhysicalDevice: @unchecked Sendable {
         self.index = index
         let vk = instance.vk
 
+        extensions = try Self.queryExtensions(vk, handle)
+        let properties = Self.queryProperties(vk, handle, extensions: extensions)
+        let p = properties.core
+        name = string(fromCTuple: p.deviceName)
+        kind = DeviceKind(p.deviceType)
+        vendorID = p.vendorID
+        deviceID = p.deviceID
+        apiVersion = properties.api
+        driverVersion = p.driverVersion
+        driverName = properties.driverName
+        driverInfo = properties.driverInfo
+        pipelineCacheUUID = withUnsafeBytes(of: p.pipelineCacheUUID) { Array($0) }
+        limits = Self.computeLimits(properties)
+
+        heaps = Self.queryMemoryHeaps(vk, handle)
+        let families = Self.queryQueueFamilies(vk, handle)
+        let computeFamily = families.firstIndex { $0.queueFlags & VK_QUEUE_COMPUTE_BIT.rawValue != 0 }
+        computeQueueFamily = computeFamily.map { UInt32($0) }
+        let timestamps = p.limits.timestampComputeAndGraphics != 0
+            || computeFamily.map { families[$0].timestampValidBits > 0 } ?? false
+        features = Self.queryFeatures(vk, handle, api: properties.api, extensions: extensions, timestamps: timestamps)
+    }
+
+    /// What `vkGetPhysicalDeviceProperties2` reports, read out of the structures chained to it.
+    private struct ChainedProperties {
+        var core: VkPhysicalDeviceProperties
+        var api: VulkanVersion
+        var driverName: String
+        var driverInfo: String
+        var maxMemoryAllocationSize: UInt64
+        /// Only from Vulkan 1.3 (maintenance4).
+        var maxBufferSize: UInt64?
+        var subgroupSize: UInt32
+    }
+
+    /// The names of the device's extensions.
+    private static func queryExtensions(_ vk: InstanceFunctions, _ handle: VkPhysicalDevice) throws -> Set<String> {
         var extensionCount: UInt32 = 0
         try check(vk.enumerateDeviceExtensionProperties(handle, nil, &extensionCount, nil), "vkEnumerateDeviceExtensionProperties")
         var extensionProps = [VkExtensionProperties](repeating: VkExtensionProperties(), count: Int(extensionCount))
         try check(vk.enumerateDeviceExtensionProperties(handle, nil, &extensionCount, &extensionProps), "vkEnumerateDeviceExtensionProperties")
-        extensions = Set(extensionProps.prefix(Int(extensionCount)).map { string(fromCTuple: $0.extensionName) })
+        return Set(extensionProps.prefix(Int(extensionCount)).map { string(fromCTuple: $0.extensionName) })
+    }
 
+    /// The core properties with driver, subgroup and maintenance properties, chaining only structures the device knows.
+    private static func queryProperties(_ vk: InstanceFunctions, _ handle: VkPhysicalDevice, extensions: Set<String>) -> ChainedProperties {
         // Properties chain: base → driver → subgroup → maintenance3 (→ maintenance4 on 1.3).
         let maintenance4 = ChainLink(VkPhysicalDeviceMaintenance4Properties(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_4_PROPERTIES)
         let maintenance3 = ChainLink(VkPhysicalDeviceMaintenance3Properties(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES)
@@ -115,22 +155,25 @@ public struct PhysicalDevice: @unchecked Sendable {
         subgroup.pointer.pointee.pNext = UnsafeMutableRawPointer(maintenance3.pointer)
         if hasDriverProperties { maintenance3.pointer.pointee.pNext = UnsafeMutableRawPointer(driver.pointer) }
         if api >= VulkanVersion(1, 3) { driver.pointer.pointee.pNext = UnsafeMutableRawPointer(maintenance4.pointer) }
-        vk.getPhysicalDeviceProperties2(handle, properties.pointer)
+        // Every link stays alive until the chain has been filled and read.
+        return withExtendedLifetime((maintenance4, maintenance3, subgroup, driver)) {
+            vk.getPhysicalDeviceProperties2(handle, properties.pointer)
+            return ChainedProperties(
+                core: properties.pointer.pointee.properties,
+                api: api,
+                driverName: hasDriverProperties ? string(fromCTuple: driver.pointer.pointee.driverName) : "unknown",
+                driverInfo: hasDriverProperties ? string(fromCTuple: driver.pointer.pointee.driverInfo) : "",
+                maxMemoryAllocationSize: maintenance3.pointer.pointee.maxMemoryAllocationSize,
+                maxBufferSize: api >= VulkanVersion(1, 3) ? maintenance4.pointer.pointee.maxBufferSize : nil,
+                subgroupSize: subgroup.pointer.pointee.subgroupSize
+            )
+        }
+    }
 
-        let p = properties.pointer.pointee.properties
-        name = string(fromCTuple: p.deviceName)
-        kind = DeviceKind(p.deviceType)
-        vendorID = p.vendorID
-        deviceID = p.deviceID
-        apiVersion = api
-        driverVersion = p.driverVersion
-        driverName = hasDriverProperties ? string(fromCTuple: driver.pointer.pointee.driverName) : "unknown"
-        driverInfo = hasDriverProperties ? string(fromCTuple: driver.pointer.pointee.driverInfo) : ""
-        pipelineCacheUUID = withUnsafeBytes(of: p.pipelineCacheUUID) { Array($0) }
-
-        let l = p.limits
-        let maxAllocation = maintenance3.pointer.pointee.maxMemoryAllocationSize
-        limits = ComputeLimits(
+    /// The limits this engine uses, from the queried properties.
+    private static func computeLimits(_ properties: ChainedProperties) -> ComputeLimits {
+        let l = properties.core.limits
+        return ComputeLimits(
             maxWorkGroupSize: l.maxComputeWorkGroupSize,
             maxWorkGroupInvocations: l.maxComputeWorkGroupInvocations,
             maxWorkGroupCount: l.maxComputeWorkGroupCount,
@@ -138,13 +181,38 @@ public struct PhysicalDevice: @unchecked Sendable {
             maxStorageBufferRange: UInt64(l.maxStorageBufferRange),
             maxPushConstantsBytes: l.maxPushConstantsSize,
             minStorageBufferOffsetAlignment: l.minStorageBufferOffsetAlignment,
-            maxMemoryAllocationSize: maxAllocation,
+            maxMemoryAllocationSize: properties.maxMemoryAllocationSize,
             // Before 1.3 there is no maxBufferSize; an allocation's size is the practical bound.
-            maxBufferSize: api >= VulkanVersion(1, 3) ? maintenance4.pointer.pointee.maxBufferSize : maxAllocation,
-            subgroupSize: subgroup.pointer.pointee.subgroupSize,
+            maxBufferSize: properties.maxBufferSize ?? properties.maxMemoryAllocationSize,
+            subgroupSize: properties.subgroupSize,
             timestampPeriodNanoseconds: l.timestampPeriod
         )
+    }
 
+    /// The device's memory heaps.
+    private static func queryMemoryHeaps(_ vk: InstanceFunctions, _ handle: VkPhysicalDevice) -> [MemoryHeap] {
+        var memory = VkPhysicalDeviceMemoryProperties()
+        vk.getPhysicalDeviceMemoryProperties(handle, &memory)
+        return withUnsafeBytes(of: memory.memoryHeaps) { raw in
+            raw.bindMemory(to: VkMemoryHeap.self).prefix(Int(memory.memoryHeapCount)).map {
+                MemoryHeap(size: $0.size, deviceLocal: $0.flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT.rawValue != 0)
+            }
+        }
+    }
+
+    /// The device's queue families, in index order.
+    private static func queryQueueFamilies(_ vk: InstanceFunctions, _ handle: VkPhysicalDevice) -> [VkQueueFamilyProperties] {
+        var familyCount: UInt32 = 0
+        vk.getPhysicalDeviceQueueFamilyProperties(handle, &familyCount, nil)
+        var families = [VkQueueFamilyProperties](repeating: VkQueueFamilyProperties(), count: Int(familyCount))
+        vk.getPhysicalDeviceQueueFamilyProperties(handle, &familyCount, &families)
+        return Array(families.prefix(Int(familyCount)))
+    }
+
+    /// The optional capabilities: 16-bit storage, from 1.2 float16/int8 and 8-bit storage, cooperative-matrix
+    /// extensions, and `timestamps` as worked out from the limits and the compute queue family.
+    private static func queryFeatures(_ vk: InstanceFunctions, _ handle: VkPhysicalDevice, api: VulkanVersion,
+                                      extensions: Set<String>, timestamps: Bool) -> ComputeFeatures {
         // Features chain: base → 16-bit storage (→ float16/int8 and 8-bit storage on 1.2).
         let storage8 = ChainLink(VkPhysicalDevice8BitStorageFeatures(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES)
         let float16 = ChainLink(VkPhysicalDeviceShaderFloat16Int8Features(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES)
@@ -155,35 +223,21 @@ public struct PhysicalDevice: @unchecked Sendable {
             storage16.pointer.pointee.pNext = UnsafeMutableRawPointer(float16.pointer)
             float16.pointer.pointee.pNext = UnsafeMutableRawPointer(storage8.pointer)
         }
-        vk.getPhysicalDeviceFeatures2(handle, features2.pointer)
-
-        var memory = VkPhysicalDeviceMemoryProperties()
-        vk.getPhysicalDeviceMemoryProperties(handle, &memory)
-        heaps = withUnsafeBytes(of: memory.memoryHeaps) { raw in
-            raw.bindMemory(to: VkMemoryHeap.self).prefix(Int(memory.memoryHeapCount)).map {
-                MemoryHeap(size: $0.size, deviceLocal: $0.flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT.rawValue != 0)
+        // Every link stays alive until the chain has been filled and read.
+        return withExtendedLifetime((storage8, float16, storage16)) {
+            vk.getPhysicalDeviceFeatures2(handle, features2.pointer)
+            var f = ComputeFeatures()
+            f.storageBuffer16BitAccess = storage16.pointer.pointee.storageBuffer16BitAccess != 0
+            if api >= VulkanVersion(1, 2) {
+                f.shaderFloat16 = float16.pointer.pointee.shaderFloat16 != 0
+                f.shaderInt8 = float16.pointer.pointee.shaderInt8 != 0
+                f.storageBuffer8BitAccess = storage8.pointer.pointee.storageBuffer8BitAccess != 0
             }
+            f.cooperativeMatrixKHR = extensions.contains("VK_KHR_cooperative_matrix")
+            f.cooperativeMatrixNV = extensions.contains("VK_NV_cooperative_matrix")
+            f.timestamps = timestamps
+            return f
         }
-
-        var familyCount: UInt32 = 0
-        vk.getPhysicalDeviceQueueFamilyProperties(handle, &familyCount, nil)
-        var families = [VkQueueFamilyProperties](repeating: VkQueueFamilyProperties(), count: Int(familyCount))
-        vk.getPhysicalDeviceQueueFamilyProperties(handle, &familyCount, &families)
-        let computeFamily = families.prefix(Int(familyCount)).firstIndex { $0.queueFlags & VK_QUEUE_COMPUTE_BIT.rawValue != 0 }
-        computeQueueFamily = computeFamily.map { UInt32($0) }
-
-        var f = ComputeFeatures()
-        f.storageBuffer16BitAccess = storage16.pointer.pointee.storageBuffer16BitAccess != 0
-        if api >= VulkanVersion(1, 2) {
-            f.shaderFloat16 = float16.pointer.pointee.shaderFloat16 != 0
-            f.shaderInt8 = float16.pointer.pointee.shaderInt8 != 0
-            f.storageBuffer8BitAccess = storage8.pointer.pointee.storageBuffer8BitAccess != 0
-        }
-        f.cooperativeMatrixKHR = extensions.contains("VK_KHR_cooperative_matrix")
-        f.cooperativeMatrixNV = extensions.contains("VK_NV_cooperative_matrix")
-        f.timestamps = l.timestampComputeAndGraphics != 0
-            || computeFamily.map { families[$0].timestampValidBits > 0 } ?? false
-        features = f
     }
 }
 

@@ -3,6 +3,7 @@ import BigBiGANIO
 import BigBiGAN
 import Foundation
 import Tensors
+import TensorFlowGraph
 
 /// `bigbigan inspect PATH`: what a TF-Hub module's files say, without TensorFlow — meta graphs and their tags, each
 /// signature's inputs and outputs, the ops behind every output (the resize behind `upsampled`, Softplus/Exp, random

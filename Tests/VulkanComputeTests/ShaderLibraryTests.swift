@@ -52,6 +52,20 @@ struct ShaderLibraryTests {
         #expect(context.pipelinesCreated == 2)
     }
 
+    /// Push constants beyond the device limit, or not whole 32-bit words, are refused before any pipeline is made.
+    @Test func rejectsPushConstantsTheDeviceCannotTake() throws {
+        let context = try EngineFixture.context.get()
+        for bytes in [Int(context.limits.maxPushConstantsBytes) + 4, 6] {
+            do {
+                _ = try context.kernel(KernelDescriptor(shader: "add_one", bindings: 2, pushConstantBytes: bytes))
+                Issue.record("\(bytes) bytes of push constants were accepted")
+            } catch let error as VulkanError {
+                guard case .limitExceeded = error else { Issue.record("\(error)"); continue }
+                #expect(error.description.contains("add_one: \(bytes) bytes of push constants"), "\(error)")
+            }
+        }
+    }
+
     @Test func reportsCompileErrorsAndMissingFiles() throws {
         let library = ShaderLibrary(files: EngineFixture.shaderFiles, cacheDirectory: nil)
         #expect(throws: VulkanError.self) { try library.spirv(name: "broken") }

@@ -1,3 +1,4 @@
+import FileAccess
 import Foundation
 
 /// Reads PNG and JPEG files as 8-bit RGB and writes PNG (and JPEG) files, through libpng and libjpeg-turbo.

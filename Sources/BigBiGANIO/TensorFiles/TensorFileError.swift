@@ -1,3 +1,4 @@
+import FileAccess
 import Foundation
 
 /// Why a tensor file (.npy, .npz, .safetensors, a checkpoint) could not be read or written; names the file and the problem.

@@ -1,4 +1,5 @@
 import CImageCodecs
+import FileAccess
 
 /// The subset of the zip format that .npz files use: no zip64, no encryption; members stored (written and read) or
 /// deflated (read only). CRC-32 comes from zlib.

@@ -1,5 +1,5 @@
-import BigBiGANIO
 import Foundation
+import TensorFlowGraph
 import Testing
 
 /// Protocol-buffer wire encoding for hand-built test messages.
@@ -158,12 +158,13 @@ struct SavedModelTests {
 
     /// A cut-off fixture file and random bytes give a `SavedModelError` naming the file.
     @Test func reportsCorruptFilesWithTheirPath() throws {
-        let directory = try TemporaryDirectory()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("TensorFlowGraphTests-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
         let original = try [UInt8](Data(contentsOf: Self.fixture.appendingPathComponent("saved_model.pb")))
         var random = SystemRandomNumberGenerator()
         for (name, bytes) in [("cut", Array(original.prefix(original.count / 2))),
                               ("noise", (0 ..< 4096).map { _ in UInt8.random(in: 0 ... 255, using: &random) })] {
-            let module = directory.url.appendingPathComponent(name)
+            let module = directory.appendingPathComponent(name)
             try FileManager.default.createDirectory(at: module, withIntermediateDirectories: true)
             try Data(bytes).write(to: module.appendingPathComponent("saved_model.pb"))
             do {
@@ -173,7 +174,7 @@ struct SavedModelTests {
                 #expect(error.path.hasSuffix("\(name)/saved_model.pb") && error.detail.contains("not a valid SavedModel"))
             }
         }
-        #expect(throws: SavedModelError.self) { try TFHubModule.read(directory.url.appendingPathComponent("absent")) }
+        #expect(throws: SavedModelError.self) { try TFHubModule.read(directory.appendingPathComponent("absent")) }
     }
 }
 

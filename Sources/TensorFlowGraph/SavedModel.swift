@@ -1,3 +1,4 @@
+import FileAccess
 import Foundation
 
 /// Why a SavedModel or Hub module file could not be read; names the file and the problem.

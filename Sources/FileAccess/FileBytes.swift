@@ -1,9 +1,9 @@
 import Foundation
 
 /// Reads a whole file once.
-enum FileBytes {
+package enum FileBytes {
     /// The file's contents, or a readable reason why they could not be read.
-    static func read(_ url: URL) throws(FileSystemFailure) -> Data {
+    package static func read(_ url: URL) throws(FileSystemFailure) -> Data {
         do {
             return try Data(contentsOf: url)
         } catch {

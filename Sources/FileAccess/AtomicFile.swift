@@ -10,22 +10,17 @@ private func writeToDescriptor(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _
     write(descriptor, bytes, count)
 }
 
-/// A file-system call that failed, in the system's words.
-struct FileSystemFailure: Error {
-    let detail: String
-}
-
 /// Writes a file through a temporary sibling that is renamed over the destination only once everything is written,
 /// so a failure never leaves a half-written file behind (and never damages an existing one).
-enum AtomicFile {
+package enum AtomicFile {
     /// Receives the file's bytes in order.
-    final class Sink {
+    package final class Sink {
         fileprivate let descriptor: Int32
 
         fileprivate init(descriptor: Int32) { self.descriptor = descriptor }
 
         /// Appends bytes, retrying short writes and interrupted calls.
-        func append(_ bytes: UnsafeRawBufferPointer) throws(FileSystemFailure) {
+        package func append(_ bytes: UnsafeRawBufferPointer) throws(FileSystemFailure) {
             var offset = 0
             while offset < bytes.count, let base = bytes.baseAddress {
                 let written = writeToDescriptor(descriptor, base + offset, bytes.count - offset)
@@ -38,7 +33,7 @@ enum AtomicFile {
         }
 
         /// Appends bytes.
-        func append(_ bytes: [UInt8]) throws(FileSystemFailure) {
+        package func append(_ bytes: [UInt8]) throws(FileSystemFailure) {
             let result = bytes.withUnsafeBytes { buffer in Result { () throws(FileSystemFailure) in try append(buffer) } }
             try result.get()
         }
@@ -46,7 +41,7 @@ enum AtomicFile {
 
     /// Creates a temporary file next to `url`, lets `body` fill it, flushes it to disk and renames it to `url`.
     /// Errors thrown by `body` are rethrown unchanged after the temporary file is removed.
-    static func write(to url: URL, _ body: (Sink) throws -> Void) throws {
+    package static func write(to url: URL, _ body: (Sink) throws -> Void) throws {
         let destination = url.path
         let directory = url.deletingLastPathComponent().path
         let temporary = directory + "/." + url.lastPathComponent + ".tmp-" + UUID().uuidString

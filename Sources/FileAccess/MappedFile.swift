@@ -6,11 +6,11 @@ import Darwin
 
 /// A whole file mapped read-only into memory: a checkpoint's data shards are paged in only where tensors are read.
 /// (If another process truncates the file while it is mapped, reading the lost pages faults: files are assumed stable.)
-final class MappedFile: @unchecked Sendable {
+package final class MappedFile: @unchecked Sendable {
     /// The file's bytes; valid for the object's lifetime.
-    let bytes: UnsafeRawBufferPointer
+    package let bytes: UnsafeRawBufferPointer
 
-    init(path: String) throws(FileSystemFailure) {
+    package init(path: String) throws(FileSystemFailure) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw FileSystemFailure(detail: String(cString: strerror(errno))) }
         defer { close(descriptor) }
