@@ -140,7 +140,7 @@ public struct PhysicalDevice: @unchecked Sendable {
 
     /// The core properties with driver, subgroup and maintenance properties, chaining only structures the device knows.
     private static func queryProperties(_ vk: InstanceFunctions, _ handle: VkPhysicalDevice, extensions: Set<String>) -> ChainedProperties {
-        // Properties chain: base → driver → subgroup → maintenance3 (→ maintenance4 on 1.3).
+        // Properties chain: base → subgroup → maintenance3 (→ driver on 1.2 or VK_KHR_driver_properties → maintenance4 on 1.3).
         let maintenance4 = ChainLink(VkPhysicalDeviceMaintenance4Properties(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_4_PROPERTIES)
         let maintenance3 = ChainLink(VkPhysicalDeviceMaintenance3Properties(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES)
         let subgroup = ChainLink(VkPhysicalDeviceSubgroupProperties(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES)
