@@ -47,19 +47,9 @@ struct ModelOptions: ParsableArguments {
         case .resnet50, .revnet50x4:
             let config = encoderConfig(source)
             let encoder = try Encoder(config: config, weights: source, backend: backend)
-            _ = try encoder(backend.upload(randomImages(batch, resolution: config.resolution, seed: seed)), noiseSeed: seed, tap: tap)
+            _ = try encoder(backend.upload(RandomImages.uniform(count: batch, resolution: config.resolution, seed: seed)), noiseSeed: seed, tap: tap)
         }
         return layers
-    }
-
-    /// Uniform values in [-1, 1], shaped like the encoder's input.
-    func randomImages(_ batch: Int, resolution r: Int, seed: UInt64) throws -> HostTensor {
-        var state = seed &+ 0x1234_5678
-        let values = (0 ..< batch * r * r * 3).map { _ -> Float in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(state >> 40) / Float(1 << 23) - 1
-        }
-        return try HostTensor(shape: [batch, r, r, 3], data: values)
     }
 }
 
@@ -86,7 +76,7 @@ extension ModelOptions {
             let config = encoderConfig(source)
             let encoder = try Encoder(config: config, weights: source, backend: backend)
             return BenchRunner(name: "\(model.rawValue) (width \(config.width))", flopsPerSample: encoder.flopsPerSample) { batch, seed in
-                let output = try encoder(backend.upload(randomImages(batch, resolution: config.resolution, seed: seed)), noiseSeed: seed)
+                let output = try encoder(backend.upload(RandomImages.uniform(count: batch, resolution: config.resolution, seed: seed)), noiseSeed: seed)
                 _ = try backend.download([output.zSample, output.bnCreluFeat])
             }
         }

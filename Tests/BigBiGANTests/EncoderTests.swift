@@ -189,7 +189,7 @@ struct EncoderForwardTests {
         let backend = CPUBackend()
         let encoder = try Encoder(config: config, weights: SyntheticWeights(seed: 3), backend: backend)
         let n = 2, f = config.featureChannels, zDim = config.zDim
-        let x = try backend.upload(images(n, config.resolution, seed: 11))
+        let x = try backend.upload(RandomImages.uniform(count: n, resolution: config.resolution, seed: 11))
         let out = try encoder(x, noiseSeed: 5)
 
         let zMean = try backend.download(out.zMean), zStdev = try backend.download(out.zStdev)
@@ -231,7 +231,7 @@ struct EncoderForwardTests {
         let config = EncoderConfig.reduced(architecture, resolution: 32)
         let backend = CPUBackend()
         let encoder = try Encoder(config: config, weights: SyntheticWeights(seed: 4), backend: backend)
-        let pair = try images(2, config.resolution, seed: 2)
+        let pair = try RandomImages.uniform(count: 2, resolution: config.resolution, seed: 2)
         let first = try HostTensor(shape: [1, config.resolution, config.resolution, 3], data: Array(pair.data.prefix(pair.shape.perSample)))
         let batched = try backend.download(encoder(backend.upload(pair), noiseSeed: 0).zMean)
         let single = try backend.download(encoder(backend.upload(first), noiseSeed: 0).zMean)
@@ -251,7 +251,7 @@ struct EncoderParityTests {
         let cpu = CPUBackend()
         let encoder = try Encoder(config: config, weights: SyntheticWeights(), backend: cpu)
         var names: [String] = []
-        _ = try encoder(cpu.upload(images(1, config.resolution, seed: 1)), noiseSeed: 0) { name, _ in names.append(name) }
+        _ = try encoder(cpu.upload(RandomImages.uniform(count: 1, resolution: config.resolution, seed: 1)), noiseSeed: 0) { name, _ in names.append(name) }
         #expect(names == ["stem", "stage1/block1", "stage1/block2", "stage2/block1", "final_bn", "avepool_feat",
                           "bn_crelu_feat", "head/linear_1", "z_mean", "z_stdev", "z_sample"])
     }
@@ -279,8 +279,8 @@ struct EncoderParityTests {
     }
 
     private func expectParity(_ config: EncoderConfig, batch: Int, seed: UInt64, absolute: Float) throws {
-        for err in try encoderOutputErrors(config, batch: batch, seed: seed, gpu: TestDevice.vulkan()) {
-            #expect(err.maxAbs < absolute && err.nmse < 1e-8, "\(config.architecture) batch \(batch) \(err)")
+        for (name, e) in try encoderOutputErrors(config, batch: batch, seed: seed, gpu: TestDevice.vulkan()) {
+            #expect(e.maxAbsolute < absolute && e.nmse < 1e-8, "\(config.architecture) batch \(batch) \(name): \(e)")
         }
     }
 }

@@ -21,9 +21,10 @@ struct CLITests {
             outputs.append(try NPYFile.read(npy))
         }
         #expect(outputs[0].shape == [3, 128, 128, 3])
+        try #require(outputs[1].shape == outputs[0].shape)
         // Same tolerance as the generator's parity test: 5e-4 absolute on tanh outputs.
-        let worst = zip(outputs[0].data, outputs[1].data).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(worst < 5e-4, "CPU vs Vulkan max abs \(worst)")
+        let errors = ErrorStatistics(actual: outputs[1].data, expected: outputs[0].data)
+        #expect(errors.maxAbsolute < 5e-4, "CPU vs Vulkan: \(errors)")
     }
 
     /// `--precision fp16` stores tensors as half on the device: images close to fp32's within the fp16 model
@@ -36,9 +37,9 @@ struct CLITests {
             try expectSuccess(["generate", "--count", "2", "--seed", "3", "--ch", "4", "--device", "0", "--precision", precision, "--output", npy.path])
             outputs.append(try NPYFile.read(npy))
         }
-        #expect(outputs[1].shape == [2, 128, 128, 3])
-        let worst = zip(outputs[0].data, outputs[1].data).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(worst > 0 && worst < 2e-2, "fp32 vs fp16 max abs \(worst)")
+        try #require(outputs[0].shape == [2, 128, 128, 3] && outputs[1].shape == outputs[0].shape)
+        let errors = ErrorStatistics(actual: outputs[1].data, expected: outputs[0].data)
+        #expect(errors.maxAbsolute > 0 && errors.maxAbsolute < 2e-2, "fp32 vs fp16: \(errors)")
 
         let cpu = try run(["generate", "--count", "1", "--ch", "4", "--device", "cpu", "--precision", "fp16", "--output", dir.appendingPathComponent("x.npy").path])
         #expect(cpu.status != 0 && cpu.stderr.contains("fp32 only"), "\(cpu.stderr)")
@@ -76,10 +77,10 @@ struct CLITests {
                                                "avepool_feat": [3, 256], "bn_crelu_feat": [3, 512]]
         for (name, shape) in expectedShapes {
             let cpu = try #require(results[0].tensors[name]), gpu = try #require(results[1].tensors[name])
-            #expect(cpu.shape == shape, "\(name)")
+            try #require(cpu.shape == shape && gpu.shape == shape, "\(name)")
             // Encoder parity tolerance (reduced width): 5e-4 absolute on features of order 1.
-            let worst = zip(cpu.data, gpu.data).map { abs($0 - $1) }.max() ?? .infinity
-            #expect(worst < 5e-4, "\(name): CPU vs Vulkan max abs \(worst)")
+            let errors = ErrorStatistics(actual: gpu.data, expected: cpu.data)
+            #expect(errors.maxAbsolute < 5e-4, "\(name): CPU vs Vulkan \(errors)")
         }
         #expect(results[0].metadata["inputs"]?.contains("b.jpg") == true)
     }
@@ -121,7 +122,8 @@ struct CLITests {
         #expect(images[0] == images[1], "module and converted weights give identical images")
         let golden = try NPYFile.read(Self.fixture.appendingPathComponent("golden/default.npy"))
         // TF vs our CPU reference: fp32 summation order only (see FixtureGoldenTests).
-        #expect(zip(images[0].data, golden.data).map { abs($0 - $1) }.max() ?? .infinity < 1e-4)
+        try #require(images[0].shape == golden.shape)
+        #expect(ErrorStatistics(actual: images[0].data, expected: golden.data).maxAbsolute < 1e-4)
 
         let module = try run(["inspect", fixture, "--prefix", "GenEncWrapper/Generator/conv_2d"])
         #expect(module.status == 0 && module.stdout.contains("ResizeNearestNeighbor") && module.stdout.contains("conv_2d/w/ema_0.9999"))

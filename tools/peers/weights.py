@@ -95,8 +95,8 @@ def fnv1a(text):
 
 
 def engine_normals(seed, count):
-    """`NormalGenerator(seed:)`'s first `count` values (SplitMix64, Box–Muller cos then sin, Double → Float),
-    vectorised: state k is seed + k·γ (mod 2⁶⁴)."""
+    """`SeededRandom(seed:)`'s first `count` values of `normal()` (SplitMix64, Box–Muller cos then sin, Double →
+    Float), vectorised: state k is seed + k·γ (mod 2⁶⁴)."""
     pairs = (count + 1) // 2
     k = np.arange(1, 2 * pairs + 1, dtype=np.uint64)
     with np.errstate(over="ignore"):

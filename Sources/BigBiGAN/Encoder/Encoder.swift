@@ -98,11 +98,8 @@ public final class Encoder {
 
     /// The ε ~ N(0, I) [samples, zDim] that `callAsFunction` uses for `seed`.
     public static func noise(samples: Int, zDim: Int, seed: UInt64) -> HostTensor {
-        var rng = NormalGenerator(seed: seed)
-        let shape: Shape = [samples, zDim]
-        var host = HostTensor(zeros: shape)
-        for i in host.data.indices { host.data[i] = rng.next() }
-        return host
+        var random = SeededRandom(seed: seed)
+        return random.normalTensor([samples, zDim])
     }
 
     /// Multiply-adds × 2 per sample of the trunk's convolutions (spec §3.2–3.3 quote MACs: half of this).

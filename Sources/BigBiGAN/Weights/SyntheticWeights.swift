@@ -1,4 +1,3 @@
-import Foundation
 import Tensors
 
 /// Deterministic weights drawn from a seed, so every command runs without the released files.
@@ -18,9 +17,9 @@ public struct SyntheticWeights: WeightSource {
         switch role {
         case .kernel(let gain):
             let fanIn = max(1, count / max(1, shape.channels))
-            return try draw(name, shape, std: gain / Float(fanIn).squareRoot())
+            return draw(name, shape, std: gain / Float(fanIn).squareRoot())
         case .embedding:
-            return try draw(name, shape, std: 1)
+            return draw(name, shape, std: 1)
         case .bias, .normMean, .normOffset:
             return HostTensor(zeros: shape)
         case .normScale:
@@ -30,41 +29,13 @@ public struct SyntheticWeights: WeightSource {
         }
     }
 
-    private func draw(_ name: String, _ shape: Shape, std: Float) throws -> HostTensor {
-        var rng = NormalGenerator(seed: seed ^ Self.fnv1a(name))
-        var data = [Float](repeating: 0, count: shape.count)
-        for i in data.indices { data[i] = rng.next() * std }
-        return try HostTensor(shape: shape, data: data)
+    private func draw(_ name: String, _ shape: Shape, std: Float) -> HostTensor {
+        var random = SeededRandom(seed: seed ^ Self.fnv1a(name))
+        return random.normalTensor(shape, standardDeviation: std)
     }
 
     /// A stable 64-bit name hash (FNV-1a), so values do not change between runs or platforms.
     static func fnv1a(_ text: String) -> UInt64 {
         text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01b3 }
-    }
-}
-
-/// Standard normal samples from SplitMix64 + Box–Muller: fast, seedable and identical on every platform.
-struct NormalGenerator {
-    private var state: UInt64
-    private var spare: Float?
-
-    init(seed: UInt64) { state = seed }
-
-    private mutating func nextBits() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1].
-    private mutating func uniform() -> Double { (Double(nextBits() >> 11) + 1) * 0x1p-53 }
-
-    mutating func next() -> Float {
-        if let s = spare { spare = nil; return s }
-        let r = (-2 * log(uniform())).squareRoot(), t = 2 * Double.pi * uniform()
-        spare = Float(r * sin(t))
-        return Float(r * cos(t))
     }
 }
