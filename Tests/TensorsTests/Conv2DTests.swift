@@ -55,6 +55,12 @@ struct Conv2DTests {
         Tolerance(absolute: 2 * Float(k) * Float.ulpOfOne, relative: 1e-5, nmse: 1e-11)
     }
 
+    /// Winograd's transforms add rounding that does not shrink with K (values scaled by up to 8 and 1/24 around the
+    /// product, see `Conv2DWinogradTests`), so a convolution forced through Winograd below the narrowest layer the
+    /// automatic choice gives it (16 channels in: K = 144) is held to that layer's bound. Measured on lavapipe:
+    /// max abs 1.7e-5 at K = 45, above that K's own bound of 1.1e-5.
+    static func winogradTolerance(k: Int) -> Tolerance { tolerance(k: max(k, 144)) }
+
     struct Case: CustomTestStringConvertible, Sendable {
         var input: Shape, kernel: Int
         var kernelW: Int? = nil
@@ -111,7 +117,8 @@ struct Conv2DTests {
     /// vec4s where Cin or Cout % 4 == 0 and as floats otherwise).
     @Test(arguments: cases, kernels)
     func parity(c: Case, kernel: Kernels) throws {
-        try expectParity(c.inputs(seed: UInt64(c.input.count * 31 + c.cout)), Self.tolerance(k: c.k), "\(c.testDescription) \(kernel)",
+        let tolerance = kernel.winograd == .always ? Self.winogradTolerance(k: c.k) : Self.tolerance(k: c.k)
+        try expectParity(c.inputs(seed: UInt64(c.input.count * 31 + c.cout)), tolerance, "\(c.testDescription) \(kernel)",
                          configure: kernel.configure, c.apply)
     }
 
