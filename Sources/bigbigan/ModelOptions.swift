@@ -56,7 +56,6 @@ struct ModelOptions: ParsableArguments {
 /// One model ready to run repeatedly at any batch size, for `bench`.
 struct BenchRunner {
     let name: String
-    let flopsPerSample: Double
     /// Runs one end-to-end forward: upload inputs, compute, download outputs.
     let run: (_ batch: Int, _ seed: UInt64) throws -> Void
 }
@@ -68,14 +67,14 @@ extension ModelOptions {
         case .generator:
             let config = generatorConfig(source)
             let generator = try Generator(config: config, weights: source, backend: backend)
-            return BenchRunner(name: "generator (ch \(config.ch))", flopsPerSample: generator.flopsPerSample) { batch, seed in
+            return BenchRunner(name: "generator (ch \(config.ch))") { batch, seed in
                 let z = try backend.upload(Latents.normal(count: batch, dimension: config.zDim, seed: seed))
                 _ = try backend.download(generator(z).image)
             }
         case .resnet50, .revnet50x4:
             let config = encoderConfig(source)
             let encoder = try Encoder(config: config, weights: source, backend: backend)
-            return BenchRunner(name: "\(model.rawValue) (width \(config.width))", flopsPerSample: encoder.flopsPerSample) { batch, seed in
+            return BenchRunner(name: "\(model.rawValue) (width \(config.width))") { batch, seed in
                 let output = try encoder(backend.upload(RandomImages.uniform(count: batch, resolution: config.resolution, seed: seed)), noiseSeed: seed)
                 _ = try backend.download([output.zSample, output.bnCreluFeat])
             }

@@ -71,14 +71,14 @@ struct EncoderConfigTests {
 @Suite("Encoder weights", .serialized)
 struct EncoderWeightTests {
     /// Zero weights by default: listing the released configs without drawing ~170 M random numbers.
-    private func record(_ config: EncoderConfig, _ base: any WeightSource = ZeroWeights()) throws -> (Encoder, RecordingWeights) {
+    private func record(_ config: EncoderConfig, _ base: any WeightSource = ZeroWeights()) throws -> RecordingWeights {
         let source = RecordingWeights(base)
-        let encoder = try Encoder(config: config, weights: source, backend: CPUBackend())
-        return (encoder, source)
+        _ = try Encoder(config: config, weights: source, backend: CPUBackend())
+        return source
     }
 
     @Test func releasedResNet50() throws {
-        let (encoder, weights) = try record(.resnet50)
+        let weights = try record(.resnet50)
         let s = weights.encoderShapes
         #expect(s.count == weights.requests.count, "every weight is requested once")
         #expect(weights.requests.allSatisfy { $0.name.hasPrefix("GenEncWrapper/Encoder/") })
@@ -97,15 +97,13 @@ struct EncoderWeightTests {
         #expect(s["bn_crelu/bn/scale"] == nil && s["bn_crelu/bn/offset"] == nil, "the bn_crelu BN has no γ/β")
         #expect(s["head/linear_1/w"] == [2048, 4096] && s["head/z_params/w"] == [4096, 240] && s["head/z_params/b"] == [240])
         #expect(!s.keys.contains { $0.hasSuffix("conv1/b") || $0.hasSuffix("conv/b") }, "trunk convs have no bias")
-        // Spec §3.2: trunk ≈ 23.5 M parameters, ≈ 5.3 GMAC at 256×256 (both computed there from this structure).
+        // Spec §3.2: trunk ≈ 23.5 M parameters (computed there from this structure; its GMAC in ForwardFlopsTests).
         let parameters = Double(weights.encoderTrunkParameters)
         #expect(abs(parameters - 23.5e6) / 23.5e6 < 0.005, "\(parameters)")
-        #expect(abs(encoder.trunkFlopsPerSample / 2 - 5.3e9) / 5.3e9 < 0.02, "\(encoder.trunkFlopsPerSample)")
-        #expect(encoder.flopsPerSample > encoder.trunkFlopsPerSample)
     }
 
     @Test func releasedRevNet50x4() throws {
-        let (encoder, weights) = try record(.revnet50x4)
+        let weights = try record(.revnet50x4)
         let s = weights.encoderShapes
         #expect(s.count == weights.requests.count, "every weight is requested once")
         #expect(s["stem/conv/w"] == [7, 7, 3, 1024])
@@ -120,16 +118,15 @@ struct EncoderWeightTests {
         #expect(s["final_bn/scale"] == [8192])
         #expect(s["bn_crelu/bn/accumulated_var"] == [8192])
         #expect(s["head/linear_1/w"] == [8192, 4096] && s["head/z_params/w"] == [4096, 240])
-        // Spec §3.3: trunk 85.7 M parameters (SimCLR: 86 M), ≈ 20.7 GMAC at 256×256.
+        // Spec §3.3: trunk 85.7 M parameters (SimCLR: 86 M); its GMAC in ForwardFlopsTests.
         let parameters = Double(weights.encoderTrunkParameters)
         #expect(abs(parameters - 85.7e6) / 85.7e6 < 0.005, "\(parameters)")
-        #expect(abs(encoder.trunkFlopsPerSample / 2 - 20.7e9) / 20.7e9 < 0.02, "\(encoder.trunkFlopsPerSample)")
     }
 
     @Test(arguments: EncoderArchitecture.allCases)
     func reducedConfigsFollowTheFamily(architecture: EncoderArchitecture) throws {
         let config = EncoderConfig.reduced(architecture)
-        let (_, weights) = try record(config, SyntheticWeights(seed: 1))
+        let weights = try record(config, SyntheticWeights(seed: 1))
         let s = weights.encoderShapes
         #expect(s.count == weights.requests.count)
         #expect(s["stem/conv/w"] == [7, 7, 3, config.stemChannels])

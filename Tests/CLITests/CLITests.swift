@@ -45,13 +45,18 @@ struct CLITests {
         #expect(cpu.status != 0 && cpu.stderr.contains("fp32 only"), "\(cpu.stderr)")
     }
 
-    /// `bench --precision fp16` runs and reports the precision in its JSON.
+    /// `bench --precision fp16` runs and reports in its JSON the precision and the FLOPs its dispatches declared.
     @Test func benchReportsItsPrecision() throws {
         let result = try run(["bench", "--model", "generator", "--ch", "4", "--batch", "1", "--iterations", "1", "--warmup", "0",
                               "--no-probe", "--json", "--device", "0", "--precision", "fp16"])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         #expect(report?["precision"] as? String == "fp16")
+        // FLOPs come from the forward's dispatches: a ch-4 generator declares tens of MFLOP per image.
+        let flops = report?["flops_per_image"] as? Double ?? 0
+        #expect(flops > 1e7 && flops < 1e9, "flops_per_image \(flops)")
+        let results = report?["results"] as? [[String: Any]] ?? []
+        #expect(results.count == 1 && (results.first?["gflops_per_second"] as? Double ?? 0) > 0)
     }
 
     @Test func encodeWritesAllFeaturesAndAgreesAcrossBackends() throws {

@@ -101,13 +101,4 @@ public final class Encoder {
         var random = SeededRandom(seed: seed)
         return random.normalTensor([samples, zDim])
     }
-
-    /// Multiply-adds × 2 per sample of the trunk's convolutions (spec §3.2–3.3 quote MACs: half of this).
-    public var trunkFlopsPerSample: Double { trunk.flops(resolution: config.resolution) }
-
-    /// Multiply-adds × 2 per sample of one forward pass: trunk convolutions and head linears.
-    public var flopsPerSample: Double {
-        let head = (hidden + [zParams]).reduce(0.0) { $0 + 2 * Double($1.weight.shape.count) }
-        return trunkFlopsPerSample + head
-    }
 }

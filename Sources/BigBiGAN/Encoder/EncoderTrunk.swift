@@ -9,8 +9,6 @@ import Tensors
 protocol EncoderTrunk {
     /// `tap` sees the stem's and each block's output, named by weight scope ("stem", "stage1/block1", …).
     func callAsFunction(_ x: Tensor, on b: any Backend, tap: LayerTap?) throws -> Tensor
-    /// Multiply-adds × 2 per sample of the convolutions for square inputs of side `resolution`.
-    func flops(resolution: Int) -> Double
     /// Expected E[x²] of `avepool_feat` under synthetic weights (the stored variance of the bn_crelu BN).
     var featureSecondMoment: Float { get }
 }
@@ -31,20 +29,5 @@ struct EncoderStem {
 
     func callAsFunction(_ x: Tensor, on b: any Backend) throws -> Tensor {
         try b.pool2d(conv(x, on: b), options: Pool2DOptions(kind: .max, window: 3, stride: 2, padding: .same))
-    }
-
-    /// FLOPs and the output side of the pooled map.
-    func cost(resolution: Int) -> (flops: Double, outputSize: Int) {
-        let c = conv.cost(inputSize: resolution)
-        return (c.flops, Conv2D.outputSize(input: c.outputSize, kernel: 3, stride: 2, padding: .same).size)
-    }
-}
-
-extension ConvLayer {
-    /// Multiply-adds × 2 per sample and the output side for a square input of side `size`.
-    func cost(inputSize size: Int) -> (flops: Double, outputSize: Int) {
-        let s = weight.shape
-        let out = Conv2D.outputSize(input: size, kernel: s[0], stride: options.stride, padding: options.padding).size
-        return (2 * Double(out * out) * Double(s.count), out)
     }
 }

@@ -48,16 +48,6 @@ struct ResNetEncoder: EncoderTrunk {
         try tap?(EncoderNames.finalNorm, h)
         return h
     }
-
-    func flops(resolution: Int) -> Double {
-        var (flops, size) = stem.cost(resolution: resolution)
-        for block in blocks {
-            let c = block.cost(inputSize: size)
-            flops += c.flops
-            size = c.outputSize
-        }
-        return flops
-    }
 }
 
 /// Pre-activation bottleneck (ResNet v2):
@@ -104,11 +94,5 @@ struct PreActBottleneck {
         let p = try bn1(x, on: b, activation: .relu)
         let skip = try shortcut.map { try $0(p, on: b) } ?? x
         return try conv3(conv2(conv1(p, on: b), on: b), on: b, residual: skip)
-    }
-
-    func cost(inputSize: Int) -> (flops: Double, outputSize: Int) {
-        let c1 = conv1.cost(inputSize: inputSize), c2 = conv2.cost(inputSize: c1.outputSize)
-        let c3 = conv3.cost(inputSize: c2.outputSize)
-        return (c1.flops + c2.flops + c3.flops + (shortcut?.cost(inputSize: inputSize).flops ?? 0), c3.outputSize)
     }
 }

@@ -65,15 +65,6 @@ struct RevNetEncoder: EncoderTrunk {
         return (try b.padChannels(b.pool2d(a, options: pool), before: pad, after: 0),
                 try b.padChannels(b.pool2d(c, options: pool), before: 0, after: pad))
     }
-
-    func flops(resolution: Int) -> Double {
-        var (flops, size) = stem.cost(resolution: resolution)
-        for (s, blocks) in stages.enumerated() {
-            if s > 0 { size = Conv2D.outputSize(input: size, kernel: 2, stride: 2, padding: .same).size }
-            flops += blocks.reduce(0) { $0 + $1.flops(inputSize: size) }
-        }
-        return flops
-    }
 }
 
 /// Reversible block on a stream of C channels held as halves (x₁, x₂): returns (x₂, x₁ + F(x₂)), with F the
@@ -105,9 +96,5 @@ struct ReversibleBlock {
     func callAsFunction(_ x1: Tensor, _ x2: Tensor, on b: any Backend) throws -> (Tensor, Tensor) {
         let h = try conv2(conv1(bn1(x2, on: b, activation: .relu), on: b), on: b)
         return (x2, try conv3(h, on: b, residual: x1))
-    }
-
-    func flops(inputSize: Int) -> Double {
-        conv1.cost(inputSize: inputSize).flops + conv2.cost(inputSize: inputSize).flops + conv3.cost(inputSize: inputSize).flops
     }
 }
