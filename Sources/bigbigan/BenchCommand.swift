@@ -38,7 +38,8 @@ struct BenchCommand: ParsableCommand {
         let backend = try Backends.vulkan(device: deviceOptions.choice, timing: true, precision: precisionOptions.precision)
         let context = backend.context
         let deviceReady = clock.now
-        let runner = try modelOptions.benchRunner(on: backend)
+        let weights = try modelOptions.modelWeights()
+        let runner = try modelOptions.benchRunner(on: backend, weights: weights)
         try backend.synchronize()
         let weightsReady = clock.now
         // The first forward compiles every pipeline (from the SPIR-V and pipeline caches when warm).
@@ -80,7 +81,7 @@ struct BenchCommand: ParsableCommand {
         }
         var cpuImagesPerSecond: Double?
         if cpuReference {
-            let cpuRunner = try modelOptions.benchRunner(on: CPUBackend())
+            let cpuRunner = try modelOptions.benchRunner(on: CPUBackend(), weights: weights)
             let start = DispatchTime.now().uptimeNanoseconds
             try cpuRunner.run(1, 0)
             cpuImagesPerSecond = 1e9 / Double(DispatchTime.now().uptimeNanoseconds - start)

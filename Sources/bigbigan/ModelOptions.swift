@@ -28,17 +28,23 @@ struct ModelOptions: ParsableArguments {
 
     func weightSource() throws -> any WeightSource { try weightOptions.source() }
 
+    /// The weights to run the model with, made once per command: synthetic weights are calibrated for an encoder
+    /// (`WeightOptions.forEncoder`), which costs a CPU forward.
+    func modelWeights() throws -> any WeightSource {
+        let source = try weightSource()
+        return model == .generator ? source : try WeightOptions.forEncoder(source, encoderConfig(source))
+    }
+
     func describe() throws -> String {
         let source = try weightSource()
         let size = model == .generator ? "ch \(generatorConfig(source).ch)" : "width \(encoderConfig(source).width)"
         return "\(model.rawValue) (\(size)), \(weightOptions.describe()),"
     }
 
-    /// Runs the model on `backend` and returns every tapped layer's output.
-    func runLayers(on backend: any Backend, batch: Int, seed: UInt64) throws -> [(String, HostTensor)] {
+    /// Runs the model with `source` (from `modelWeights()`) on `backend` and returns every tapped layer's output.
+    func runLayers(on backend: any Backend, weights source: any WeightSource, batch: Int, seed: UInt64) throws -> [(String, HostTensor)] {
         var layers: [(String, HostTensor)] = []
         let tap: LayerTap = { name, tensor in layers.append((name, try backend.download(tensor))) }
-        let source = try weightSource()
         switch model {
         case .generator:
             let config = generatorConfig(source)
@@ -61,8 +67,8 @@ struct BenchRunner {
 }
 
 extension ModelOptions {
-    func benchRunner(on backend: any Backend) throws -> BenchRunner {
-        let source = try weightSource()
+    /// The model with `source` (from `modelWeights()`) on `backend`.
+    func benchRunner(on backend: any Backend, weights source: any WeightSource) throws -> BenchRunner {
         switch model {
         case .generator:
             let config = generatorConfig(source)

@@ -26,8 +26,9 @@ struct ParityCommand: ParsableCommand {
         let vulkan = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
         let cpu = CPUBackend()
         print("parity: \(try modelOptions.describe()) batch \(batch), CPU reference vs \(vulkan.name) (\(precisionOptions.precision.rawValue))")
-        let reference = try modelOptions.runLayers(on: cpu, batch: batch, seed: seed)
-        let device = try modelOptions.runLayers(on: vulkan, batch: batch, seed: seed)
+        let weights = try modelOptions.modelWeights()
+        let reference = try modelOptions.runLayers(on: cpu, weights: weights, batch: batch, seed: seed)
+        let device = try modelOptions.runLayers(on: vulkan, weights: weights, batch: batch, seed: seed)
         var firstBad: String?
         print("layer".padding(toLength: 22, withPad: " ", startingAt: 0) + " shape                max abs     max rel     NMSE")
         for ((name, expected), (_, actual)) in zip(reference, device) {

@@ -184,7 +184,7 @@ struct EncoderForwardTests {
     func outputsOnReducedEncoder(architecture: EncoderArchitecture) throws {
         let config = EncoderConfig.reduced(architecture)
         let backend = CPUBackend()
-        let encoder = try Encoder(config: config, weights: SyntheticWeights(seed: 3), backend: backend)
+        let encoder = try Encoder(config: config, weights: SyntheticWeights(seed: 3).calibrated(for: config), backend: backend)
         let n = 2, f = config.featureChannels, zDim = config.zDim
         let x = try backend.upload(RandomImages.uniform(count: n, resolution: config.resolution, seed: 11))
         let out = try encoder(x, noiseSeed: 5)
@@ -200,7 +200,7 @@ struct EncoderForwardTests {
         for i in 0 ..< n {
             // crelu puts each x in exactly one of relu(x), relu(−x), so at least half of every row is zero.
             #expect(bnCrelu.data[(i * 2 * f) ..< ((i + 1) * 2 * f)].filter { $0 == 0 }.count >= f)
-            // Synthetic gains keep activations near unit scale (see EncoderTrunk): neither vanishing nor exploding.
+            // Synthetic gains and calibrated norms keep activations near unit scale: neither vanishing nor exploding.
             let featureStd = std(avepool.data[(i * f) ..< ((i + 1) * f)])
             #expect(featureStd >= 0.05 && featureStd <= 20, "avepool std \(featureStd)")
             let meanStd = std(zMean.data[(i * zDim) ..< ((i + 1) * zDim)])
@@ -227,7 +227,7 @@ struct EncoderForwardTests {
     func batchDoesNotMixSamples(architecture: EncoderArchitecture) throws {
         let config = EncoderConfig.reduced(architecture, resolution: 32)
         let backend = CPUBackend()
-        let encoder = try Encoder(config: config, weights: SyntheticWeights(seed: 4), backend: backend)
+        let encoder = try Encoder(config: config, weights: SyntheticWeights(seed: 4).calibrated(for: config), backend: backend)
         let pair = try RandomImages.uniform(count: 2, resolution: config.resolution, seed: 2)
         let first = try HostTensor(shape: [1, config.resolution, config.resolution, 3], data: Array(pair.data.prefix(pair.shape.perSample)))
         let batched = try backend.download(encoder(backend.upload(pair), noiseSeed: 0).zMean)

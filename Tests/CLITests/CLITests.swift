@@ -90,6 +90,26 @@ struct CLITests {
         #expect(results[0].metadata["inputs"]?.contains("b.jpg") == true)
     }
 
+    /// `convert synthetic` exports exactly the weights the commands synthesise, the encoder's calibrated batch norms
+    /// included (`tools/peers` relies on it): encoding with the exported file gives the same features, bit for bit.
+    @Test func convertSyntheticExportsTheWeightsCommandsUse() throws {
+        let dir = try temporaryDirectory()
+        let weights = dir.appendingPathComponent("synthetic.safetensors")
+        try expectSuccess(["convert", "synthetic", "--ch", "4", "--width", "32", "--weight-seed", "5", "--output", weights.path])
+        let images = dir.appendingPathComponent("images.npy")
+        var random = SeededRandom(seed: 1)
+        try NPYFile.write(random.uniformTensor([2, 256, 256, 3], in: -1 ..< 1), to: images)
+        var features: [SafetensorsFile] = []
+        for weightArguments in [["--weight-seed", "5"], ["--weights", weights.path]] {
+            let out = dir.appendingPathComponent("features-\(features.count).safetensors")
+            try expectSuccess(["encode", images.path, "--width", "32", "--device", "cpu", "--output", out.path] + weightArguments)
+            features.append(try SafetensorsFile.read(out))
+        }
+        for name in ["z_mean", "z_stdev", "avepool_feat", "bn_crelu_feat"] {
+            #expect(features[0].tensors[name] != nil && features[0].tensors[name] == features[1].tensors[name], "\(name)")
+        }
+    }
+
     @Test func badInputsFailCleanly() throws {
         let dir = try temporaryDirectory()
         let broken = dir.appendingPathComponent("broken.png")

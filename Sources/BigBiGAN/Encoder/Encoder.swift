@@ -46,25 +46,21 @@ public final class Encoder {
         case .revnet50x4: trunk = try RevNetEncoder(w, config: config)
         }
         let features = config.featureChannels
-        var moment = trunk.featureSecondMoment
-        featureNorm = try BatchNormLayer(w.scoped(EncoderNames.featureNorm), channels: features, affine: false,
-                                         epsilon: config.epsilon, expectedVariance: moment)
-        // Synthetic gains, tracking E[h²] = moment: a plain layer uses √(2/moment) so its ReLU output has E[h²] = 1;
-        // a residual layer uses ½, adding moment/8, so four of them grow h by 1.125⁴ ≈ 1.6 rather than 1.5⁴;
-        // the last linear uses 1/√moment so μ and σ̂ are unit normals (σ ≈ 0.8 on average).
+        featureNorm = try BatchNormLayer(w.scoped(EncoderNames.featureNorm), channels: features, affine: false, epsilon: config.epsilon)
+        // Synthetic gains: He (√2) on a plain layer; ½ on a residual one, which adds an eighth of E[h²], so four of them
+        // grow h by 1.125⁴ ≈ 1.6 rather than 1.5⁴; 1 on the last linear, so μ and σ̂ have about h's scale.
         var hidden: [LinearLayer] = [], residual: [Bool] = []
         var width = features
         for (i, out) in config.head.hiddenWidths.enumerated() {
             let isResidual = config.head.residual && out == width
-            let gain = isResidual ? 0.5 : (2 / moment).squareRoot()
-            hidden.append(try LinearLayer(w.scoped(EncoderNames.hidden(i)), inputs: width, outputs: out, gain: gain, activation: .relu))
+            hidden.append(try LinearLayer(w.scoped(EncoderNames.hidden(i)), inputs: width, outputs: out,
+                                          gain: isResidual ? 0.5 : Float(2).squareRoot(), activation: .relu))
             residual.append(isResidual)
-            moment = isResidual ? moment * 1.125 : 1
             width = out
         }
         self.hidden = hidden
         hiddenIsResidual = residual
-        zParams = try LinearLayer(w.scoped(EncoderNames.zParams), inputs: width, outputs: 2 * config.zDim, gain: 1 / moment.squareRoot())
+        zParams = try LinearLayer(w.scoped(EncoderNames.zParams), inputs: width, outputs: 2 * config.zDim)
         try w.finish()
     }
 
