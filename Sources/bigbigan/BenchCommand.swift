@@ -6,7 +6,9 @@ import TensorsVulkan
 import VulkanCompute
 
 /// `bigbigan bench`: GPU time from timestamps, end-to-end time, images/s, GFLOP/s and the fraction of
-/// the device's measured peak, per batch size, plus a per-op breakdown.
+/// the device's measured peak, per batch size, plus a per-op breakdown. FLOPs are those the forward's dispatches
+/// declare (`CommandTiming.flops`); Winograd products declare the direct convolution's, so GFLOP/s are "effective"
+/// and comparable with Winograd on or off.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -36,13 +38,15 @@ struct BenchCommand: ParsableCommand {
         let backend = try Backends.vulkan(device: deviceOptions.choice, timing: true, precision: precisionOptions.precision)
         let context = backend.context
         let deviceReady = clock.now
-        let runner = try modelOptions.benchRunner(on: backend)
+        let weights = try modelOptions.modelWeights()
+        let runner = try modelOptions.benchRunner(on: backend, weights: weights)
         try backend.synchronize()
         let weightsReady = clock.now
         // The first forward compiles every pipeline (from the SPIR-V and pipeline caches when warm).
         let pipelineSecondsBefore = context.pipelineCreationSeconds
         try runner.run(batches[0], 0)
         let firstForward = clock.now
+        let flopsPerImage = backend.lastTimings.reduce(0) { $0 + $1.flops } / Double(batches[0])
         let startup = Startup(device_ms: (deviceReady - started).milliseconds, weights_ms: (weightsReady - deviceReady).milliseconds,
                               pipelines_ms: (context.pipelineCreationSeconds - pipelineSecondsBefore) * 1e3,
                               first_forward_ms: (firstForward - weightsReady).milliseconds)
@@ -64,7 +68,7 @@ struct BenchCommand: ParsableCommand {
                     perOp[Self.family(t.label), default: OpTotals()].add(t, weight: 1 / Double(iterations))
                 }
             }
-            let flops = runner.flopsPerSample * Double(b)
+            let flops = perOp.values.reduce(0) { $0 + $1.flops } // per forward, as the per-op totals are
             let gpuMedian = median(gpu)
             let gflops = flops / (gpuMedian * 1e6)
             results.append(BenchResult(
@@ -77,14 +81,14 @@ struct BenchCommand: ParsableCommand {
         }
         var cpuImagesPerSecond: Double?
         if cpuReference {
-            let cpuRunner = try modelOptions.benchRunner(on: CPUBackend())
+            let cpuRunner = try modelOptions.benchRunner(on: CPUBackend(), weights: weights)
             let start = DispatchTime.now().uptimeNanoseconds
             try cpuRunner.run(1, 0)
             cpuImagesPerSecond = 1e9 / Double(DispatchTime.now().uptimeNanoseconds - start)
         }
         let report = BenchReport(model: runner.name, device: context.physicalDevice.name, precision: precisionOptions.precision.rawValue,
                                  peak_gflops: probe?.gflops, peak_gb_per_second: probe?.gigabytesPerSecond,
-                                 flops_per_image: runner.flopsPerSample, weights: try modelOptions.describe(),
+                                 flops_per_image: flopsPerImage, weights: try modelOptions.describe(),
                                  cpu_reference_images_per_second: cpuImagesPerSecond, startup: startup, results: results)
         if json {
             let encoder = JSONEncoder()

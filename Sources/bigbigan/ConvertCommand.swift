@@ -26,6 +26,7 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Output .safetensors file.") var output: String
     @Flag(help: "Convert the generator only.") var generatorOnly = false
     @Option(help: "Generator channel multiplier (default: read from the weights, else 96 as released).") var ch: Int?
+    @Option(help: "Encoder width (default: read from the weights, else 256 / 1024 as released).") var width: Int?
     @Option(help: "With 'synthetic': the encoder to include.") var encoder: EncodeCommand.EncoderChoice = .resnet50
     @Option(help: "With 'synthetic': the seed of the weights.") var weightSeed: UInt64 = 0
 
@@ -79,9 +80,9 @@ struct ConvertCommand: ParsableCommand {
         var lines: [String] = []
         var closest: WeightLoadError?
         for architecture in architectures {
-            let config = EncoderConfig.matching(architecture, weights: source)
-            let recorder = WeightRecorder(source)
+            let config = EncoderConfig.matching(architecture, weights: source, width: width)
             do {
+                let recorder = WeightRecorder(try WeightOptions.forEncoder(source, config))
                 _ = try Encoder(config: config, weights: recorder, backend: backend)
                 return (config, recorder)
             } catch let error as WeightLoadError {

@@ -46,7 +46,7 @@ struct EncodeCommand: ParsableCommand {
         let (images, names) = try inputOptions.load(resolution: config.resolution)
         weightOptions.announce()
         let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
-        let model = try Encoder(config: config, weights: source, backend: backend)
+        let model = try Encoder(config: config, weights: WeightOptions.forEncoder(source, config), backend: backend)
         let features = try Self.encode(images, with: model, batchSize: batchSize, noiseSeed: noiseSeed)
         let url = URL(fileURLWithPath: output)
         if output.hasSuffix(".npz") {

@@ -28,17 +28,23 @@ struct ModelOptions: ParsableArguments {
 
     func weightSource() throws -> any WeightSource { try weightOptions.source() }
 
+    /// The weights to run the model with, made once per command: synthetic weights are calibrated for an encoder
+    /// (`WeightOptions.forEncoder`), which costs a CPU forward.
+    func modelWeights() throws -> any WeightSource {
+        let source = try weightSource()
+        return model == .generator ? source : try WeightOptions.forEncoder(source, encoderConfig(source))
+    }
+
     func describe() throws -> String {
         let source = try weightSource()
         let size = model == .generator ? "ch \(generatorConfig(source).ch)" : "width \(encoderConfig(source).width)"
         return "\(model.rawValue) (\(size)), \(weightOptions.describe()),"
     }
 
-    /// Runs the model on `backend` and returns every tapped layer's output.
-    func runLayers(on backend: any Backend, batch: Int, seed: UInt64) throws -> [(String, HostTensor)] {
+    /// Runs the model with `source` (from `modelWeights()`) on `backend` and returns every tapped layer's output.
+    func runLayers(on backend: any Backend, weights source: any WeightSource, batch: Int, seed: UInt64) throws -> [(String, HostTensor)] {
         var layers: [(String, HostTensor)] = []
         let tap: LayerTap = { name, tensor in layers.append((name, try backend.download(tensor))) }
-        let source = try weightSource()
         switch model {
         case .generator:
             let config = generatorConfig(source)
@@ -47,46 +53,35 @@ struct ModelOptions: ParsableArguments {
         case .resnet50, .revnet50x4:
             let config = encoderConfig(source)
             let encoder = try Encoder(config: config, weights: source, backend: backend)
-            _ = try encoder(backend.upload(randomImages(batch, resolution: config.resolution, seed: seed)), noiseSeed: seed, tap: tap)
+            _ = try encoder(backend.upload(RandomImages.uniform(count: batch, resolution: config.resolution, seed: seed)), noiseSeed: seed, tap: tap)
         }
         return layers
-    }
-
-    /// Uniform values in [-1, 1], shaped like the encoder's input.
-    func randomImages(_ batch: Int, resolution r: Int, seed: UInt64) throws -> HostTensor {
-        var state = seed &+ 0x1234_5678
-        let values = (0 ..< batch * r * r * 3).map { _ -> Float in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(state >> 40) / Float(1 << 23) - 1
-        }
-        return try HostTensor(shape: [batch, r, r, 3], data: values)
     }
 }
 
 /// One model ready to run repeatedly at any batch size, for `bench`.
 struct BenchRunner {
     let name: String
-    let flopsPerSample: Double
     /// Runs one end-to-end forward: upload inputs, compute, download outputs.
     let run: (_ batch: Int, _ seed: UInt64) throws -> Void
 }
 
 extension ModelOptions {
-    func benchRunner(on backend: any Backend) throws -> BenchRunner {
-        let source = try weightSource()
+    /// The model with `source` (from `modelWeights()`) on `backend`.
+    func benchRunner(on backend: any Backend, weights source: any WeightSource) throws -> BenchRunner {
         switch model {
         case .generator:
             let config = generatorConfig(source)
             let generator = try Generator(config: config, weights: source, backend: backend)
-            return BenchRunner(name: "generator (ch \(config.ch))", flopsPerSample: generator.flopsPerSample) { batch, seed in
+            return BenchRunner(name: "generator (ch \(config.ch))") { batch, seed in
                 let z = try backend.upload(Latents.normal(count: batch, dimension: config.zDim, seed: seed))
                 _ = try backend.download(generator(z).image)
             }
         case .resnet50, .revnet50x4:
             let config = encoderConfig(source)
             let encoder = try Encoder(config: config, weights: source, backend: backend)
-            return BenchRunner(name: "\(model.rawValue) (width \(config.width))", flopsPerSample: encoder.flopsPerSample) { batch, seed in
-                let output = try encoder(backend.upload(randomImages(batch, resolution: config.resolution, seed: seed)), noiseSeed: seed)
+            return BenchRunner(name: "\(model.rawValue) (width \(config.width))") { batch, seed in
+                let output = try encoder(backend.upload(RandomImages.uniform(count: batch, resolution: config.resolution, seed: seed)), noiseSeed: seed)
                 _ = try backend.download([output.zSample, output.bnCreluFeat])
             }
         }

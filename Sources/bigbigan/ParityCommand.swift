@@ -26,12 +26,13 @@ struct ParityCommand: ParsableCommand {
         let vulkan = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
         let cpu = CPUBackend()
         print("parity: \(try modelOptions.describe()) batch \(batch), CPU reference vs \(vulkan.name) (\(precisionOptions.precision.rawValue))")
-        let reference = try modelOptions.runLayers(on: cpu, batch: batch, seed: seed)
-        let device = try modelOptions.runLayers(on: vulkan, batch: batch, seed: seed)
+        let weights = try modelOptions.modelWeights()
+        let reference = try modelOptions.runLayers(on: cpu, weights: weights, batch: batch, seed: seed)
+        let device = try modelOptions.runLayers(on: vulkan, weights: weights, batch: batch, seed: seed)
         var firstBad: String?
         print("layer".padding(toLength: 22, withPad: " ", startingAt: 0) + " shape                max abs     max rel     NMSE")
         for ((name, expected), (_, actual)) in zip(reference, device) {
-            let e = ErrorStatistics(actual.data, expected.data)
+            let e = ErrorStatistics(actual: actual.data, expected: expected.data)
             let bad = !(e.maxAbsolute <= absolute && e.nmse <= nmse)
             if bad, firstBad == nil { firstBad = name }
             print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + " "
@@ -43,22 +44,5 @@ struct ParityCommand: ParsableCommand {
             throw ExitCode(1)
         }
         print("all \(reference.count) layers agree (abs ≤ \(absolute), NMSE ≤ \(nmse))")
-    }
-}
-
-/// Error measures between a result and its reference.
-struct ErrorStatistics {
-    var maxAbsolute: Float = 0, maxRelative: Float = 0, nmse = 0.0
-
-    init(_ actual: [Float], _ expected: [Float]) {
-        var num = 0.0, den = 0.0
-        for (a, e) in zip(actual, expected) {
-            let d = abs(a - e)
-            maxAbsolute = max(maxAbsolute, d.isNaN ? .infinity : d)
-            if abs(e) > 1e-3 { maxRelative = max(maxRelative, d / abs(e)) }
-            num += Double(d) * Double(d)
-            den += Double(e) * Double(e)
-        }
-        nmse = den > 0 ? num / den : num
     }
 }

@@ -36,7 +36,7 @@ struct ReconstructCommand: ParsableCommand {
         let (images, _) = try inputOptions.load(resolution: encoderConfig.resolution)
         weightOptions.announce()
         let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
-        let features = try EncodeCommand.encode(images, with: Encoder(config: encoderConfig, weights: source, backend: backend),
+        let features = try EncodeCommand.encode(images, with: Encoder(config: encoderConfig, weights: WeightOptions.forEncoder(source, encoderConfig), backend: backend),
                                                 batchSize: batchSize, noiseSeed: noiseSeed)
         guard let z = features[sample ? "z_sample" : "z_mean"] else { throw ValidationError("the encoder returned no latents") }
         let reconstructions = try GenerateCommand.generate(z, with: Generator(config: generatorConfig, weights: source, backend: backend),

@@ -14,6 +14,13 @@ struct WeightOptions: ParsableArguments {
         return SyntheticWeights(seed: weightSeed)
     }
 
+    /// `source` made ready for an encoder of `config`: synthetic weights calibrate their batch norms for it
+    /// (`SyntheticWeights.calibrated(for:)`); weights from files are used as they are.
+    static func forEncoder(_ source: any WeightSource, _ config: EncoderConfig) throws -> any WeightSource {
+        guard let synthetic = source as? SyntheticWeights else { return source }
+        return try synthetic.calibrated(for: config)
+    }
+
     func describe() -> String {
         weights.map { "weights \($0)" } ?? "SYNTHETIC weights (seed \(weightSeed)), not the released model"
     }

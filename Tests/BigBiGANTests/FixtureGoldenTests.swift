@@ -37,8 +37,8 @@ struct FixtureGoldenTests {
             let expected = try Self.golden(name)
             let actual = try backend.download(tensor)
             try #require(actual.shape == expected.shape, "\(name): \(actual.shape) vs \(expected.shape)")
-            let e = errors(actual.data, expected.data)
-            #expect(e.maxAbs <= 1e-4 && e.nmse <= 1e-10, "\(device) \(name): max |Δ| \(e.maxAbs), NMSE \(e.nmse)")
+            let e = ErrorStatistics(actual: actual.data, expected: expected.data)
+            #expect(e.maxAbsolute <= 1e-4 && e.nmse <= 1e-10, "\(device) \(name): \(e)")
         }
     }
 }

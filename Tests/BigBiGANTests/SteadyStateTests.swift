@@ -25,7 +25,7 @@ struct SteadyStateTests {
         let encoder = try Encoder(config: encoderConfig, weights: SyntheticWeights(seed: 2), backend: backend)
         let images = HostTensor(zeros: [2, encoderConfig.resolution, encoderConfig.resolution, 3])
         let forwards: [(String, () throws -> Void)] = [
-            ("generator", { _ = try backend.download(generator(backend.upload(latents(2, seed: 3))).image) }),
+            ("generator", { _ = try backend.download(generator(backend.upload(Latents.normal(count: 2, dimension: 120, seed: 3))).image) }),
             ("encoder", { let out = try encoder(backend.upload(images), noiseSeed: 4); _ = try backend.download([out.zSample, out.bnCreluFeat]) }),
         ]
         for (name, forward) in forwards {

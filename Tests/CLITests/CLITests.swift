@@ -21,9 +21,10 @@ struct CLITests {
             outputs.append(try NPYFile.read(npy))
         }
         #expect(outputs[0].shape == [3, 128, 128, 3])
+        try #require(outputs[1].shape == outputs[0].shape)
         // Same tolerance as the generator's parity test: 5e-4 absolute on tanh outputs.
-        let worst = zip(outputs[0].data, outputs[1].data).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(worst < 5e-4, "CPU vs Vulkan max abs \(worst)")
+        let errors = ErrorStatistics(actual: outputs[1].data, expected: outputs[0].data)
+        #expect(errors.maxAbsolute < 5e-4, "CPU vs Vulkan: \(errors)")
     }
 
     /// `--precision fp16` stores tensors as half on the device: images close to fp32's within the fp16 model
@@ -36,21 +37,26 @@ struct CLITests {
             try expectSuccess(["generate", "--count", "2", "--seed", "3", "--ch", "4", "--device", "0", "--precision", precision, "--output", npy.path])
             outputs.append(try NPYFile.read(npy))
         }
-        #expect(outputs[1].shape == [2, 128, 128, 3])
-        let worst = zip(outputs[0].data, outputs[1].data).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(worst > 0 && worst < 2e-2, "fp32 vs fp16 max abs \(worst)")
+        try #require(outputs[0].shape == [2, 128, 128, 3] && outputs[1].shape == outputs[0].shape)
+        let errors = ErrorStatistics(actual: outputs[1].data, expected: outputs[0].data)
+        #expect(errors.maxAbsolute > 0 && errors.maxAbsolute < 2e-2, "fp32 vs fp16: \(errors)")
 
         let cpu = try run(["generate", "--count", "1", "--ch", "4", "--device", "cpu", "--precision", "fp16", "--output", dir.appendingPathComponent("x.npy").path])
         #expect(cpu.status != 0 && cpu.stderr.contains("fp32 only"), "\(cpu.stderr)")
     }
 
-    /// `bench --precision fp16` runs and reports the precision in its JSON.
+    /// `bench --precision fp16` runs and reports in its JSON the precision and the FLOPs its dispatches declared.
     @Test func benchReportsItsPrecision() throws {
         let result = try run(["bench", "--model", "generator", "--ch", "4", "--batch", "1", "--iterations", "1", "--warmup", "0",
                               "--no-probe", "--json", "--device", "0", "--precision", "fp16"])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         #expect(report?["precision"] as? String == "fp16")
+        // FLOPs come from the forward's dispatches: a ch-4 generator declares tens of MFLOP per image.
+        let flops = report?["flops_per_image"] as? Double ?? 0
+        #expect(flops > 1e7 && flops < 1e9, "flops_per_image \(flops)")
+        let results = report?["results"] as? [[String: Any]] ?? []
+        #expect(results.count == 1 && (results.first?["gflops_per_second"] as? Double ?? 0) > 0)
     }
 
     @Test func encodeWritesAllFeaturesAndAgreesAcrossBackends() throws {
@@ -76,12 +82,32 @@ struct CLITests {
                                                "avepool_feat": [3, 256], "bn_crelu_feat": [3, 512]]
         for (name, shape) in expectedShapes {
             let cpu = try #require(results[0].tensors[name]), gpu = try #require(results[1].tensors[name])
-            #expect(cpu.shape == shape, "\(name)")
+            try #require(cpu.shape == shape && gpu.shape == shape, "\(name)")
             // Encoder parity tolerance (reduced width): 5e-4 absolute on features of order 1.
-            let worst = zip(cpu.data, gpu.data).map { abs($0 - $1) }.max() ?? .infinity
-            #expect(worst < 5e-4, "\(name): CPU vs Vulkan max abs \(worst)")
+            let errors = ErrorStatistics(actual: gpu.data, expected: cpu.data)
+            #expect(errors.maxAbsolute < 5e-4, "\(name): CPU vs Vulkan \(errors)")
         }
         #expect(results[0].metadata["inputs"]?.contains("b.jpg") == true)
+    }
+
+    /// `convert synthetic` exports exactly the weights the commands synthesise, the encoder's calibrated batch norms
+    /// included (`tools/peers` relies on it): encoding with the exported file gives the same features, bit for bit.
+    @Test func convertSyntheticExportsTheWeightsCommandsUse() throws {
+        let dir = try temporaryDirectory()
+        let weights = dir.appendingPathComponent("synthetic.safetensors")
+        try expectSuccess(["convert", "synthetic", "--ch", "4", "--width", "32", "--weight-seed", "5", "--output", weights.path])
+        let images = dir.appendingPathComponent("images.npy")
+        var random = SeededRandom(seed: 1)
+        try NPYFile.write(random.uniformTensor([2, 256, 256, 3], in: -1 ..< 1), to: images)
+        var features: [SafetensorsFile] = []
+        for weightArguments in [["--weight-seed", "5"], ["--weights", weights.path]] {
+            let out = dir.appendingPathComponent("features-\(features.count).safetensors")
+            try expectSuccess(["encode", images.path, "--width", "32", "--device", "cpu", "--output", out.path] + weightArguments)
+            features.append(try SafetensorsFile.read(out))
+        }
+        for name in ["z_mean", "z_stdev", "avepool_feat", "bn_crelu_feat"] {
+            #expect(features[0].tensors[name] != nil && features[0].tensors[name] == features[1].tensors[name], "\(name)")
+        }
     }
 
     @Test func badInputsFailCleanly() throws {
@@ -121,7 +147,8 @@ struct CLITests {
         #expect(images[0] == images[1], "module and converted weights give identical images")
         let golden = try NPYFile.read(Self.fixture.appendingPathComponent("golden/default.npy"))
         // TF vs our CPU reference: fp32 summation order only (see FixtureGoldenTests).
-        #expect(zip(images[0].data, golden.data).map { abs($0 - $1) }.max() ?? .infinity < 1e-4)
+        try #require(images[0].shape == golden.shape)
+        #expect(ErrorStatistics(actual: images[0].data, expected: golden.data).maxAbsolute < 1e-4)
 
         let module = try run(["inspect", fixture, "--prefix", "GenEncWrapper/Generator/conv_2d"])
         #expect(module.status == 0 && module.stdout.contains("ResizeNearestNeighbor") && module.stdout.contains("conv_2d/w/ema_0.9999"))

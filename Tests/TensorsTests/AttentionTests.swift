@@ -33,9 +33,9 @@ struct AttentionTests {
     /// D, the softmax's max, exp, Double sum and reciprocal, the weighted sum accumulated key by key), so it must
     /// agree bit for bit: the generator's CPU output did not change when self-attention switched to the fused op.
     @Test func referenceEqualsComposition() throws {
-        var rng = SeededGenerator(seed: 201)
+        var rng = SeededRandom(seed: 201)
         for (n, lq, lk, d, dv) in [(1, 1, 1, 1, 1), (2, 13, 9, 4, 6), (3, 64, 16, 8, 32), (1, 37, 50, 7, 5)] {
-            let (q, k, v) = (rng.tensor([n, lq, d], scale: 3), rng.tensor([n, lk, d]), rng.tensor([n, lk, dv]))
+            let (q, k, v) = (rng.normalTensor([n, lq, d], standardDeviation: 3), rng.normalTensor([n, lk, d]), rng.normalTensor([n, lk, dv]))
             let cpu = CPUBackend()
             let (tq, tk, tv) = (try cpu.upload(q), try cpu.upload(k), try cpu.upload(v))
             let composed = try cpu.matmul(cpu.softmax(cpu.matmul(tq, tk, bias: nil, options: MatMulOptions(transposeB: true))), tv,
@@ -53,9 +53,9 @@ struct AttentionTests {
         var testDescription: String { "\(batch)×\(queries)×\(keys) D \(depth) Dv \(valueWidth) σ \(scoreScale)" }
 
         /// q with N(0, σ²/D) and k with N(0, 1) entries, so the scores have standard deviation σ; v is N(0, 1).
-        func inputs(_ rng: inout SeededGenerator) -> [HostTensor] {
-            [rng.tensor([batch, queries, depth], scale: scoreScale / Float(depth).squareRoot()), rng.tensor([batch, keys, depth]),
-             rng.tensor([batch, keys, valueWidth])]
+        func inputs(_ rng: inout SeededRandom) -> [HostTensor] {
+            [rng.normalTensor([batch, queries, depth], standardDeviation: scoreScale / Float(depth).squareRoot()), rng.normalTensor([batch, keys, depth]),
+             rng.normalTensor([batch, keys, valueWidth])]
         }
     }
 
@@ -104,7 +104,7 @@ struct AttentionTests {
     /// GPU one (one row per invocation, rescaling only at a new maximum).
     @Test(arguments: cases, AttentionTiling.Profile.allCases)
     func parity(c: Case, profile: AttentionTiling.Profile) throws {
-        var rng = SeededGenerator(seed: UInt64(c.queries * 1000 + c.keys * 10 + c.depth))
+        var rng = SeededRandom(seed: UInt64(c.queries * 1000 + c.keys * 10 + c.depth))
         let inputs = c.inputs(&rng)
         try expectParity(inputs, Self.tolerance(inputs[0], inputs[1], inputs[2]), "\(c.testDescription) \(profile)",
                          configure: { $0.attentionProfile = profile }) { b, t in
@@ -116,10 +116,10 @@ struct AttentionTests {
     @Test(arguments: AttentionTiling.Profile.allCases)
     func risingScoresRescaleAtEveryKey(profile: AttentionTiling.Profile) throws {
         let lk = 500
-        var rng = SeededGenerator(seed: 202)
-        let q = rng.uniform([2, 40, 1], 0.5 ... 1.5)
+        var rng = SeededRandom(seed: 202)
+        let q = rng.uniformTensor([2, 40, 1], in: 0.5 ..< 1.5)
         let k = try HostTensor(shape: [2, lk, 1], data: (0 ..< 2 * lk).map { Float($0 % lk) * 0.1 - 25 })
-        let v = rng.tensor([2, lk, 3])
+        let v = rng.normalTensor([2, lk, 3])
         try expectParity([q, k, v], Self.tolerance(q, k, v), "rising scores \(profile)", configure: { $0.attentionProfile = profile }) { b, t in
             try b.attention(query: t[0], key: t[1], value: t[2])
         }

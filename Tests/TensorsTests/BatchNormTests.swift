@@ -55,12 +55,12 @@ struct BatchNormTests {
 
     @Test(arguments: [Activation.none, .relu])
     func parity(activation: Activation) throws {
-        var rng = SeededGenerator(seed: activation == .relu ? 11 : 12)
+        var rng = SeededRandom(seed: activation == .relu ? 11 : 12)
         // C % 4 == 0 runs the vec4 variant.
         for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 9, 11, 13], [1, 1, 1, 1], [2, 5, 3, 8], [3, 12]] {
             let c = shape.channels
-            let inputs = [rng.tensor(shape, scale: 3), rng.tensor([c]), rng.uniform([c], 0.05 ... 2),
-                          rng.tensor([c], scale: 2), rng.tensor([c])]
+            let inputs = [rng.normalTensor(shape, standardDeviation: 3), rng.normalTensor([c]), rng.uniformTensor([c], in: 0.05 ..< 2),
+                          rng.normalTensor([c], standardDeviation: 2), rng.normalTensor([c])]
             for affine in [false, true] {
                 try expectParity(inputs, Self.tolerance, "\(shape) affine \(affine) \(activation)") { b, t in
                     let p = BatchNormParameters(mean: t[1], variance: t[2], scale: affine ? t[3] : nil,
@@ -73,9 +73,9 @@ struct BatchNormTests {
 
     /// Only γ or only β: the absent one must act as 1 or 0, not read the placeholder buffer.
     @Test func parityWithScaleOrOffsetOnly() throws {
-        var rng = SeededGenerator(seed: 13)
+        var rng = SeededRandom(seed: 13)
         let shape: Shape = [2, 3, 5, 6]
-        let inputs = [rng.tensor(shape), rng.tensor([6]), rng.uniform([6], 0.1 ... 2), rng.tensor([6], scale: 2)]
+        let inputs = [rng.normalTensor(shape), rng.normalTensor([6]), rng.uniformTensor([6], in: 0.1 ..< 2), rng.normalTensor([6], standardDeviation: 2)]
         for scaleOnly in [false, true] {
             try expectParity(inputs, Self.tolerance, "scale only \(scaleOnly)") { b, t in
                 let p = BatchNormParameters(mean: t[1], variance: t[2], scale: scaleOnly ? t[3] : nil,
@@ -87,11 +87,11 @@ struct BatchNormTests {
 
     @Test(arguments: [Activation.none, .relu])
     func conditionalParity(activation: Activation) throws {
-        var rng = SeededGenerator(seed: activation == .relu ? 21 : 22)
+        var rng = SeededRandom(seed: activation == .relu ? 21 : 22)
         for (shape, k): (Shape, Int) in [([2, 5, 7, 13], 148), ([1, 3, 3, 6], 148), ([3, 17], 5), ([1, 1], 1), ([3, 2, 5, 12], 20)] {
             let c = shape.channels, n = shape.batch
-            let inputs = [rng.tensor(shape, scale: 3), rng.tensor([n, k]), rng.tensor([c]), rng.uniform([c], 0.05 ... 2),
-                          rng.tensor([k, c], scale: 0.1), rng.tensor([k, c], scale: 0.1)]
+            let inputs = [rng.normalTensor(shape, standardDeviation: 3), rng.normalTensor([n, k]), rng.normalTensor([c]), rng.uniformTensor([c], in: 0.05 ..< 2),
+                          rng.normalTensor([k, c], standardDeviation: 0.1), rng.normalTensor([k, c], standardDeviation: 0.1)]
             try expectParity(inputs, Self.conditionalTolerance, "\(shape) K \(k) \(activation)") { b, t in
                 let p = ConditionalBatchNormParameters(mean: t[2], variance: t[3], gainWeight: t[4], biasWeight: t[5], epsilon: 1e-4)
                 return try b.conditionalBatchNorm(t[0], condition: t[1], parameters: p, activation: activation)

@@ -19,9 +19,9 @@ struct BinaryTests {
     /// Vulkan may flush).
     @Test(arguments: [BinaryOp.add(scale: 1), .add(scale: 0.3), .add(scale: -2.5), .multiply])
     func parity(op: BinaryOp) throws {
-        var rng = SeededGenerator(seed: 31)
+        var rng = SeededRandom(seed: 31)
         for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 9, 11, 13], [5]] {
-            try expectParity([rng.tensor(shape, scale: 3), rng.tensor(shape, scale: 3)], .exact, "\(op) \(shape)") { b, t in
+            try expectParity([rng.normalTensor(shape, standardDeviation: 3), rng.normalTensor(shape, standardDeviation: 3)], .exact, "\(op) \(shape)") { b, t in
                 try b.binary(t[0], t[1], op)
             }
         }

@@ -55,6 +55,12 @@ struct Conv2DTests {
         Tolerance(absolute: 2 * Float(k) * Float.ulpOfOne, relative: 1e-5, nmse: 1e-11)
     }
 
+    /// Winograd's transforms add rounding that does not shrink with K (values scaled by up to 8 and 1/24 around the
+    /// product, see `Conv2DWinogradTests`), so a convolution forced through Winograd below the narrowest layer the
+    /// automatic choice gives it (16 channels in: K = 144) is held to that layer's bound. Measured on lavapipe:
+    /// max abs 1.7e-5 at K = 45, above that K's own bound of 1.1e-5.
+    static func winogradTolerance(k: Int) -> Tolerance { tolerance(k: max(k, 144)) }
+
     struct Case: CustomTestStringConvertible, Sendable {
         var input: Shape, kernel: Int
         var kernelW: Int? = nil
@@ -111,7 +117,8 @@ struct Conv2DTests {
     /// vec4s where Cin or Cout % 4 == 0 and as floats otherwise).
     @Test(arguments: cases, kernels)
     func parity(c: Case, kernel: Kernels) throws {
-        try expectParity(c.inputs(seed: UInt64(c.input.count * 31 + c.cout)), Self.tolerance(k: c.k), "\(c.testDescription) \(kernel)",
+        let tolerance = kernel.winograd == .always ? Self.winogradTolerance(k: c.k) : Self.tolerance(k: c.k)
+        try expectParity(c.inputs(seed: UInt64(c.input.count * 31 + c.cout)), tolerance, "\(c.testDescription) \(kernel)",
                          configure: kernel.configure, c.apply)
     }
 
@@ -119,8 +126,8 @@ struct Conv2DTests {
     /// same order, so the results must be identical.
     @Test(arguments: kernels)
     func fusedUpsamplingEqualsExplicitUpsampling(kernel: Kernels) throws {
-        var rng = SeededGenerator(seed: 8)
-        let x = rng.tensor([2, 5, 6, 7]), w = rng.tensor([3, 3, 7, 12], scale: 0.2), b = rng.tensor([12])
+        var rng = SeededRandom(seed: 8)
+        let x = rng.normalTensor([2, 5, 6, 7]), w = rng.normalTensor([3, 3, 7, 12], standardDeviation: 0.2), b = rng.normalTensor([12])
         let gpu = try TestDevice.vulkan()
         kernel.configure(gpu)
         for backend: any Backend in [CPUBackend(), gpu] {
@@ -137,8 +144,8 @@ struct Conv2DTests {
 
     /// A 1×1 convolution is a matmul of the pixels by the [Cin, Cout] weight.
     @Test func pointwiseConvIsMatMul() throws {
-        var rng = SeededGenerator(seed: 7)
-        let x = rng.tensor([2, 5, 7, 13]), w = rng.tensor([1, 1, 13, 6], scale: 0.3)
+        var rng = SeededRandom(seed: 7)
+        let x = rng.normalTensor([2, 5, 7, 13]), w = rng.normalTensor([1, 1, 13, 6], standardDeviation: 0.3)
         for backend: any Backend in [CPUBackend(), try TestDevice.vulkan()] {
             let (xt, wt) = (try backend.upload(x), try backend.upload(w))
             let conv = try backend.download(backend.conv2d(xt, weight: wt, bias: nil, residual: nil, options: Conv2DOptions()))
@@ -160,9 +167,9 @@ struct Conv2DTests {
 
     /// A BigGAN-size layer (release builds only: the debug reference is too slow), with timings.
     @Test(.enabled(if: isReleaseBuild)) func bigGANLayer() throws {
-        var rng = SeededGenerator(seed: 5)
-        let x = rng.tensor([1, 128, 128, 96]), w = rng.tensor([3, 3, 96, 96], scale: 1 / Float(864).squareRoot())
-        let b = rng.tensor([96]), r = rng.tensor([1, 128, 128, 96])
+        var rng = SeededRandom(seed: 5)
+        let x = rng.normalTensor([1, 128, 128, 96]), w = rng.normalTensor([3, 3, 96, 96], standardDeviation: 1 / Float(864).squareRoot())
+        let b = rng.normalTensor([96]), r = rng.normalTensor([1, 128, 128, 96])
         let cpu = CPUBackend(), gpu = try TestDevice.vulkan()
         var results: [HostTensor] = []
         for backend: any Backend in [cpu, gpu] {
@@ -221,12 +228,12 @@ extension Conv2DTests.Case {
 
     /// x ~ N(0, 1) and w ~ N(0, 1/K), then the bias and the residual when the case has them.
     func inputs(seed: UInt64) throws -> [HostTensor] {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SeededRandom(seed: seed)
         let weight: Shape = [kernel, kernelW ?? kernel, input[3], cout]
         let out = try Conv2D.geometry(input: input, weight: weight, bias: nil, residual: nil, options: options).outputShape
-        var tensors = [rng.tensor(input), rng.tensor(weight, scale: 1 / Float(k).squareRoot())]
-        if bias { tensors.append(rng.tensor([cout], scale: 0.5)) }
-        if residual { tensors.append(rng.tensor(out)) }
+        var tensors = [rng.normalTensor(input), rng.normalTensor(weight, standardDeviation: 1 / Float(k).squareRoot())]
+        if bias { tensors.append(rng.normalTensor([cout], standardDeviation: 0.5)) }
+        if residual { tensors.append(rng.normalTensor(out)) }
         return tensors
     }
 

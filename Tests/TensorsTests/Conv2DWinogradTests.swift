@@ -11,10 +11,10 @@ import VulkanCompute
 struct Conv2DWinogradTests {
     /// Runs one convolution on a timed backend and returns the labels of its dispatches.
     private func labels(_ input: Shape, cout: Int, stride: Int = 1, kernel: Int = 3, choice: WinogradChoice) throws -> Set<String> {
-        var rng = SeededGenerator(seed: 3)
+        var rng = SeededRandom(seed: 3)
         let gpu = try TestDevice.vulkan(.init(timing: true))
         gpu.winogradChoice = choice
-        let x = try gpu.upload(rng.tensor(input)), w = try gpu.upload(rng.tensor([kernel, kernel, input[3], cout], scale: 0.1))
+        let x = try gpu.upload(rng.normalTensor(input)), w = try gpu.upload(rng.normalTensor([kernel, kernel, input[3], cout], standardDeviation: 0.1))
         _ = try gpu.download(gpu.conv2d(x, weight: w, bias: nil, residual: nil, options: Conv2DOptions(stride: stride)))
         return Set(gpu.lastTimings.map(\.label))
     }
@@ -33,8 +33,8 @@ struct Conv2DWinogradTests {
     /// (the same products in the same order), with either product kernel.
     @Test(arguments: [KernelChoice.direct, .tiledGEMM])
     func passesOverTheBatchMatchOnePass(product: KernelChoice) throws {
-        var rng = SeededGenerator(seed: 11)
-        let x = rng.tensor([5, 9, 7, 12]), w = rng.tensor([3, 3, 12, 20], scale: 0.1), r = rng.tensor([5, 18, 14, 20])
+        var rng = SeededRandom(seed: 11)
+        let x = rng.normalTensor([5, 9, 7, 12]), w = rng.normalTensor([3, 3, 12, 20], standardDeviation: 0.1), r = rng.normalTensor([5, 18, 14, 20])
         var results: [HostTensor] = []
         for budget in [256 << 20, 40_000] {
             let gpu = try TestDevice.vulkan(.init(timing: true))
@@ -56,10 +56,10 @@ struct Conv2DWinogradTests {
     /// 0 and 0 for the direct kernel (bound 2.7e-4 and 1e-11).
     @Test(arguments: [false, true], [KernelChoice.direct, .tiledGEMM])
     func parityAtGeneratorWidths(upsample: Bool, product: KernelChoice) throws {
-        var rng = SeededGenerator(seed: upsample ? 21 : 22)
+        var rng = SeededRandom(seed: upsample ? 21 : 22)
         let cin = 128, cout = 64, k = 9 * cin
         let input: Shape = upsample ? [2, 4, 4, cin] : [2, 8, 8, cin]
-        let inputs = [rng.tensor(input), rng.tensor([3, 3, cin, cout], scale: 1 / Float(k).squareRoot()), rng.tensor([2, 8, 8, cout])]
+        let inputs = [rng.normalTensor(input), rng.normalTensor([3, 3, cin, cout], standardDeviation: 1 / Float(k).squareRoot()), rng.normalTensor([2, 8, 8, cout])]
         try expectParity(inputs, Conv2DTests.tolerance(k: k), configure: { $0.kernelChoice = product; $0.winogradChoice = .automatic }) { b, t in
             try b.conv2d(t[0], weight: t[1], bias: nil, residual: t[2], options: Conv2DOptions(inputUpsampling: upsample ? 2 : 1))
         }
@@ -76,10 +76,10 @@ struct WinogradFilterCacheTests {
     /// identical results; without the cache every call transforms it.
     @Test(arguments: [true, false])
     func transformsOncePerWeight(caching: Bool) throws {
-        var rng = SeededGenerator(seed: 5)
+        var rng = SeededRandom(seed: 5)
         let gpu = try TestDevice.vulkan(.init(timing: true))
         gpu.cachesWinogradFilters = caching
-        let x = try gpu.upload(rng.tensor([1, 8, 8, 16])), w = try gpu.upload(rng.tensor([3, 3, 16, 16], scale: 0.1))
+        let x = try gpu.upload(rng.normalTensor([1, 8, 8, 16])), w = try gpu.upload(rng.normalTensor([3, 3, 16, 16], standardDeviation: 0.1))
         var outputs: [HostTensor] = []
         for _ in 0 ..< 2 {
             outputs.append(try gpu.download(gpu.conv2d(x, weight: w, bias: nil, residual: nil, options: Conv2DOptions())))
@@ -90,12 +90,12 @@ struct WinogradFilterCacheTests {
 
     /// A freed weight's filter is dropped, and new weights (which may reuse the freed memory) get their own.
     @Test func newWeightsAreNotServedAStaleFilter() throws {
-        var rng = SeededGenerator(seed: 6)
+        var rng = SeededRandom(seed: 6)
         let gpu = try TestDevice.vulkan(.init(timing: true))
-        let xHost = rng.tensor([1, 8, 8, 16])
+        let xHost = rng.normalTensor([1, 8, 8, 16])
         let x = try gpu.upload(xHost)
         for seed in 0 ..< 3 {
-            let wHost = rng.tensor([3, 3, 16, 16], scale: 0.1)
+            let wHost = rng.normalTensor([3, 3, 16, 16], standardDeviation: 0.1)
             let y = try gpu.download(gpu.conv2d(x, weight: gpu.upload(wHost), bias: nil, residual: nil, options: Conv2DOptions()))
             #expect(weightsDispatches(gpu) == 1, "weights \(seed)")
             let cpu = CPUBackend()

@@ -19,9 +19,9 @@ struct GlobalAveragePoolTests {
     /// typically √ of that. Inputs are ReLU-like (uniform 0…2, where GAP sits in ResNet), so means are O(1)
     /// and a relative bound applies: 1e-5 relative + 1e-7 absolute, NMSE 1e-12 (measured: ≤ 1.8e-7 relative).
     @Test func parity() throws {
-        var rng = SeededGenerator(seed: 41)
+        var rng = SeededRandom(seed: 41)
         for shape: Shape in [[1, 1, 1, 3], [1, 7, 5, 3], [3, 4, 9, 5], [2, 64, 64, 5], [1, 8, 8, 67]] {
-            try expectParity([rng.uniform(shape, 0 ... 2)], Tolerance(absolute: 1e-7, relative: 1e-5, nmse: 1e-12), "\(shape)") { b, t in
+            try expectParity([rng.uniformTensor(shape, in: 0 ..< 2)], Tolerance(absolute: 1e-7, relative: 1e-5, nmse: 1e-12), "\(shape)") { b, t in
                 try b.globalAveragePool(t[0])
             }
         }

@@ -89,10 +89,10 @@ struct HalfStorageTests {
 
     @Test(arguments: [Activation.none, .relu])
     func batchNorm(activation: Activation) throws {
-        var rng = SeededGenerator(seed: activation == .relu ? 71 : 72)
+        var rng = SeededRandom(seed: activation == .relu ? 71 : 72)
         for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 9, 11, 13], [1, 1, 1, 1]] {
             let c = shape.channels
-            let inputs = [rng.tensor(shape, scale: 3), rng.tensor([c]), rng.uniform([c], 0.05 ... 2), rng.tensor([c], scale: 2), rng.tensor([c])]
+            let inputs = [rng.normalTensor(shape, standardDeviation: 3), rng.normalTensor([c]), rng.uniformTensor([c], in: 0.05 ..< 2), rng.normalTensor([c], standardDeviation: 2), rng.normalTensor([c])]
             try expectHalfParity(inputs, BatchNormTests.tolerance.withHalfOutput(), "\(shape) \(activation)") { b, t in
                 let p = BatchNormParameters(mean: t[1], variance: t[2], scale: t[3], offset: t[4], epsilon: 1e-3)
                 return try b.batchNorm(t[0], parameters: p, activation: activation)
@@ -105,15 +105,15 @@ struct HalfStorageTests {
     /// 3.6·2·2⁻¹¹ + 1·2⁻¹¹ ≈ 4e-3 on top of the fp32 tolerance (5e-5) and the output's rounding.
     @Test(arguments: [Activation.none, .relu])
     func conditionalBatchNorm(activation: Activation) throws {
-        var rng = SeededGenerator(seed: activation == .relu ? 73 : 74)
+        var rng = SeededRandom(seed: activation == .relu ? 73 : 74)
         let intermediates = Float(3.6 * 2 + 1) * Tolerance.halfRoundoff
         var tolerance = BatchNormTests.conditionalTolerance
         tolerance.absolute += intermediates
         tolerance.nmse = 1e-6 // the intermediates' error relative to |y| ~ 1: ≤ (8.2·2⁻¹¹)², i.e. ~4e-6 at worst, ~u² typically
         for (shape, k): (Shape, Int) in [([2, 5, 7, 13], 148), ([1, 3, 3, 6], 20), ([3, 17], 5), ([1, 1], 1)] {
             let c = shape.channels, n = shape.batch, w = 1 / Float(k)
-            let inputs = [rng.uniform(shape, -2 ... 2), rng.uniform([n, k], -1 ... 1), rng.uniform([c], -0.5 ... 0.5),
-                          rng.uniform([c], 0.5 ... 2), rng.uniform([k, c], -w ... w), rng.uniform([k, c], -w ... w)]
+            let inputs = [rng.uniformTensor(shape, in: -2 ..< 2), rng.uniformTensor([n, k], in: -1 ..< 1), rng.uniformTensor([c], in: -0.5 ..< 0.5),
+                          rng.uniformTensor([c], in: 0.5 ..< 2), rng.uniformTensor([k, c], in: -w ..< w), rng.uniformTensor([k, c], in: -w ..< w)]
             try expectHalfParity(inputs, tolerance.withHalfOutput(), "\(shape) K \(k) \(activation)") { b, t in
                 let p = ConditionalBatchNormParameters(mean: t[2], variance: t[3], gainWeight: t[4], biasWeight: t[5], epsilon: 1e-4)
                 return try b.conditionalBatchNorm(t[0], condition: t[1], parameters: p, activation: activation)
@@ -124,19 +124,19 @@ struct HalfStorageTests {
     /// ReLU only selects (exact); tanh and softplus keep their fp32 tolerance (UnaryTests) plus the output rounding.
     @Test(arguments: [UnaryOp.relu, .tanh, .softplus])
     func unary(op: UnaryOp) throws {
-        var rng = SeededGenerator(seed: UInt64(op.rawValue) + 81)
+        var rng = SeededRandom(seed: UInt64(op.rawValue) + 81)
         let tolerance = op == .relu ? Tolerance.exact : Tolerance(absolute: 1e-6, relative: 1e-5, nmse: 1e-10).withHalfOutput()
         for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 9, 11, 13], [1, 1]] {
-            try expectHalfParity([rng.tensor(shape, scale: 6)], tolerance, "\(op) \(shape)") { b, t in try b.unary(t[0], op) }
+            try expectHalfParity([rng.normalTensor(shape, standardDeviation: 6)], tolerance, "\(op) \(shape)") { b, t in try b.unary(t[0], op) }
         }
     }
 
     /// The fp32 sum or product is exact against the reference (BinaryTests); only the output is rounded.
     @Test(arguments: [BinaryOp.add(scale: 1), .add(scale: -0.37), .multiply])
     func binary(op: BinaryOp) throws {
-        var rng = SeededGenerator(seed: 91)
+        var rng = SeededRandom(seed: 91)
         for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 9, 11, 13]] {
-            try expectHalfParity([rng.tensor(shape, scale: 3), rng.tensor(shape, scale: 3)], Tolerance.exact.withHalfOutput(), "\(op) \(shape)") { b, t in
+            try expectHalfParity([rng.normalTensor(shape, standardDeviation: 3), rng.normalTensor(shape, standardDeviation: 3)], Tolerance.exact.withHalfOutput(), "\(op) \(shape)") { b, t in
                 try b.binary(t[0], t[1], op)
             }
         }
@@ -144,34 +144,34 @@ struct HalfStorageTests {
 
     /// Layout moves and selections copy stored halves: exact.
     @Test func movesAreExact() throws {
-        var rng = SeededGenerator(seed: 101)
+        var rng = SeededRandom(seed: 101)
         for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 9, 11, 13]] {
-            let x = rng.tensor(shape), other = rng.tensor(Shape(shape.dims.dropLast() + [5]))
+            let x = rng.normalTensor(shape), other = rng.normalTensor(Shape(shape.dims.dropLast() + [5]))
             try expectHalfParity([x], .exact, "crelu \(shape)") { b, t in try b.crelu(t[0]) }
             try expectHalfParity([x, other], .exact, "concat \(shape)") { b, t in try b.concatChannels(t[0], t[1]) }
             try expectHalfParity([x], .exact, "pad \(shape)") { b, t in try b.padChannels(t[0], before: 1, after: 2) }
             try expectHalfParity([x], .exact, "slice \(shape)") { b, t in try b.sliceChannels(t[0], start: 1, count: shape.channels - 1) }
         }
         for shape: Shape in [[1, 3, 5, 3], [2, 4, 4, 7]] {
-            try expectHalfParity([rng.tensor(shape)], .exact, "upsample \(shape)") { b, t in try b.upsampleNearest2x(t[0]) }
+            try expectHalfParity([rng.normalTensor(shape)], .exact, "upsample \(shape)") { b, t in try b.upsampleNearest2x(t[0]) }
         }
     }
 
     /// Max pooling selects (exact); average pooling keeps its fp32 tolerance (Pool2DTests) plus the output rounding.
     @Test(arguments: Pool2DTests.configurations)
     func pool2d(options: Pool2DOptions) throws {
-        var rng = SeededGenerator(seed: 111 + UInt64(options.window * 10 + options.stride))
+        var rng = SeededRandom(seed: 111 + UInt64(options.window * 10 + options.stride))
         let tolerance = options.kind == .max ? Tolerance.exact : Tolerance(absolute: 2e-6, relative: 0, nmse: 1e-12).withHalfOutput()
         for shape: Shape in [[1, 7, 5, 3], [2, 9, 9, 5], [3, 4, 6, 2]] {
-            try expectHalfParity([rng.tensor(shape)], tolerance, "\(options) \(shape)") { b, t in try b.pool2d(t[0], options: options) }
+            try expectHalfParity([rng.normalTensor(shape)], tolerance, "\(options) \(shape)") { b, t in try b.pool2d(t[0], options: options) }
         }
     }
 
     /// fp32 sums of ≤ H·W terms (GlobalAveragePoolTests' tolerance) plus the output rounding.
     @Test func globalAveragePool() throws {
-        var rng = SeededGenerator(seed: 121)
+        var rng = SeededRandom(seed: 121)
         for shape: Shape in [[1, 1, 1, 3], [1, 7, 5, 3], [3, 4, 9, 5], [2, 32, 32, 5]] {
-            try expectHalfParity([rng.uniform(shape, 0 ... 2)], Tolerance(absolute: 1e-7, relative: 1e-5, nmse: 1e-12).withHalfOutput(), "\(shape)") { b, t in
+            try expectHalfParity([rng.uniformTensor(shape, in: 0 ..< 2)], Tolerance(absolute: 1e-7, relative: 1e-5, nmse: 1e-12).withHalfOutput(), "\(shape)") { b, t in
                 try b.globalAveragePool(t[0])
             }
         }
@@ -180,10 +180,10 @@ struct HalfStorageTests {
     /// Interpolation in fp32 (ResizeTests' tolerance) plus the output rounding.
     @Test(arguments: [ResizeMethod.bilinear, .bicubic])
     func resize(method: ResizeMethod) throws {
-        var rng = SeededGenerator(seed: 131 + UInt64(method.rawValue))
+        var rng = SeededRandom(seed: 131 + UInt64(method.rawValue))
         for (shape, height, width) in [([1, 7, 5, 3], 13, 11), ([2, 9, 9, 5], 4, 4), ([3, 1, 6, 2], 3, 17)] as [(Shape, Int, Int)] {
             let options = ResizeOptions(height: height, width: width, method: method)
-            try expectHalfParity([rng.tensor(shape)], Tolerance(absolute: 1e-5, relative: 0, nmse: 1e-11).withHalfOutput(), "\(shape) → \(height)×\(width)") { b, t in
+            try expectHalfParity([rng.normalTensor(shape)], Tolerance(absolute: 1e-5, relative: 0, nmse: 1e-11).withHalfOutput(), "\(shape) → \(height)×\(width)") { b, t in
                 try b.resize(t[0], options: options)
             }
         }
@@ -192,9 +192,9 @@ struct HalfStorageTests {
     /// Max, sum and normalisation in fp32 (SoftmaxTests' tolerance); the output is rounded once (the shader
     /// recomputes exp rather than storing it in y between passes).
     @Test func softmax() throws {
-        var rng = SeededGenerator(seed: 141)
+        var rng = SeededRandom(seed: 141)
         for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 3, 1024], [5]] {
-            try expectHalfParity([rng.tensor(shape, scale: 4)], SoftmaxTests.tolerance.withHalfOutput(), "\(shape)") { b, t in try b.softmax(t[0]) }
+            try expectHalfParity([rng.normalTensor(shape, standardDeviation: 4)], SoftmaxTests.tolerance.withHalfOutput(), "\(shape)") { b, t in try b.softmax(t[0]) }
         }
     }
 
@@ -202,7 +202,7 @@ struct HalfStorageTests {
     /// both sides use) plus the output rounding.
     @Test(arguments: AttentionTests.cases)
     func attention(c: AttentionTests.Case) throws {
-        var rng = SeededGenerator(seed: UInt64(c.queries * 1000 + c.keys * 10 + c.depth) + 151)
+        var rng = SeededRandom(seed: UInt64(c.queries * 1000 + c.keys * 10 + c.depth) + 151)
         let inputs = c.inputs(&rng).map(\.roundedToHalf)
         try expectHalfParity(inputs, AttentionTests.tolerance(inputs[0], inputs[1], inputs[2]).withHalfOutput(), c.testDescription) { b, t in
             try b.attention(query: t[0], key: t[1], value: t[2])

@@ -76,10 +76,10 @@ struct MatMulTests {
     /// with vec4 loads (K, N multiples of 4) and with floats.
     @Test(arguments: [Case(m: 2048, k: 12, n: 2056, bias: true), Case(m: 2050, k: 13, n: 2050, transposeB: true, relu: true)])
     func largeTileParity(c: Case) throws {
-        var rng = SeededGenerator(seed: UInt64(c.m + c.k))
-        let a = rng.tensor([c.m, c.k]), b = rng.tensor(c.transposeB ? [c.n, c.k] : [c.k, c.n], scale: 1 / Float(c.k).squareRoot())
+        var rng = SeededRandom(seed: UInt64(c.m + c.k))
+        let a = rng.normalTensor([c.m, c.k]), b = rng.normalTensor(c.transposeB ? [c.n, c.k] : [c.k, c.n], standardDeviation: 1 / Float(c.k).squareRoot())
         let options = MatMulOptions(transposeB: c.transposeB, activation: c.relu ? .relu : .none)
-        let inputs = [a, b] + (c.bias ? [rng.tensor([c.n], scale: 0.5)] : [])
+        let inputs = [a, b] + (c.bias ? [rng.normalTensor([c.n], standardDeviation: 0.5)] : [])
         try expectParity(inputs, Self.tolerance(k: c.k), c.testDescription, configure: { $0.kernelChoice = .tiledGEMM }) { backend, t in
             try backend.matmul(t[0], t[1], bias: c.bias ? t[2] : nil, options: options)
         }
@@ -88,8 +88,8 @@ struct MatMulTests {
     /// More batch items than 65535 workgroups in z: the dispatch is split, with either kernel.
     @Test(arguments: [KernelChoice.tiledGEMM, .direct])
     func batchBeyondWorkgroupLimit(kernel: KernelChoice) throws {
-        var rng = SeededGenerator(seed: 3)
-        let a = rng.tensor([70_000, 1, 2]), b = rng.tensor([70_000, 2, 3])
+        var rng = SeededRandom(seed: 3)
+        let a = rng.normalTensor([70_000, 1, 2]), b = rng.normalTensor([70_000, 2, 3])
         try expectParity([a, b], Self.tolerance(k: 2), configure: { $0.kernelChoice = kernel }) { backend, t in
             try backend.matmul(t[0], t[1], bias: nil, options: MatMulOptions())
         }
@@ -122,12 +122,12 @@ struct MatMulTests {
 extension MatMulTests.Case {
     /// a ~ N(0, 1) and b ~ N(0, 1/K) in the case's layout, then the bias when the case has one.
     func inputs(seed: UInt64) -> [HostTensor] {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SeededRandom(seed: seed)
         let batchDims = batch.map { [$0] } ?? []
         let bDims = transposeB ? [n, k] : [k, n]
-        var tensors = [rng.tensor(Shape(batchDims + [m, k])),
-                       rng.tensor(Shape((batchedB ? batchDims : []) + bDims), scale: 1 / Float(k).squareRoot())]
-        if bias { tensors.append(rng.tensor([n], scale: 0.5)) }
+        var tensors = [rng.normalTensor(Shape(batchDims + [m, k])),
+                       rng.normalTensor(Shape((batchedB ? batchDims : []) + bDims), standardDeviation: 1 / Float(k).squareRoot())]
+        if bias { tensors.append(rng.normalTensor([n], standardDeviation: 0.5)) }
         return tensors
     }
 

@@ -9,8 +9,8 @@ struct ResizeTests {
     /// (1, 0) and the cubic ones (0, 1, 0, 0): the input comes back exactly, on both backends.
     @Test(arguments: [ResizeMethod.bilinear, .bicubic])
     func identity(method: ResizeMethod) throws {
-        var rng = SeededGenerator(seed: 21)
-        let x = rng.tensor([2, 5, 7, 3])
+        var rng = SeededRandom(seed: 21)
+        let x = rng.normalTensor([2, 5, 7, 3])
         for backend: any Backend in [CPUBackend(), try TestDevice.vulkan()] {
             let y = try backend.download(backend.resize(backend.upload(x), options: ResizeOptions(height: 5, width: 7, method: method)))
             #expect(y == x, "\(backend.name) \(method)")
@@ -84,10 +84,10 @@ struct ResizeTests {
     /// 1e-5 absolute (relative error is meaningless where taps cancel), NMSE 1e-11 (measured: ≤ 2e-6, 2e-13).
     @Test(arguments: [ResizeMethod.bilinear, .bicubic])
     func parity(method: ResizeMethod) throws {
-        var rng = SeededGenerator(seed: 23 + UInt64(method.rawValue))
+        var rng = SeededRandom(seed: 23 + UInt64(method.rawValue))
         let cases: [(Shape, Int, Int)] = [([1, 7, 5, 3], 13, 11), ([2, 9, 9, 5], 4, 4), ([3, 1, 6, 2], 3, 17), ([1, 4, 4, 8], 1, 1)]
         for (shape, height, width) in cases {
-            let x = rng.tensor(shape)
+            let x = rng.normalTensor(shape)
             for coordinates in [ResizeCoordinates.halfPixel, .asymmetric, .alignCorners] {
                 for a: Float in method == .bicubic ? [-0.5, -0.75] : [-0.5] {
                     let options = ResizeOptions(height: height, width: width, method: method, coordinates: coordinates, cubicCoefficient: a)
@@ -105,13 +105,13 @@ struct ResizeTests {
     /// (Output sizes of 256 make half-pixel and asymmetric coordinates exact in fp32, so lavapipe matches exactly
     /// there; alignCorners divides by 255 and differs by up to ~5e-5.)
     @Test func productionShapes() throws {
-        var rng = SeededGenerator(seed: 29)
+        var rng = SeededRandom(seed: 29)
         let tolerance = Tolerance(absolute: 1e-4, relative: 0, nmse: 1e-9)
-        let image = rng.uniform([1, 375, 500, 3], -1 ... 1)
+        let image = rng.uniformTensor([1, 375, 500, 3], in: -1 ..< 1)
         try expectParity([image], tolerance, "375×500 → 256²") { b, t in
             try b.resize(t[0], options: ResizeOptions(height: 256, width: 256, method: .bicubic))
         }
-        let generated = rng.uniform([2, 128, 128, 3], -1 ... 1)
+        let generated = rng.uniformTensor([2, 128, 128, 3], in: -1 ..< 1)
         for coordinates in [ResizeCoordinates.halfPixel, .asymmetric, .alignCorners] {
             try expectParity([generated], tolerance, "128 → 256 \(coordinates)") { b, t in
                 try b.resize(t[0], options: ResizeOptions(height: 256, width: 256, method: .bilinear, coordinates: coordinates))

@@ -8,10 +8,10 @@ struct SelfAttentionTests {
     /// formulas in Double. Tolerance: fp32 vs fp64 through two 1×1 convs, two products and a softmax;
     /// values are O(1), so 1e-5 absolute is about 100 ulp of headroom.
     @Test func referenceMatchesDirectFormula() throws {
-        var rng = SeededGenerator(seed: 21)
+        var rng = SeededRandom(seed: 21)
         let (n, h, w, c) = (2, 4, 6, 16)
-        let x = rng.tensor([n, h, w, c]), wt = rng.tensor([1, 1, c, 2], scale: 0.5), wp = rng.tensor([1, 1, c, 2], scale: 0.5)
-        let wg = rng.tensor([1, 1, c, 8], scale: 0.5), wo = rng.tensor([1, 1, 8, c], scale: 0.5)
+        let x = rng.normalTensor([n, h, w, c]), wt = rng.normalTensor([1, 1, c, 2], standardDeviation: 0.5), wp = rng.normalTensor([1, 1, c, 2], standardDeviation: 0.5)
+        let wg = rng.normalTensor([1, 1, c, 8], standardDeviation: 0.5), wo = rng.normalTensor([1, 1, 8, c], standardDeviation: 0.5)
         let gamma: Float = 0.7
         let cpu = CPUBackend()
         let weights = SelfAttentionWeights(theta: try cpu.upload(wt), phi: try cpu.upload(wp), g: try cpu.upload(wg), o: try cpu.upload(wo), gamma: gamma)
@@ -24,9 +24,9 @@ struct SelfAttentionTests {
     /// 2. Tolerance: the GEMMs sum up to C and HW/4 terms in another order (relative ~1e-6), then softmax.
     @Test(arguments: [(1, 4, 4, 8), (2, 6, 10, 16), (1, 16, 16, 24), (2, 8, 8, 40)])
     func parity(n: Int, h: Int, w: Int, c: Int) throws {
-        var rng = SeededGenerator(seed: UInt64(n * 1000 + h * 10 + c))
-        let inputs = [rng.tensor([n, h, w, c]), rng.tensor([1, 1, c, c / 8], scale: 0.4), rng.tensor([1, 1, c, c / 8], scale: 0.4),
-                      rng.tensor([1, 1, c, c / 2], scale: 0.4), rng.tensor([1, 1, c / 2, c], scale: 0.4)]
+        var rng = SeededRandom(seed: UInt64(n * 1000 + h * 10 + c))
+        let inputs = [rng.normalTensor([n, h, w, c]), rng.normalTensor([1, 1, c, c / 8], standardDeviation: 0.4), rng.normalTensor([1, 1, c, c / 8], standardDeviation: 0.4),
+                      rng.normalTensor([1, 1, c, c / 2], standardDeviation: 0.4), rng.normalTensor([1, 1, c / 2, c], standardDeviation: 0.4)]
         try expectParity(inputs, Tolerance(absolute: 2e-5, relative: 1e-4, nmse: 1e-10), "attention \(n)×\(h)×\(w)×\(c)") { b, t in
             try b.selfAttention(t[0], weights: SelfAttentionWeights(theta: t[1], phi: t[2], g: t[3], o: t[4], gamma: 0.9))
         }

@@ -14,8 +14,8 @@ struct SpectralNormTests {
     /// Starting from the true top left-singular vector, one step gives the exact top singular value,
     /// checked against 200 power iterations in Double; a 4-D conv kernel flattens to [kh·kw·Cin, Cout].
     @Test func convKernelMatchesPowerIteration() throws {
-        var rng = SeededGenerator(seed: 5)
-        let w = rng.tensor([3, 3, 4, 6])
+        var rng = SeededRandom(seed: 5)
+        let w = rng.normalTensor([3, 3, 4, 6])
         let (rows, cols) = (36, 6)
         var u = [Double](repeating: 1, count: cols), sigma = 0.0
         for _ in 0 ..< 200 {

@@ -25,10 +25,10 @@ struct UnaryTests {
     /// Vulkan's precision rules (exp/log: 3 + 2·|x| ulp), hence 1e-6 absolute + 1e-5 relative and NMSE 1e-10.
     @Test(arguments: [UnaryOp.relu, .tanh, .softplus])
     func parity(op: UnaryOp) throws {
-        var rng = SeededGenerator(seed: UInt64(op.rawValue) + 1)
+        var rng = SeededRandom(seed: UInt64(op.rawValue) + 1)
         let tolerance = op == .relu ? Tolerance.exact : Tolerance(absolute: 1e-6, relative: 1e-5, nmse: 1e-10)
         for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 9, 11, 13], [1, 1]] {
-            let x = rng.tensor(shape, scale: 6)
+            let x = rng.normalTensor(shape, standardDeviation: 6)
             try expectParity([x], tolerance, "\(op) \(shape)") { b, t in try b.unary(t[0], op) }
         }
     }
@@ -58,8 +58,8 @@ struct UnaryTests {
 @Suite("staging transfers")
 struct StagingTransferTests {
     @Test func roundTripAndOpsThroughStaging() throws {
-        var rng = SeededGenerator(seed: 77)
-        let x = rng.tensor([3, 5, 7, 2])
+        var rng = SeededRandom(seed: 77)
+        let x = rng.normalTensor([3, 5, 7, 2])
         var options = VulkanBackend.Options()
         options.alwaysStage = true
         let gpu = try TestDevice.vulkan(options)

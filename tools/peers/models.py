@@ -237,7 +237,7 @@ ENCODER_OUTPUTS = ["z_mean", "z_stdev", "avepool_feat", "bn_crelu_feat"]
 
 
 def engine_noise(samples, zdim, seed):
-    """The engine's ε for `z_sample` (`Encoder.noise`: `NormalGenerator(seed:)`)."""
+    """The engine's ε for `z_sample` (`Encoder.noise`: `SeededRandom(seed:)`'s normals)."""
     return W.engine_normals(seed, samples * zdim).reshape(samples, zdim)
 
 

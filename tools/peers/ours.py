@@ -17,8 +17,8 @@ class Ours:
         self.binary = binary
         self.device = device
 
-    def _run(self, args, timeout=None):
-        command = [self.binary] + args + (["--device", self.device] if self.device is not None else [])
+    def _run(self, args, timeout=None, on_device=True):
+        command = [self.binary] + args + (["--device", self.device] if on_device and self.device is not None else [])
         run = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
         if run.returncode != 0:
             errors = [line for line in run.stderr.splitlines() if line.startswith("Error")] or run.stderr.splitlines()[-1:]
@@ -35,6 +35,14 @@ class Ours:
             if listed:
                 return listed.group(1)
         return chosen.group(1) if chosen else None
+
+    def synthetic_weights(self, seed, ch, width, workdir):
+        """The engine's own synthetic weights (`bigbigan convert synthetic`): the generator at `ch` and the ResNet-50
+        encoder at `width`, its batch norms calibrated exactly as `--weight-seed` calibrates them."""
+        out = os.path.join(workdir, "ours-synthetic.safetensors")
+        self._run(["convert", "synthetic", "--ch", str(ch), "--width", str(width), "--encoder", "resnet50",
+                   "--weight-seed", str(seed), "--output", out], on_device=False)
+        return load_file(out)
 
     def generate(self, z_path, weight_args, ch, workdir):
         out = os.path.join(workdir, "ours-generator.npy")

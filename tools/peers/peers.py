@@ -46,8 +46,8 @@ def parse():
                    help="PyTorch CPU threads (default: all cores; on a busy machine 1 can be much faster)")
     p.add_argument("--seed", type=int, default=0, help="seed of weights and inputs")
     p.add_argument("--weights", choices=["file", "synthetic"], default="file",
-                   help="file: draw weights, write a .safetensors, ours loads it with --weights; synthetic: mirror the "
-                        "engine's SyntheticWeights exactly, ours uses --weight-seed (no loader needed)")
+                   help="file: draw weights, write a .safetensors, ours loads it with --weights; synthetic: the "
+                        "engine's SyntheticWeights (exported by `bigbigan convert synthetic`), ours uses --weight-seed")
     p.add_argument("--tolerance", type=float, default=1e-3, help="max abs error allowed, × max(1, max |reference|)")
     p.add_argument("--ncnn-winograd", choices=["on", "off"], default="on",
                    help="ncnn's Winograd 3×3 convolutions (its default: on; off compares the same arithmetic as ours)")
@@ -155,20 +155,24 @@ def compare(reference, other, tolerance):
     return result
 
 
-def prepare_weights(model, args, label, workdir):
+def prepare_weights(model, args, label, workdir, ours):
     """The PyTorch model, ours' weight arguments and the weights' description."""
-    mirror = args.weights == "synthetic"
-    tensors = W.make([model], args.ch, args.width, args.seed, mirror=mirror)
+    if args.weights == "synthetic":
+        scope = (W.GENERATOR if model == "generator" else W.ENCODER) + "/"
+        exported = ours.synthetic_weights(args.seed, args.ch, args.width, workdir)
+        tensors = {name: t for name, t in exported.items() if name.startswith(scope)}
+        log(f"{label}: the engine's synthetic weights (seed {args.seed}, from bigbigan convert synthetic)")
+        weight_args, path = ["--weight-seed", str(args.seed)], None
+    else:
+        tensors = W.make([model], args.ch, args.width, args.seed)
+        path = os.path.join(workdir, "weights.safetensors")
+        log(f"{label}: drew weights → {path}")
+        W.write(tensors, path, f"bigbigan peers, {label}, seed {args.seed}")
+        weight_args = ["--weights", path]
     info = {"kind": args.weights, "seed": args.seed, "tensors": len(tensors),
             "parameters": int(sum(t.size for t in tensors.values()))}
-    if mirror:
-        log(f"{label}: mirrored the engine's synthetic weights (seed {args.seed})")
-        weight_args = ["--weight-seed", str(args.seed)]
-    else:
-        info["path"] = os.path.join(workdir, "weights.safetensors")
-        log(f"{label}: drew weights → {info['path']}")
-        W.write(tensors, info["path"], f"bigbigan peers, {label}, seed {args.seed}")
-        weight_args = ["--weights", info["path"]]
+    if path is not None:
+        info["path"] = path
     return M.build(model, tensors, args.ch, args.width), weight_args, info
 
 
@@ -247,7 +251,7 @@ def run_model(model, args, ours, device, skip):
     workdir = os.path.join(args.workdir, f"{model}-{size}")
     os.makedirs(workdir, exist_ok=True)
     report = {"model": label, "batches": [int(b) for b in args.batch.split(",")], "agreement": {}, "notes": []}
-    cpu_model, weight_args, report["weights"] = prepare_weights(model, args, label, workdir)
+    cpu_model, weight_args, report["weights"] = prepare_weights(model, args, label, workdir, ours)
     torch_model = cpu_model if device.type == "cpu" else copy.deepcopy(cpu_model).to(device)
 
     x = inputs(model, args.check_batch, args.seed)

@@ -1,11 +1,13 @@
 """Seeded weights with exactly the engine's canonical names and shapes, written as one .safetensors.
 
-Scales follow `SyntheticWeights` (Sources/BigBiGAN/Weights/SyntheticWeights.swift): kernels N(0, gain²/fan_in) with
-the gains each model chooses, embedding N(0, 1), and batch-norm variances equal to the expected second moment of
-the layer's input (tracked through the encoder as `ResNetEncoder` does). Unlike `SyntheticWeights`, biases, means,
-γ and β get small random values instead of exact 0/1, so a layout bug in any of them cannot hide.
+Scales are like `SyntheticWeights` (Sources/BigBiGAN/Weights/SyntheticWeights.swift): kernels N(0, gain²/fan_in) with
+the gains each model chooses, embedding N(0, 1). Batch-norm variances, and the encoder head's gains, follow this
+file's own estimate of the second moment of each layer's input, tracked through the encoder (the engine measures
+its variances instead, `SyntheticWeights.calibrated(for:)`). Unlike `SyntheticWeights`, biases, means, γ and β get small random values
+instead of exact 0/1, so a layout bug in any of them cannot hide.
 
 Each tensor is drawn from its own generator seeded by (seed, crc32(name)), so values never depend on order.
+`engine_normals` reproduces the engine's own normal stream (`SeededRandom`), for the encoder's noise ε.
 """
 import math
 import zlib
@@ -23,51 +25,30 @@ E_BLOCKS, E_ZDIM, E_HIDDEN, E_EPS = [3, 4, 6, 3], 120, [4096, 4096, 4096, 4096],
 
 
 class WeightSet:
-    """Name → float32 array, drawn deterministically, one method per `WeightRole` of the Swift code.
+    """Name → float32 array, drawn deterministically, one method per `WeightRole` of the Swift code: kernels
+    N(0, gain²/fan_in) from numpy, small random biases, means, γ, β and variances around the expected value."""
 
-    `mirror=False` (a weights file): kernels N(0, gain²/fan_in) from numpy, small random biases, means, γ, β and
-    variances around the expected value. `mirror=True`: exactly `SyntheticWeights(seed:)` — the engine's own
-    SplitMix64 + Box–Muller stream per name, zeros and ones — so `bigbigan --weight-seed S` runs the same weights
-    without a file."""
-
-    def __init__(self, seed, mirror=False):
+    def __init__(self, seed):
         self.seed = seed
-        self.mirror = mirror
         self.tensors = {}
 
     def _rng(self, name):
         return np.random.default_rng([self.seed, zlib.crc32(name.encode())])
 
-    def _constant(self, name, shape, value):
-        self.tensors[name] = np.full(shape, value, dtype=np.float32)
-
     def kernel(self, name, shape, gain):
         fan_in = max(1, int(np.prod(shape)) // max(1, shape[-1]))
         std = np.float32(gain) / np.sqrt(np.float32(fan_in))
-        if self.mirror:
-            values = engine_normals(self.seed ^ fnv1a(name), int(np.prod(shape))).reshape(shape) * std
-        else:
-            values = self._rng(name).standard_normal(shape).astype(np.float32) * std
-        self.tensors[name] = values.astype(np.float32)
+        self.tensors[name] = (self._rng(name).standard_normal(shape).astype(np.float32) * std).astype(np.float32)
 
     def embedding(self, name, shape):
-        if self.mirror:
-            self.tensors[name] = engine_normals(self.seed ^ fnv1a(name), int(np.prod(shape))).reshape(shape)
-        else:
-            self.tensors[name] = self._rng(name).standard_normal(shape).astype(np.float32)
+        self.tensors[name] = self._rng(name).standard_normal(shape).astype(np.float32)
 
     def small(self, name, shape, std, mean=0.0):
-        """A bias, stored mean, γ (mean 1) or β: `mean` exactly when mirroring, else `mean` ± N(0, std²)."""
-        if self.mirror:
-            self._constant(name, shape, mean)
-        else:
-            self.tensors[name] = (mean + self._rng(name).standard_normal(shape) * std).astype(np.float32)
+        """A bias, stored mean, γ (mean 1) or β: `mean` ± N(0, std²)."""
+        self.tensors[name] = (mean + self._rng(name).standard_normal(shape) * std).astype(np.float32)
 
     def variance(self, name, shape, expected):
-        if self.mirror:
-            self._constant(name, shape, expected)
-        else:
-            self.tensors[name] = (np.float32(expected) * self._rng(name).uniform(0.8, 1.25, shape)).astype(np.float32)
+        self.tensors[name] = (np.float32(expected) * self._rng(name).uniform(0.8, 1.25, shape)).astype(np.float32)
 
     def linear(self, scope, inputs, outputs, gain):
         self.kernel(scope + "/w", [inputs, outputs], gain)
@@ -86,17 +67,9 @@ class WeightSet:
             self.small(scope + "/offset", [c], 0.05)
 
 
-def fnv1a(text):
-    """`SyntheticWeights.fnv1a`: 64-bit FNV-1a of the UTF-8 name."""
-    h = 0xCBF29CE484222325
-    for byte in text.encode():
-        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
 def engine_normals(seed, count):
-    """`NormalGenerator(seed:)`'s first `count` values (SplitMix64, Box–Muller cos then sin, Double → Float),
-    vectorised: state k is seed + k·γ (mod 2⁶⁴)."""
+    """`SeededRandom(seed:)`'s first `count` values of `normal()` (SplitMix64, Box–Muller cos then sin, Double →
+    Float), vectorised: state k is seed + k·γ (mod 2⁶⁴)."""
     pairs = (count + 1) // 2
     k = np.arange(1, 2 * pairs + 1, dtype=np.uint64)
     with np.errstate(over="ignore"):
@@ -146,7 +119,7 @@ def encoder_weights(ws, width):
     e = ENCODER
     stem = width // 4
     ws.conv(e + "/stem/conv", 7, 3, stem, math.sqrt(3.0), False)
-    channels, moment = stem, 2.0  # EncoderStem.outputSecondMoment
+    channels, moment = stem, 2.0  # the 3×3 max pool of unit normals: mean ≈ 1.2, E[x²] ≈ 2
     for s, count in enumerate(E_BLOCKS):
         cout = width << s
         mid = cout // 4
@@ -177,8 +150,8 @@ def encoder_weights(ws, width):
     ws.linear(e + "/head/z_params", width_in, 2 * E_ZDIM, 1 / math.sqrt(moment))
 
 
-def make(models, ch, width, seed, mirror=False):
-    ws = WeightSet(seed, mirror)
+def make(models, ch, width, seed):
+    ws = WeightSet(seed)
     if "generator" in models:
         generator_weights(ws, ch)
     if "resnet50" in models:

@@ -47,25 +47,21 @@ public final class Encoder {
         case .revnet50x4: trunk = try RevNetEncoder(w, config: config)
         }
         let features = config.featureChannels
-        var moment = trunk.featureSecondMoment
-        featureNorm = try BatchNormLayer(w.scoped(EncoderNames.featureNorm), channels: features, affine: false,
-                                         epsilon: config.epsilon, expectedVariance: moment)
-        // Synthetic gains, tracking E[h²] = moment: a plain layer uses √(2/moment) so its ReLU output has E[h²] = 1;
-        // a residual layer uses ½, adding moment/8, so four of them grow h by 1.125⁴ ≈ 1.6 rather than 1.5⁴;
-        // the last linear uses 1/√moment so μ and σ̂ are unit normals (σ ≈ 0.8 on average).
+        featureNorm = try BatchNormLayer(w.scoped(EncoderNames.featureNorm), channels: features, affine: false, epsilon: config.epsilon)
+        // Synthetic gains: He (√2) on a plain layer; ½ on a residual one, which adds an eighth of E[h²], so four of them
+        // grow h by 1.125⁴ ≈ 1.6 rather than 1.5⁴; 1 on the last linear, so μ and σ̂ have about h's scale.
         var hidden: [LinearLayer] = [], residual: [Bool] = []
         var width = features
         for (i, out) in config.head.hiddenWidths.enumerated() {
             let isResidual = config.head.residual && out == width
-            let gain = isResidual ? 0.5 : (2 / moment).squareRoot()
-            hidden.append(try LinearLayer(w.scoped(EncoderNames.hidden(i)), inputs: width, outputs: out, gain: gain, activation: .relu))
+            hidden.append(try LinearLayer(w.scoped(EncoderNames.hidden(i)), inputs: width, outputs: out,
+                                          gain: isResidual ? 0.5 : Float(2).squareRoot(), activation: .relu))
             residual.append(isResidual)
-            moment = isResidual ? moment * 1.125 : 1
             width = out
         }
         self.hidden = hidden
         hiddenIsResidual = residual
-        zParams = try LinearLayer(w.scoped(EncoderNames.zParams), inputs: width, outputs: 2 * config.zDim, gain: 1 / moment.squareRoot())
+        zParams = try LinearLayer(w.scoped(EncoderNames.zParams), inputs: width, outputs: 2 * config.zDim)
         try w.finish()
     }
 
@@ -99,20 +95,7 @@ public final class Encoder {
 
     /// The ε ~ N(0, I) [samples, zDim] that `callAsFunction` uses for `seed`.
     public static func noise(samples: Int, zDim: Int, seed: UInt64) -> HostTensor {
-        var rng = NormalGenerator(seed: seed)
-        let shape: Shape = [samples, zDim]
-        var host = HostTensor(zeros: shape)
-        for i in host.data.indices { host.data[i] = rng.next() }
-        return host
-    }
-
-    /// Multiply-adds × 2 per sample of the trunk's convolutions (`docs/released-modules.md` quotes MACs, half of this,
-    /// under ResNet-50 trunk and RevNet-50×4 trunk).
-    public var trunkFlopsPerSample: Double { trunk.flops(resolution: config.resolution) }
-
-    /// Multiply-adds × 2 per sample of one forward pass: trunk convolutions and head linears.
-    public var flopsPerSample: Double {
-        let head = (hidden + [zParams]).reduce(0.0) { $0 + 2 * Double($1.weight.shape.count) }
-        return trunkFlopsPerSample + head
+        var random = SeededRandom(seed: seed)
+        return random.normalTensor([samples, zDim])
     }
 }

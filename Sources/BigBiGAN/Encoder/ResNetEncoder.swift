@@ -12,30 +12,22 @@ struct ResNetEncoder: EncoderTrunk {
     let blockNames: [String]
     let finalNorm: BatchNormLayer
 
-    /// After the final BN + ReLU: E[relu(unit normal)²] = ½ (spatial averaging only lowers it).
-    let featureSecondMoment: Float = 0.5
-
     init(_ w: WeightBinder, config: EncoderConfig) throws {
         stem = try EncoderStem(w.scoped(EncoderNames.stem), channels: config.stemChannels)
         var channels = config.stemChannels
-        var moment = EncoderStem.outputSecondMoment
         var blocks: [PreActBottleneck] = [], names: [String] = []
         for (s, count) in config.blocksPerStage.enumerated() {
             for k in 0 ..< count {
                 let name = EncoderNames.block(stage: s, block: k)
-                let block = try PreActBottleneck(w.scoped(name), cin: channels,
-                                                 cout: config.stageChannels(s), stride: s > 0 && k == 0 ? 2 : 1,
-                                                 inputMoment: moment, epsilon: config.epsilon)
-                blocks.append(block)
+                blocks.append(try PreActBottleneck(w.scoped(name), cin: channels, cout: config.stageChannels(s),
+                                                   stride: s > 0 && k == 0 ? 2 : 1, epsilon: config.epsilon))
                 names.append(name)
                 channels = config.stageChannels(s)
-                moment = block.outputMoment
             }
         }
         self.blocks = blocks
         blockNames = names
-        finalNorm = try BatchNormLayer(w.scoped(EncoderNames.finalNorm), channels: channels, affine: true,
-                                       epsilon: config.epsilon, expectedVariance: moment)
+        finalNorm = try BatchNormLayer(w.scoped(EncoderNames.finalNorm), channels: channels, affine: true, epsilon: config.epsilon)
     }
 
     func callAsFunction(_ x: Tensor, on b: any Backend, tap: LayerTap?) throws -> Tensor {
@@ -48,16 +40,6 @@ struct ResNetEncoder: EncoderTrunk {
         h = try finalNorm(h, on: b, activation: .relu)
         try tap?(EncoderNames.finalNorm, h)
         return h
-    }
-
-    func flops(resolution: Int) -> Double {
-        var (flops, size) = stem.cost(resolution: resolution)
-        for block in blocks {
-            let c = block.cost(inputSize: size)
-            flops += c.flops
-            size = c.outputSize
-        }
-        return flops
     }
 }
 
@@ -76,40 +58,26 @@ struct PreActBottleneck {
     let conv1: ConvLayer
     let conv2: ConvLayer
     let conv3: ConvLayer
-    /// Synthetic E[x²] of the output.
-    let outputMoment: Float
 
-    init(_ w: WeightBinder, cin: Int, cout: Int, stride: Int, inputMoment: Float, epsilon: Float) throws {
+    init(_ w: WeightBinder, cin: Int, cout: Int, stride: Int, epsilon: Float) throws {
         let mid = cout / 4
         let (stride1, stride3) = EncoderConventions.strideOnThreeByThree ? (1, stride) : (stride, 1)
-        bn1 = try BatchNormLayer(w.scoped("bn1"), channels: cin, affine: true, epsilon: epsilon, expectedVariance: inputMoment)
+        bn1 = try BatchNormLayer(w.scoped("bn1"), channels: cin, affine: true, epsilon: epsilon)
         // He gain √2 after ReLU keeps the inner convs' outputs at E[x²] ≈ 1, which their BNs expect.
         conv1 = try ConvLayer(w.scoped("conv1"), kernel: 1, cin: cin, cout: mid, stride: stride1,
                               foldingNorm: w.scoped("bn2"), epsilon: epsilon, activation: .relu)
         conv2 = try ConvLayer(w.scoped("conv2"), kernel: 3, cin: mid, cout: mid, stride: stride3,
                               foldingNorm: w.scoped("bn3"), epsilon: epsilon, activation: .relu)
-        // Gain 1 on the branch's last conv (and on the projection) adds E[x²] = ½ per block: a projection block
-        // restarts the stream at ½ + ½ = 1, identity blocks grow it linearly (3.5 after the 6 blocks of stage 3),
-        // not geometrically; the BNs downstream store the tracked value.
+        // Gain 1 on the branch's last conv (and on the projection) adds E[x²] ≈ ½ per block: a projection block
+        // restarts the stream at ½ + ½ = 1, identity blocks grow it linearly, not geometrically.
         conv3 = try ConvLayer(w.scoped("conv3"), kernel: 1, cin: mid, cout: cout, bias: false, gain: 1)
-        if stride != 1 || cin != cout {
-            shortcut = try ConvLayer(w.scoped("shortcut"), kernel: 1, cin: cin, cout: cout, bias: false, stride: stride, gain: 1)
-            outputMoment = 1
-        } else {
-            shortcut = nil
-            outputMoment = inputMoment + 0.5
-        }
+        shortcut = stride != 1 || cin != cout
+            ? try ConvLayer(w.scoped("shortcut"), kernel: 1, cin: cin, cout: cout, bias: false, stride: stride, gain: 1) : nil
     }
 
     func callAsFunction(_ x: Tensor, on b: any Backend) throws -> Tensor {
         let p = try bn1(x, on: b, activation: .relu)
         let skip = try shortcut.map { try $0(p, on: b) } ?? x
         return try conv3(conv2(conv1(p, on: b), on: b), on: b, residual: skip)
-    }
-
-    func cost(inputSize: Int) -> (flops: Double, outputSize: Int) {
-        let c1 = conv1.cost(inputSize: inputSize), c2 = conv2.cost(inputSize: c1.outputSize)
-        let c3 = conv3.cost(inputSize: c2.outputSize)
-        return (c1.flops + c2.flops + c3.flops + (shortcut?.cost(inputSize: inputSize).flops ?? 0), c3.outputSize)
     }
 }

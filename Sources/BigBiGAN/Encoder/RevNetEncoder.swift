@@ -16,29 +16,14 @@ struct RevNetEncoder: EncoderTrunk {
     let stages: [[ReversibleBlock]]
     let finalNorm: BatchNormLayer
 
-    /// After the final BN without ReLU: unit E[x²] (spatial averaging only lowers it).
-    let featureSecondMoment: Float = 1
-
     init(_ w: WeightBinder, config: EncoderConfig) throws {
         stem = try EncoderStem(w.scoped(EncoderNames.stem), channels: config.stemChannels)
-        // Synthetic E[x²] of the live (non-padding) channels of each half. Padding leaves it unchanged; the 2×2
-        // average of neighbours that are only partly correlated halves it (measured with synthetic weights).
-        var moments = (EncoderStem.outputSecondMoment, EncoderStem.outputSecondMoment)
-        var stages: [[ReversibleBlock]] = []
-        for (s, count) in config.blocksPerStage.enumerated() {
-            if s > 0 { moments = (moments.0 / 2, moments.1 / 2) }
-            var blocks: [ReversibleBlock] = []
-            for k in 0 ..< count {
-                let block = try ReversibleBlock(w.scoped(EncoderNames.block(stage: s, block: k)), channels: config.stageChannels(s),
-                                                inputMoments: moments, epsilon: config.epsilon)
-                blocks.append(block)
-                moments = block.outputMoments
+        stages = try config.blocksPerStage.enumerated().map { s, count in
+            try (0 ..< count).map { k in
+                try ReversibleBlock(w.scoped(EncoderNames.block(stage: s, block: k)), channels: config.stageChannels(s), epsilon: config.epsilon)
             }
-            stages.append(blocks)
         }
-        self.stages = stages
-        finalNorm = try BatchNormLayer(w.scoped(EncoderNames.finalNorm), channels: config.featureChannels, affine: true,
-                                       epsilon: config.epsilon, expectedVariance: (moments.0 + moments.1) / 2)
+        finalNorm = try BatchNormLayer(w.scoped(EncoderNames.finalNorm), channels: config.featureChannels, affine: true, epsilon: config.epsilon)
     }
 
     /// The tap sees each block's output as its two halves concatenated (an extra copy, only when tapping).
@@ -66,15 +51,6 @@ struct RevNetEncoder: EncoderTrunk {
         return (try b.padChannels(b.pool2d(a, options: pool), before: pad, after: 0),
                 try b.padChannels(b.pool2d(c, options: pool), before: 0, after: pad))
     }
-
-    func flops(resolution: Int) -> Double {
-        var (flops, size) = stem.cost(resolution: resolution)
-        for (s, blocks) in stages.enumerated() {
-            if s > 0 { size = Conv2D.outputSize(input: size, kernel: 2, stride: 2, padding: .same).size }
-            flops += blocks.reduce(0) { $0 + $1.flops(inputSize: size) }
-        }
-        return flops
-    }
 }
 
 /// Reversible block on a stream of C channels held as halves (x₁, x₂): returns (x₂, x₁ + F(x₂)), with F the
@@ -89,26 +65,19 @@ struct ReversibleBlock {
     let conv1: ConvLayer
     let conv2: ConvLayer
     let conv3: ConvLayer
-    /// Synthetic E[x²] of the output halves.
-    let outputMoments: (Float, Float)
 
-    init(_ w: WeightBinder, channels c: Int, inputMoments: (Float, Float), epsilon: Float) throws {
+    init(_ w: WeightBinder, channels c: Int, epsilon: Float) throws {
         let half = c / 2, mid = c / 8
-        bn1 = try BatchNormLayer(w.scoped("bn1"), channels: half, affine: true, epsilon: epsilon, expectedVariance: inputMoments.1)
+        bn1 = try BatchNormLayer(w.scoped("bn1"), channels: half, affine: true, epsilon: epsilon)
         // As in `PreActBottleneck`: He gain inside, gain 1 on the last conv, so each block adds E[x²] = ½ to one
         // half and the stream grows linearly over the 16 blocks.
         conv1 = try ConvLayer(w.scoped("conv1"), kernel: 1, cin: half, cout: mid, foldingNorm: w.scoped("bn2"), epsilon: epsilon, activation: .relu)
         conv2 = try ConvLayer(w.scoped("conv2"), kernel: 3, cin: mid, cout: mid, foldingNorm: w.scoped("bn3"), epsilon: epsilon, activation: .relu)
         conv3 = try ConvLayer(w.scoped("conv3"), kernel: 1, cin: mid, cout: half, bias: false, gain: 1)
-        outputMoments = (inputMoments.1, inputMoments.0 + 0.5)
     }
 
     func callAsFunction(_ x1: Tensor, _ x2: Tensor, on b: any Backend) throws -> (Tensor, Tensor) {
         let h = try conv2(conv1(bn1(x2, on: b, activation: .relu), on: b), on: b)
         return (x2, try conv3(h, on: b, residual: x1))
-    }
-
-    func flops(inputSize: Int) -> Double {
-        conv1.cost(inputSize: inputSize).flops + conv2.cost(inputSize: inputSize).flops + conv3.cost(inputSize: inputSize).flops
     }
 }

@@ -40,7 +40,7 @@ struct ConditionalBatchNormLayer {
         // Synthetic gain/bias weights give per-sample gains of about 1 ± 0.1.
         parameters = ConditionalBatchNormParameters(
             mean: try w.tensor("accumulated_mean", [c], .normMean),
-            variance: try w.tensor("accumulated_var", [c], .normVariance(1)),
+            variance: try w.tensor("accumulated_var", [c], .normVariance),
             gainWeight: try w.scoped("scale").tensor("w", [k, c], .kernel(gain: 0.1)),
             biasWeight: try w.scoped("offset").tensor("w", [k, c], .kernel(gain: 0.1)),
             epsilon: epsilon)

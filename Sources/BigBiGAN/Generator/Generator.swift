@@ -108,21 +108,4 @@ public final class Generator {
         case .bicubic: return try backend.resize(image, options: ResizeOptions(height: size, width: size, method: .bicubic))
         }
     }
-
-    /// Multiply-adds × 2 of one forward pass per sample (convolutions, linears, attention products).
-    public var flopsPerSample: Double {
-        let ch = Double(config.ch)
-        var flops = 2 * Double(config.chunkSize) * Double(config.bottomResolution * config.bottomResolution * config.bottomChannels)
-        var r = Double(config.bottomResolution)
-        for (k, (i, o)) in config.blockMultipliers.enumerated() {
-            let cin = Double(i) * ch, cout = Double(o) * ch
-            r *= 2
-            flops += 2 * r * r * (9 * cin * cout + 9 * cout * cout) + 2 * (r / 2) * (r / 2) * cin * cout
-            if k == attentionAfterBlock {
-                let hw = r * r, c = cout
-                flops += 2 * hw * c * (c / 8) * 2 + 2 * hw * c * (c / 2) + 2 * hw * (hw / 4) * (c / 8) + 2 * hw * (hw / 4) * (c / 2) + 2 * hw * (c / 2) * c
-            }
-        }
-        return flops + 2 * r * r * 9 * Double(config.blockMultipliers[config.blocks - 1].1) * ch * 3
-    }
 }

@@ -17,10 +17,10 @@ struct ConvLayer {
     /// convolution with a bias, which saves the normalisation pass:
     /// w′[…, o] = w[…, o]·s[o],  b′[o] = β[o] − μ[o]·s[o],  s[o] = γ[o] / √(σ²[o] + ε).
     init(_ w: WeightBinder, kernel: Int, cin: Int, cout: Int, stride: Int = 1, gain: Float = Float(2).squareRoot(),
-         foldingNorm norm: WeightBinder, epsilon: Float, expectedVariance: Float = 1, activation: Activation) throws {
+         foldingNorm norm: WeightBinder, epsilon: Float, activation: Activation) throws {
         let raw = w.host("w", [kernel, kernel, cin, cout], .kernel(gain: gain))
         let mean = norm.host("accumulated_mean", [cout], .normMean).data
-        let variance = norm.host("accumulated_var", [cout], .normVariance(expectedVariance)).data
+        let variance = norm.host("accumulated_var", [cout], .normVariance).data
         let gamma = norm.host("scale", [cout], .normScale).data
         let beta = norm.host("offset", [cout], .normOffset).data
         let scale = (0 ..< cout).map { Double(gamma[$0]) / (Double(variance[$0]) + Double(epsilon)).squareRoot() }
@@ -58,11 +58,11 @@ struct LinearLayer {
 struct BatchNormLayer {
     let parameters: BatchNormParameters
 
-    /// `affine`: whether γ (`scale`) and β (`offset`) exist. `expectedVariance` only shapes synthetic weights.
-    init(_ w: WeightBinder, channels c: Int, affine: Bool, epsilon: Float, expectedVariance: Float = 1) throws {
+    /// `affine`: whether γ (`scale`) and β (`offset`) exist.
+    init(_ w: WeightBinder, channels c: Int, affine: Bool, epsilon: Float) throws {
         parameters = BatchNormParameters(
             mean: try w.tensor("accumulated_mean", [c], .normMean),
-            variance: try w.tensor("accumulated_var", [c], .normVariance(expectedVariance)),
+            variance: try w.tensor("accumulated_var", [c], .normVariance),
             scale: affine ? try w.tensor("scale", [c], .normScale) : nil,
             offset: affine ? try w.tensor("offset", [c], .normOffset) : nil,
             epsilon: epsilon)

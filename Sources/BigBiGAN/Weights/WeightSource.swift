@@ -9,9 +9,9 @@ public enum WeightRole: Sendable, Equatable {
     case bias
     /// Stored batch-norm mean. Synthetic: 0.
     case normMean
-    /// Stored batch-norm variance. Synthetic: the value given, the expected second moment of the layer's
-    /// input under the synthetic initialisation (1 for layers fed by unit-variance activations).
-    case normVariance(Float)
+    /// Stored batch-norm variance. Synthetic: 1, or the mean square of the layer's input measured by
+    /// `SyntheticWeights.calibrated(for:)`.
+    case normVariance
     /// Batch-norm γ. Synthetic: 1.
     case normScale
     /// Batch-norm β. Synthetic: 0.
@@ -42,6 +42,12 @@ public protocol WeightSource {
 extension WeightSource {
     public func unusedVariables(scope: String, requested: Set<String>) -> [String] { [] }
     public func storedShape(_ name: String) -> Shape? { nil }
+}
+
+/// A source told which backend tensor holds each weight it provided, so that it can recognise them in later ops
+/// (`BatchNormCalibration` finds the batch norms' stored variances this way).
+protocol UploadObserver {
+    func uploaded(_ name: String, role: WeightRole, as tensor: Tensor)
 }
 
 /// One weight that could not be provided.
@@ -125,7 +131,9 @@ final class WeightBinder {
 
     /// `host(...)` uploaded to the backend.
     func tensor(_ name: String, _ shape: Shape, _ role: WeightRole) throws -> Tensor {
-        try backend.upload(host(name, shape, role))
+        let tensor = try backend.upload(host(name, shape, role))
+        (source as? UploadObserver)?.uploaded(scope + "/" + name, role: role, as: tensor)
+        return tensor
     }
 
     /// Throws `WeightLoadError` if any weight was missing or mismatched.
