@@ -45,8 +45,8 @@ struct ForwardFlopsTests {
     }
 
     /// The released trunks' convolutions declare the documented multiply-adds at 256×256 (docs/released-modules.md:
-    /// ≈ 5.3 GMAC under ResNet-50 trunk, ≈ 20.7 GMAC under RevNet-50×4 trunk). Run at 64×64, 16× fewer pixels: every stride divides 64 evenly, so each
-    /// convolution's output, and its FLOPs, shrink exactly 16×.
+    /// ≈ 5.3 GMAC under ResNet-50 trunk, ≈ 20.7 GMAC under RevNet-50×4 trunk). Run at 64×64, 16× fewer pixels: every
+    /// stride divides 64 evenly, so each convolution's output, and its FLOPs, shrink exactly 16×.
     @Test(arguments: [(EncoderArchitecture.resnet50, 5.3e9), (.revnet50x4, 20.7e9)])
     func releasedTrunksDeclareTheSpecsMultiplyAdds(architecture: EncoderArchitecture, multiplyAdds: Double) throws {
         var config = EncoderConfig.matching(architecture, weights: ZeroWeights())
