@@ -1,4 +1,5 @@
 import BigBiGANIO
+import CheckpointWriting
 import Foundation
 import Tensors
 import Testing
@@ -160,6 +161,24 @@ struct CLITests {
             #expect(result.status != 0 && result.stderr.lowercased().contains(expected.lowercased()), "\(weights): \(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: out.path))
         }
+    }
+
+    /// The fixture without one EMA copy and one `u0`: `generate` and `convert` refuse it, naming both, instead of
+    /// loading that layer raw and that kernel unnormalised.
+    @Test func weightsMixingConventionsAreRefused() throws {
+        let dir = try temporaryDirectory()
+        let dropped = ["GenEncWrapper/Generator/GBlock_2/conv1/w/ema_0.9999", "GenEncWrapper/Generator/conv_2d/u0"]
+        let prefix = dir.appendingPathComponent("variables")
+        let fixture = try TensorBundle(prefix: Self.fixture.appendingPathComponent("variables/variables"))
+        try TensorBundleWriter(copying: fixture, except: Set(dropped)).write(prefix: prefix)
+        let z = Self.fixture.appendingPathComponent("golden/z.npy").path
+        let outputs = [dir.appendingPathComponent("never.npy"), dir.appendingPathComponent("never.safetensors")]
+        for arguments in [["generate", "--weights", prefix.path, "--z", z, "--device", "cpu", "--output", outputs[0].path],
+                          ["convert", prefix.path, "--output", outputs[1].path]] {
+            let result = try run(arguments)
+            #expect(result.status != 0 && dropped.allSatisfy(result.stderr.contains), "\(arguments[0]): \(result.stderr)")
+        }
+        #expect(outputs.allSatisfy { !FileManager.default.fileExists(atPath: $0.path) })
     }
 
     @Test func devicesListsTheChosenDevice() throws {

@@ -1,5 +1,6 @@
 import BigBiGANIO
 import Foundation
+import Tensors
 
 /// Writes TensorFlow tensor bundles as TensorFlow's `BundleWriter` and `TableBuilder` do, small enough to read in a
 /// test, with knobs for what the tests need: several data blocks, restart intervals, and damaged or unusual content.
@@ -42,6 +43,17 @@ public struct TensorBundleWriter {
         try Data(table).write(to: TensorBundle.indexURL(prefix))
         try Data(data).write(to: TensorBundle.dataURL(prefix, shard: 0, of: shardCount))
         return blocks
+    }
+}
+
+extension TensorBundleWriter {
+    /// Every tensor of `bundle` (all float32) except those in `dropped`: a real checkpoint with some variables taken out.
+    public init(copying bundle: TensorBundle, except dropped: Set<String>) throws {
+        self.init()
+        for name in bundle.names where !dropped.contains(name) {
+            let tensor = try bundle.float32(name)
+            add(name, tensor.shape.dims, tensor.data)
+        }
     }
 }
 
