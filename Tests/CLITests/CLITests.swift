@@ -213,6 +213,38 @@ struct CLITests {
         #expect(try NPYFile.read(out).shape == [1, 128, 128, 3])
     }
 
+    /// One byte flipped in every file of the cache folder — a different header field or payload position per file —
+    /// or the file cut short: the next run's images are bit-identical to a clean run's, each file is reported once on
+    /// stderr and rewritten, and a third run reports nothing.
+    @Test func aDamagedCacheFolderGivesIdenticalImages() throws {
+        let dir = try temporaryDirectory()
+        let cache = dir.appendingPathComponent("cache")
+        func generate(_ name: String) throws -> (images: Data, reports: [String]) {
+            let out = dir.appendingPathComponent("\(name).npy")
+            let result = try run(["generate", "--count", "2", "--seed", "5", "--ch", "4", "--device", "0", "--output", out.path],
+                                 environment: ["BIGBIGAN_CACHE_DIR": cache.path])
+            #expect(result.status == 0, "\(name): \(result.stderr)")
+            return (try Data(contentsOf: out), result.stderr.split(separator: "\n").map(String.init).filter { $0.contains("discarded cache entry") })
+        }
+        let clean = try generate("clean")
+        let files = (FileManager.default.enumerator(at: cache, includingPropertiesForKeys: nil, options: .skipsHiddenFiles)?.allObjects as? [URL] ?? [])
+            .filter { !$0.hasDirectoryPath }
+        #expect(files.count > 5 && clean.reports.isEmpty)
+        for (i, file) in files.enumerated() {
+            var bytes = try Data(contentsOf: file)
+            // Magic, version, length, key, payload checksum, first and last payload byte; or half the file.
+            let offsets = [0, 8, 12, 30, 60, 84, bytes.count - 1], choice = i % (offsets.count + 1)
+            if choice < offsets.count { bytes[offsets[choice]] ^= 0x20 } else { bytes = bytes.prefix(bytes.count / 2) }
+            try bytes.write(to: file)
+        }
+        let damaged = try generate("damaged")
+        #expect(damaged.images == clean.images)
+        #expect(damaged.reports.count == files.count, "\(damaged.reports)")
+        for file in files { #expect(damaged.reports.contains { $0.contains(file.path) }, "\(file.lastPathComponent)") }
+        let again = try generate("again")
+        #expect(again.images == clean.images && again.reports.isEmpty, "\(again.reports)")
+    }
+
     /// A `BIGBIGAN_*` variable with a value outside its set is a usage error naming the variable and the allowed
     /// values, before any work.
     @Test(arguments: [
