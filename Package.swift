@@ -52,12 +52,15 @@ let package = Package(
         ),
         // The device the tests run on, opened as the test environment's BIGBIGAN_* variables say.
         .target(name: "TestSupport", dependencies: ["Tensors", "TensorsVulkan", "VulkanCompute"], path: "Tests/TestSupport"),
+        // Writes TensorFlow tensor bundles (checkpoints) for tests that need damaged or altered ones.
+        .target(name: "CheckpointWriting", dependencies: ["BigBiGANIO", "Tensors"], path: "Tests/CheckpointWriting"),
         .testTarget(name: "VulkanComputeTests", dependencies: ["VulkanCompute", "CVulkan", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorsVulkan", "VulkanCompute", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["BigBiGANIO", "Tensors", "bigbigan"]),
-        .testTarget(name: "BigBiGANTests", dependencies: ["BigBiGAN", "BigBiGANIO", "Tensors", "TensorsVulkan", "VulkanCompute", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["BigBiGANIO", "Tensors", "bigbigan", "CheckpointWriting"]),
+        .testTarget(name: "BigBiGANTests", dependencies: ["BigBiGAN", "BigBiGANIO", "Tensors", "TensorsVulkan", "VulkanCompute", "TestSupport",
+                                                          "CheckpointWriting"]),
         // Fixtures/ holds a small TensorFlow checkpoint (tools/fixtures/make_checkpoint_fixture.py), read by path.
-        .testTarget(name: "BigBiGANIOTests", dependencies: ["BigBiGANIO", "Tensors"], exclude: ["Fixtures"]),
+        .testTarget(name: "BigBiGANIOTests", dependencies: ["BigBiGANIO", "Tensors", "CheckpointWriting"], exclude: ["Fixtures"]),
         // Reads the TensorFlow-written Tests/Fixtures/bigbigan-tiny (tools/fixtures/make_bigbigan_fixture.py) by path.
         .testTarget(name: "TensorFlowGraphTests", dependencies: ["TensorFlowGraph"]),
     ]

@@ -41,18 +41,24 @@ extension VulkanBackend {
         public var cacheDirectory: URL?
         /// A development override: shader files found here replace the copies built into the binary.
         public var shaderDirectory: URL?
+        /// Told one line for each entry of `cacheDirectory` discarded and rebuilt (damaged, truncated, made for
+        /// another key, or rejected by the driver); nil ignores them (`ShaderLibrary.diagnostics`).
+        public var cacheDiagnostics: (@Sendable (String) -> Void)?
 
-        public init(device: String? = nil, validation: Bool = false, cacheDirectory: URL? = nil, shaderDirectory: URL? = nil) {
+        public init(device: String? = nil, validation: Bool = false, cacheDirectory: URL? = nil, shaderDirectory: URL? = nil,
+                    cacheDiagnostics: (@Sendable (String) -> Void)? = nil) {
             self.device = device
             self.validation = validation
             self.cacheDirectory = cacheDirectory
             self.shaderDirectory = shaderDirectory
+            self.cacheDiagnostics = cacheDiagnostics
         }
     }
 
     /// The backend's shaders: the built-in copies of `Shaders/`, or the files of `options.shaderDirectory`.
     public static func shaderLibrary(_ options: DeviceOptions) -> ShaderLibrary {
-        ShaderLibrary(files: BuiltInShaders.files, overrideDirectory: options.shaderDirectory, cacheDirectory: options.cacheDirectory)
+        ShaderLibrary(files: BuiltInShaders.files, overrideDirectory: options.shaderDirectory, cacheDirectory: options.cacheDirectory,
+                      diagnostics: options.cacheDiagnostics)
     }
 
     /// Opens the device `options` chooses, with the backend's shaders.

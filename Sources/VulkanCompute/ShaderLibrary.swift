@@ -13,15 +13,20 @@ public final class ShaderLibrary: @unchecked Sendable {
     public let overrideDirectory: URL?
     /// Where compiled SPIR-V is cached; nil disables the disk cache.
     public let cacheDirectory: URL?
-    private let memory = Mutex<[String: [UInt32]]>([:])
+    /// Told one line for each entry of the disk cache (SPIR-V, and `VulkanContext`'s pipeline cache) discarded and
+    /// rebuilt: damaged, truncated, made for another key, or rejected by the driver. Nil ignores them.
+    public let diagnostics: (@Sendable (String) -> Void)?
+    private let memory = Mutex<[[UInt8]: CompiledShader]>([:])
 
     /// Bumped whenever the compile settings change, so stale cache entries are never reused.
     private static let compilerTag = "glslang-c-api/vulkan1.2/spv1.5/v1"
 
-    public init(files: [String: String], overrideDirectory: URL? = nil, cacheDirectory: URL?) {
+    public init(files: [String: String], overrideDirectory: URL? = nil, cacheDirectory: URL?,
+                diagnostics: (@Sendable (String) -> Void)? = nil) {
         self.files = files
         self.overrideDirectory = overrideDirectory
         self.cacheDirectory = cacheDirectory
+        self.diagnostics = diagnostics
     }
 
     /// The source of `name` with includes inlined and `defines` inserted after `#version`.
@@ -39,18 +44,66 @@ public final class ShaderLibrary: @unchecked Sendable {
 
     /// SPIR-V words for `name` with `defines`, from memory, the disk cache, or a fresh compile.
     public func spirv(name: String, defines: [(String, String)] = []) throws -> [UInt32] {
-        let source = try expandedSource(name: name, defines: defines)
-        let key = SHA256.hexDigest(Array((Self.compilerTag + "\u{0}" + source).utf8))
-        if let cached = memory.withLock({ $0[key] }) { return cached }
-        let file = cacheDirectory?.appendingPathComponent("spirv/\(name)-\(key.prefix(32)).spv")
-        if let file, let words = Self.readSPIRV(file) {
-            memory.withLock { $0[key] = words }
-            return words
+        try compiled(name: name, defines: defines).words
+    }
+
+    /// SPIR-V words and where they came from. A disk cache entry that is not whole, or not made for this source, is
+    /// reported, compiled afresh and rewritten.
+    func compiled(name: String, defines: [(String, String)]) throws -> CompiledShader {
+        let variant = try variant(name: name, defines: defines)
+        if let cached = memory.withLock({ $0[variant.key] }) { return cached }
+        if let file = variant.file {
+            switch CacheEntry.read(file, key: variant.key) {
+            case .missing: break
+            case .valid(let payload):
+                let shader = CompiledShader(words: payload.withUnsafeBytes { Array($0.bindMemory(to: UInt32.self)) }, fromDiskCache: true)
+                memory.withLock { $0[variant.key] = shader }
+                return shader
+            case .damaged(let reason): report(file, reason)
+            }
         }
-        let words = try ShaderCompiler.compile(source: source, name: name)
-        if let file { Self.writeAtomically(Data(words.withUnsafeBytes { Data($0) }), to: file) }
-        memory.withLock { $0[key] = words }
-        return words
+        return try compile(variant)
+    }
+
+    /// Compiles `name` afresh after the driver rejected the words read from the disk cache, and rewrites the entry.
+    func recompile(name: String, defines: [(String, String)], rejection: any Error) throws -> CompiledShader {
+        let variant = try variant(name: name, defines: defines)
+        if let file = variant.file { report(file, "rejected by the driver (\(rejection))") }
+        return try compile(variant)
+    }
+
+    /// SPIR-V words of a shader, and whether they were read from the disk cache: only those are compiled afresh
+    /// when the driver rejects them.
+    struct CompiledShader {
+        let words: [UInt32]
+        let fromDiskCache: Bool
+    }
+
+    /// One shader with its defines: the expanded source, its key (SHA-256 of the source and the compiler settings)
+    /// and its disk cache file, named by the key's first 16 bytes.
+    private struct Variant {
+        let name: String
+        let source: String
+        let key: [UInt8]
+        let file: URL?
+    }
+
+    private func variant(name: String, defines: [(String, String)]) throws -> Variant {
+        let source = try expandedSource(name: name, defines: defines)
+        let key = SHA256.digest(Array((Self.compilerTag + "\u{0}" + source).utf8))
+        let hex = key.prefix(16).map { String(format: "%02x", $0) }.joined()
+        return Variant(name: name, source: source, key: key, file: cacheDirectory?.appendingPathComponent("spirv/\(name)-\(hex).entry"))
+    }
+
+    private func compile(_ variant: Variant) throws -> CompiledShader {
+        let shader = CompiledShader(words: try ShaderCompiler.compile(source: variant.source, name: variant.name), fromDiskCache: false)
+        if let file = variant.file { CacheEntry.write(shader.words.withUnsafeBytes { Array($0) }, key: variant.key, to: file) }
+        memory.withLock { $0[variant.key] = shader }
+        return shader
+    }
+
+    private func report(_ file: URL, _ reason: String) {
+        diagnostics?(CacheEntry.discarded(file, reason))
     }
 
     private func readFile(_ fileName: String) throws -> String {
@@ -73,21 +126,5 @@ public final class ShaderLibrary: @unchecked Sendable {
             output.append(Substring(try expandIncludes(in: readFile(file), seen: seen.union([file]))))
         }
         return output.joined(separator: "\n")
-    }
-
-    private static func readSPIRV(_ url: URL) -> [UInt32]? {
-        guard let data = try? Data(contentsOf: url), data.count >= 20, data.count % 4 == 0 else { return nil }
-        let words = data.withUnsafeBytes { Array($0.bindMemory(to: UInt32.self)) }
-        return words.first == 0x0723_0203 ? words : nil
-    }
-
-    /// Writes through a temporary file and a rename, so a concurrent reader never sees half a file.
-    /// Cache writes are best effort: a read-only cache directory only costs compile time.
-    static func writeAtomically(_ data: Data, to url: URL) {
-        let directory = url.deletingLastPathComponent()
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt64.random(in: 0 ... .max))")
-        guard (try? data.write(to: temporary)) != nil else { return }
-        if rename(temporary.path, url.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
     }
 }

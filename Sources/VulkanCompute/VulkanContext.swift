@@ -14,12 +14,11 @@ public final class VulkanContext: @unchecked Sendable {
     let queue: VkQueue
     let queueFamily: UInt32
     let vk: DeviceFunctions
-    let pipelineCache: VkPipelineCache?
+    private let persistentPipelineCache: PersistentPipelineCache
     private let queueLock = Mutex<Void>(())
     private let kernels = Mutex<[KernelDescriptor: Kernel]>([:])
     private let pipelineCount = Atomic<Int>(0)
     private let pipelineNanoseconds = Atomic<Int>(0)
-    private let pipelineCacheFile: URL?
 
     /// Optional features this device was created with.
     public var features: ComputeFeatures { enabledFeatures }
@@ -84,23 +83,8 @@ public final class VulkanContext: @unchecked Sendable {
         guard let queue else { throw VulkanError.call("vkGetDeviceQueue", -3) }
         self.queue = queue
 
-        // Pipeline cache: one file per driver UUID; the driver itself rejects data it does not recognise.
-        let uuid = physicalDevice.pipelineCacheUUID.map { String(format: "%02x", $0) }.joined()
-        pipelineCacheFile = shaders.cacheDirectory?.appendingPathComponent("pipelines/\(uuid).bin")
-        let initial = pipelineCacheFile.flatMap { try? Data(contentsOf: $0) } ?? Data()
-        var cache: VkPipelineCache?
-        initial.withUnsafeBytes { raw in
-            var info = VkPipelineCacheCreateInfo()
-            info.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO
-            info.initialDataSize = raw.count
-            info.pInitialData = raw.baseAddress
-            if vk.createPipelineCache(device, &info, nil, &cache).rawValue != 0 {
-                info.initialDataSize = 0
-                info.pInitialData = nil
-                _ = vk.createPipelineCache(device, &info, nil, &cache)
-            }
-        }
-        pipelineCache = cache
+        persistentPipelineCache = PersistentPipelineCache(vk: vk, device: device, physicalDevice: physicalDevice,
+                                                          cacheDirectory: shaders.cacheDirectory, diagnostics: shaders.diagnostics)
     }
 
     /// Opens the device chosen by `DeviceSelection` on a new instance.
@@ -117,26 +101,21 @@ public final class VulkanContext: @unchecked Sendable {
             for kernel in cache.values { kernel.destroy(vk, device) }
             cache.removeAll()
         }
-        if let pipelineCache { vk.destroyPipelineCache(device, pipelineCache, nil) }
+        persistentPipelineCache.destroy()
         vk.destroyDevice(device, nil)
     }
 
     /// Writes the pipeline cache to disk (best effort).
-    public func savePipelineCache() {
-        guard let pipelineCache, let file = pipelineCacheFile else { return }
-        var size = 0
-        guard vk.getPipelineCacheData(device, pipelineCache, &size, nil).rawValue == 0, size > 0 else { return }
-        var data = Data(count: size)
-        let ok = data.withUnsafeMutableBytes { vk.getPipelineCacheData(device, pipelineCache, &size, $0.baseAddress).rawValue == 0 }
-        if ok { ShaderLibrary.writeAtomically(data.prefix(size), to: file) }
-    }
+    public func savePipelineCache() { persistentPipelineCache.save() }
+
+    /// The cache pipelines are made with.
+    var pipelineCache: VkPipelineCache? { persistentPipelineCache.handle }
 
     /// The compute pipeline for `descriptor`, compiled on first use and cached for the context's lifetime.
     public func kernel(_ descriptor: KernelDescriptor) throws -> Kernel {
         if let kernel = kernels.withLock({ $0[descriptor] }) { return kernel }
         let started = DispatchTime.now().uptimeNanoseconds
-        let words = try shaders.spirv(name: descriptor.shader, defines: descriptor.defines.map { ($0.name, $0.value) })
-        let kernel = try Kernel(context: self, descriptor: descriptor, spirv: words)
+        let kernel = try makeKernel(descriptor)
         pipelineCount.add(1, ordering: .relaxed)
         pipelineNanoseconds.add(Int(DispatchTime.now().uptimeNanoseconds - started), ordering: .relaxed)
         return kernels.withLock { cache in
@@ -146,6 +125,24 @@ public final class VulkanContext: @unchecked Sendable {
             }
             cache[descriptor] = kernel
             return kernel
+        }
+    }
+
+    /// A new pipeline for `descriptor`. When the driver rejects one made from data read from disk — SPIR-V from the
+    /// shader cache, then the pipeline cache's initial data — that data is discarded and the pipeline made again.
+    private func makeKernel(_ descriptor: KernelDescriptor) throws -> Kernel {
+        let defines = descriptor.defines.map { ($0.name, $0.value) }
+        var shader = try shaders.compiled(name: descriptor.shader, defines: defines)
+        while true {
+            do {
+                return try Kernel(context: self, descriptor: descriptor, spirv: shader.words)
+            } catch let error as VulkanError where error.isDriverRejection {
+                if shader.fromDiskCache {
+                    shader = try shaders.recompile(name: descriptor.shader, defines: defines, rejection: error)
+                } else if !persistentPipelineCache.discardDiskData(rejection: error) {
+                    throw error
+                }
+            }
         }
     }
 
@@ -173,4 +170,13 @@ public final class VulkanContext: @unchecked Sendable {
 
     /// Throws if the validation layer has reported anything since the last check.
     public func checkValidation() throws { try instance.checkValidation() }
+}
+
+extension VulkanError {
+    /// Whether the driver refused a shader module or pipeline for a reason other than memory: what damaged SPIR-V
+    /// or pipeline-cache data can cause.
+    fileprivate var isDriverRejection: Bool {
+        guard case .call(let function, _) = self else { return false }
+        return function.hasPrefix("vkCreateShaderModule") || function.hasPrefix("vkCreateComputePipelines")
+    }
 }

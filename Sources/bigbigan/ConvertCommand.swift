@@ -128,4 +128,8 @@ private final class WeightRecorder: WeightSource {
     func unusedVariables(scope: String, requested: Set<String>) -> [String] {
         base.unusedVariables(scope: scope, requested: requested)
     }
+
+    func conventionProblems(requested: [String: WeightRole]) -> [WeightProblem] {
+        base.conventionProblems(requested: requested)
+    }
 }

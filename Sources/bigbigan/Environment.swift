@@ -50,7 +50,8 @@ struct Environment {
 
     /// How to open the device `choice` (or `BIGBIGAN_DEVICE` when nil).
     func deviceOptions(choice: String?) -> VulkanBackend.DeviceOptions {
-        .init(device: choice ?? device, validation: validation, cacheDirectory: cacheDirectory, shaderDirectory: shaderDirectory)
+        .init(device: choice ?? device, validation: validation, cacheDirectory: cacheDirectory, shaderDirectory: shaderDirectory,
+              cacheDiagnostics: { Console.note($0) })
     }
 
     func backendOptions(timing: Bool = false, precision: Precision) -> VulkanBackend.Options {

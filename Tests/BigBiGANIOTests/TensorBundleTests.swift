@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Tensors
 @testable import BigBiGANIO
+import CheckpointWriting
 
 @Suite struct TensorBundleTests {
     /// The checkpoint TensorFlow 2.15 wrote (tools/fixtures/make_checkpoint_fixture.py) and its values as .npz.

@@ -1,4 +1,5 @@
 import BigBiGANIO
+import CheckpointWriting
 import Foundation
 import Tensors
 import Testing
@@ -189,6 +190,24 @@ struct CLITests {
         }
     }
 
+    /// The fixture without one EMA copy and one `u0`: `generate` and `convert` refuse it, naming both, instead of
+    /// loading that layer raw and that kernel unnormalised.
+    @Test func weightsMixingConventionsAreRefused() throws {
+        let dir = try temporaryDirectory()
+        let dropped = ["GenEncWrapper/Generator/GBlock_2/conv1/w/ema_0.9999", "GenEncWrapper/Generator/conv_2d/u0"]
+        let prefix = dir.appendingPathComponent("variables")
+        let fixture = try TensorBundle(prefix: Self.fixture.appendingPathComponent("variables/variables"))
+        try TensorBundleWriter(copying: fixture, except: Set(dropped)).write(prefix: prefix)
+        let z = Self.fixture.appendingPathComponent("golden/z.npy").path
+        let outputs = [dir.appendingPathComponent("never.npy"), dir.appendingPathComponent("never.safetensors")]
+        for arguments in [["generate", "--weights", prefix.path, "--z", z, "--device", "cpu", "--output", outputs[0].path],
+                          ["convert", prefix.path, "--output", outputs[1].path]] {
+            let result = try run(arguments)
+            #expect(result.status != 0 && dropped.allSatisfy(result.stderr.contains), "\(arguments[0]): \(result.stderr)")
+        }
+        #expect(outputs.allSatisfy { !FileManager.default.fileExists(atPath: $0.path) })
+    }
+
     @Test func devicesListsTheChosenDevice() throws {
         let result = try run(["devices"])
         #expect(result.status == 0)
@@ -219,6 +238,38 @@ struct CLITests {
                              environment: ["BIGBIGAN_SHADER_DIR": "", "BIGBIGAN_CACHE_DIR": dir.appendingPathComponent("cache").path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try NPYFile.read(out).shape == [1, 128, 128, 3])
+    }
+
+    /// One byte flipped in every file of the cache folder — a different header field or payload position per file —
+    /// or the file cut short: the next run's images are bit-identical to a clean run's, each file is reported once on
+    /// stderr and rewritten, and a third run reports nothing.
+    @Test func aDamagedCacheFolderGivesIdenticalImages() throws {
+        let dir = try temporaryDirectory()
+        let cache = dir.appendingPathComponent("cache")
+        func generate(_ name: String) throws -> (images: Data, reports: [String]) {
+            let out = dir.appendingPathComponent("\(name).npy")
+            let result = try run(["generate", "--count", "2", "--seed", "5", "--ch", "4", "--device", "0", "--output", out.path],
+                                 environment: ["BIGBIGAN_CACHE_DIR": cache.path])
+            #expect(result.status == 0, "\(name): \(result.stderr)")
+            return (try Data(contentsOf: out), result.stderr.split(separator: "\n").map(String.init).filter { $0.contains("discarded cache entry") })
+        }
+        let clean = try generate("clean")
+        let files = (FileManager.default.enumerator(at: cache, includingPropertiesForKeys: nil, options: .skipsHiddenFiles)?.allObjects as? [URL] ?? [])
+            .filter { !$0.hasDirectoryPath }
+        #expect(files.count > 5 && clean.reports.isEmpty)
+        for (i, file) in files.enumerated() {
+            var bytes = try Data(contentsOf: file)
+            // Magic, version, length, key, payload checksum, first and last payload byte; or half the file.
+            let offsets = [0, 8, 12, 30, 60, 84, bytes.count - 1], choice = i % (offsets.count + 1)
+            if choice < offsets.count { bytes[offsets[choice]] ^= 0x20 } else { bytes = bytes.prefix(bytes.count / 2) }
+            try bytes.write(to: file)
+        }
+        let damaged = try generate("damaged")
+        #expect(damaged.images == clean.images)
+        #expect(damaged.reports.count == files.count, "\(damaged.reports)")
+        for file in files { #expect(damaged.reports.contains { $0.contains(file.path) }, "\(file.lastPathComponent)") }
+        let again = try generate("again")
+        #expect(again.images == clean.images && again.reports.isEmpty, "\(again.reports)")
     }
 
     /// A `BIGBIGAN_*` variable with a value outside its set is a usage error naming the variable and the allowed

@@ -30,11 +30,11 @@ enum EngineFixture {
 
     static let cacheDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("bigbigan-engine-cache-\(getpid())")
 
-    /// A new context with the test kernels on the test device.
-    static func makeContext(cacheDirectory: URL? = nil) throws -> VulkanContext {
-        let options = TestDevice.deviceOptions
-        return try VulkanContext(deviceChoice: options.device, shaders: ShaderLibrary(files: shaderFiles, cacheDirectory: cacheDirectory),
-                                 validation: options.validation)
+    /// A new context with the test kernels on the test device; `diagnostics` hears about discarded cache entries.
+    static func makeContext(cacheDirectory: URL? = nil, validation: Bool = TestDevice.deviceOptions.validation,
+                            diagnostics: (@Sendable (String) -> Void)? = nil) throws -> VulkanContext {
+        let shaders = ShaderLibrary(files: shaderFiles, cacheDirectory: cacheDirectory, diagnostics: diagnostics)
+        return try VulkanContext(deviceChoice: TestDevice.deviceOptions.device, shaders: shaders, validation: validation)
     }
 
     static let context: Result<VulkanContext, any Error> = Result { try makeContext(cacheDirectory: cacheDirectory) }

@@ -33,7 +33,8 @@ public struct WeightLookupError: Error, CustomStringConvertible {
 /// For a requested name `X` the EMA copy `X/ema_0.9999` is read when present, else `X`. A kernel `<layer>/w` with a
 /// stored `<layer>/u0` is spectrally normalised: `w / σ`, σ from one power step off `u0` (`SpectralNorm`, ε =
 /// `CheckpointConventions.spectralNormEpsilon`). Batch-norm statistics are returned as stored. Shapes are strict, except
-/// that a scalar may be stored as [] or [1].
+/// that a scalar may be stored as [] or [1]. A model whose weights follow these conventions only in part is refused
+/// (`conventionProblems`).
 public final class CheckpointWeights: WeightSource {
     /// The checkpoint, for direct access to stored (raw) variables.
     public let bundle: TensorBundle
@@ -103,6 +104,38 @@ public final class CheckpointWeights: WeightSource {
             }
         }
         return names(under: scope).filter { !consumed.contains($0) }
+    }
+
+    /// Refuses weights that mix conventions within a model's scope, which would load without error and give wrong
+    /// images: if any trainable variable the model asked for has an EMA copy, every one must; if any kernel it spectrally
+    /// normalises (a `.kernel` named `<layer>/w`) has a `u0`, every one must. Each missing copy or vector is a problem;
+    /// names stored under neither form are left to `load`, which reports them.
+    public func conventionProblems(requested: [String: WeightRole]) -> [WeightProblem] {
+        let stored = requested.filter { storedName(for: $0.key) != nil }
+        let trainable = stored.filter { $0.value.isTrainable }.keys.sorted()
+        let kernels = stored.compactMap { name, role -> String? in
+            guard case .kernel = role else { return nil }
+            return Self.layer(ofKernel: name)
+        }.sorted()
+        let emaProblems = problemsIfPartial(trainable.map { ($0 + CheckpointConventions.emaSuffix, $0) },
+                                            what: "trainable variables have their EMA copy") { "\($0) would load its raw value among EMA weights" }
+        let vectorProblems = problemsIfPartial(kernels.map { ($0 + "/" + CheckpointConventions.singularVector, $0 + "/w") },
+                                               what: "spectrally normalised kernels have their \(CheckpointConventions.singularVector)") {
+            "\($0) would load without spectral normalisation"
+        }
+        return emaProblems + vectorProblems
+    }
+
+    /// A problem for each `expected` name the bundle lacks, when it holds some of them but not all; `consequence`
+    /// says what would happen to the `owner` of a missing one.
+    private func problemsIfPartial(_ expected: [(name: String, owner: String)], what: String,
+                                   consequence: (String) -> String) -> [WeightProblem] {
+        let missing = expected.filter { bundle.entries[$0.name] == nil }
+        guard missing.count < expected.count else { return [] }
+        return missing.map {
+            WeightProblem(name: $0.name, problem: "missing, though \(expected.count - missing.count) of the model's \(expected.count) \(what): "
+                              + consequence($0.owner))
+        }
     }
 
     /// `<layer>` of a kernel name `<layer>/w`.

@@ -20,6 +20,14 @@ public enum WeightRole: Sendable, Equatable {
     case embedding
     /// A learned scalar such as the attention γ. Synthetic: the value given.
     case scalar(Float)
+
+    /// Whether training updates the weight, so that a checkpoint keeps an EMA copy of it: all but batch-norm statistics.
+    var isTrainable: Bool {
+        switch self {
+        case .normMean, .normVariance: false
+        default: true
+        }
+    }
 }
 
 /// Provides effective (inference-ready) weights by canonical checkpoint name, e.g.
@@ -34,6 +42,10 @@ public protocol WeightSource {
     /// requested name consumes implicitly (EMA copies, spectral-norm vectors, BN counters). Shown when a load fails,
     /// so a mismatch between a model's names and a file's names is visible from both sides. Empty by default.
     func unusedVariables(scope: String, requested: Set<String>) -> [String]
+    /// Problems that no single load can see, in the weights a model loaded as a whole (`requested`: every full name
+    /// it asked for, with its role), such as a checkpoint that stores some of them by other conventions than the
+    /// rest. Empty by default.
+    func conventionProblems(requested: [String: WeightRole]) -> [WeightProblem]
     /// The stored shape of `name`, when the source can tell without loading it (nil by default). Models use it
     /// to size themselves to the weights, e.g. the generator's channel multiplier.
     func storedShape(_ name: String) -> Shape?
@@ -41,6 +53,7 @@ public protocol WeightSource {
 
 extension WeightSource {
     public func unusedVariables(scope: String, requested: Set<String>) -> [String] { [] }
+    public func conventionProblems(requested: [String: WeightRole]) -> [WeightProblem] { [] }
     public func storedShape(_ name: String) -> Shape? { nil }
 }
 
@@ -104,7 +117,7 @@ final class WeightBinder {
     /// The host values of `name` (relative to the scope), or zeros after recording a problem.
     func host(_ name: String, _ shape: Shape, _ role: WeightRole) -> HostTensor {
         let full = scope + "/" + name
-        problems.requested.insert(full)
+        problems.requested[full] = role
         do {
             let tensor = try source.load(full, shape: shape, role: role)
             guard tensor.shape == shape else {
@@ -136,11 +149,12 @@ final class WeightBinder {
         return tensor
     }
 
-    /// Throws `WeightLoadError` if any weight was missing or mismatched.
+    /// Throws `WeightLoadError` if any weight was missing or mismatched, or the weights mix conventions.
     func finish() throws {
-        guard problems.items.isEmpty else {
-            throw WeightLoadError(source: source.description, problems: problems.items, scope: scope,
-                                  unused: source.unusedVariables(scope: scope, requested: problems.requested))
+        let items = problems.items + source.conventionProblems(requested: problems.requested)
+        guard items.isEmpty else {
+            throw WeightLoadError(source: source.description, problems: items, scope: scope,
+                                  unused: source.unusedVariables(scope: scope, requested: Set(problems.requested.keys)))
         }
     }
 }
@@ -148,6 +162,6 @@ final class WeightBinder {
 /// Shared between a binder and its scoped children.
 private final class ProblemList {
     var items: [WeightProblem] = []
-    /// Every full name asked for, loaded or not.
-    var requested: Set<String> = []
+    /// Every full name asked for, loaded or not, with its role.
+    var requested: [String: WeightRole] = [:]
 }
