@@ -14,7 +14,7 @@ let package = Package(
         .library(name: "TensorFlowGraph", targets: ["TensorFlowGraph"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         // Layer 1: C system libraries.
@@ -48,19 +48,29 @@ let package = Package(
         // Layer 5: the command-line tool.
         .executableTarget(
             name: "bigbigan",
-            dependencies: ["BigBiGAN", "BigBiGANIO", "Tensors", "TensorsVulkan", "TensorFlowGraph", "VulkanCompute", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "BigBiGAN", "BigBiGANIO", "Tensors", "TensorsVulkan", "TensorFlowGraph", "VulkanCompute",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         // The device the tests run on, opened as the test environment's BIGBIGAN_* variables say.
-        .target(name: "TestSupport", dependencies: ["Tensors", "TensorsVulkan", "VulkanCompute"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: ["Tensors", "TensorsVulkan", "VulkanCompute"], path: "Tests/TestSupport"),
         // Writes TensorFlow tensor bundles (checkpoints) for tests that need damaged or altered ones.
         .target(name: "CheckpointWriting", dependencies: ["BigBiGANIO", "Tensors"], path: "Tests/CheckpointWriting"),
         .testTarget(name: "VulkanComputeTests", dependencies: ["VulkanCompute", "CVulkan", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorsVulkan", "VulkanCompute", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["BigBiGANIO", "Tensors", "bigbigan", "CheckpointWriting"]),
-        .testTarget(name: "BigBiGANTests", dependencies: ["BigBiGAN", "BigBiGANIO", "Tensors", "TensorsVulkan", "VulkanCompute", "TestSupport",
-                                                          "CheckpointWriting"]),
+        .testTarget(
+            name: "BigBiGANTests",
+            dependencies: [
+                "BigBiGAN", "BigBiGANIO", "Tensors", "TensorsVulkan", "VulkanCompute", "TestSupport",
+                "CheckpointWriting",
+            ]),
         // Fixtures/ holds a small TensorFlow checkpoint (tools/fixtures/make_checkpoint_fixture.py), read by path.
-        .testTarget(name: "BigBiGANIOTests", dependencies: ["BigBiGANIO", "Tensors", "CheckpointWriting"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "BigBiGANIOTests", dependencies: ["BigBiGANIO", "Tensors", "CheckpointWriting"], exclude: ["Fixtures"]
+        ),
         // Reads the TensorFlow-written Tests/Fixtures/bigbigan-tiny (tools/fixtures/make_bigbigan_fixture.py) by path.
         .testTarget(name: "TensorFlowGraphTests", dependencies: ["TensorFlowGraph"]),
     ]
@@ -72,7 +82,9 @@ if Context.environment["BIGBIGAN_FUZZ"] != nil {
     package.targets.append(.target(name: "FuzzerDriver", path: "Fuzz/FuzzerDriver"))
     for name in ["IndexFuzzer", "SafetensorsFuzzer"] {
         // lld: gold fails with an internal error on these sanitizer-instrumented objects.
-        package.targets.append(.executableTarget(name: name, dependencies: ["BigBiGANIO", "FuzzerDriver"], path: "Fuzz/\(name)",
-                                                 linkerSettings: [.unsafeFlags(["-use-ld=lld"])]))
+        package.targets.append(
+            .executableTarget(
+                name: name, dependencies: ["BigBiGANIO", "FuzzerDriver"], path: "Fuzz/\(name)",
+                linkerSettings: [.unsafeFlags(["-use-ld=lld"])]))
     }
 }

@@ -7,7 +7,9 @@ enum IndexFuzzTable {
         let data = append(contents, to: &file)
         // The index block: one entry, key 0xFF… (≥ any key), value = the data block's handle; restart array [0], count 1.
         let indexKey = [UInt8](repeating: 0xFF, count: 4)
-        let index = varint(0) + varint(UInt64(indexKey.count)) + varint(UInt64(data.count)) + indexKey + data + le32(0) + le32(1)
+        let index =
+            varint(0) + varint(UInt64(indexKey.count)) + varint(UInt64(data.count)) + indexKey + data + le32(0)
+            + le32(1)
         let metaindex = append(le32(0) + le32(1), to: &file)
         var footer = metaindex + append(index, to: &file)
         footer += [UInt8](repeating: 0, count: 40 - footer.count)
@@ -21,10 +23,16 @@ enum IndexFuzzTable {
     }
 
     private static func varint(_ value: UInt64) -> [UInt8] {
-        var v = value, bytes: [UInt8] = []
-        while v >= 0x80 { bytes.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+        var v = value
+        var bytes: [UInt8] = []
+        while v >= 0x80 {
+            bytes.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
         return bytes + [UInt8(v)]
     }
 
-    private static func le32(_ value: UInt32) -> [UInt8] { (0 ..< 4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+    private static func le32(_ value: UInt32) -> [UInt8] {
+        (0 ..< 4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+    }
 }

@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// POSIX write(2), outside `Sink` so the name is not taken for a method.
@@ -34,7 +35,8 @@ package enum AtomicFile {
 
         /// Appends bytes.
         package func append(_ bytes: [UInt8]) throws(FileSystemFailure) {
-            let result = bytes.withUnsafeBytes { buffer in Result { () throws(FileSystemFailure) in try append(buffer) } }
+            let result = bytes.withUnsafeBytes { buffer in Result { () throws(FileSystemFailure) in try append(buffer) }
+            }
             try result.get()
         }
     }
@@ -47,16 +49,22 @@ package enum AtomicFile {
         let temporary = directory + "/." + url.lastPathComponent + ".tmp-" + UUID().uuidString
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw FileSystemFailure(detail: "cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))")
+            throw FileSystemFailure(
+                detail: "cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))")
         }
         var stillOpen = true
         do {
             try body(Sink(descriptor: descriptor))
-            guard fsync(descriptor) == 0 else { throw FileSystemFailure(detail: "fsync failed: \(String(cString: strerror(errno)))") }
+            guard fsync(descriptor) == 0 else {
+                throw FileSystemFailure(detail: "fsync failed: \(String(cString: strerror(errno)))")
+            }
             stillOpen = false
-            guard close(descriptor) == 0 else { throw FileSystemFailure(detail: "close failed: \(String(cString: strerror(errno)))") }
+            guard close(descriptor) == 0 else {
+                throw FileSystemFailure(detail: "close failed: \(String(cString: strerror(errno)))")
+            }
             guard rename(temporary, destination) == 0 else {
-                throw FileSystemFailure(detail: "cannot move the finished file into place: \(String(cString: strerror(errno)))")
+                throw FileSystemFailure(
+                    detail: "cannot move the finished file into place: \(String(cString: strerror(errno)))")
             }
         } catch {
             if stillOpen { close(descriptor) }

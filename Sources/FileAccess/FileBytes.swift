@@ -8,7 +8,9 @@ package enum FileBytes {
             return try Data(contentsOf: url)
         } catch {
             let nsError = error as NSError
-            let reason = (nsError.userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? nsError.localizedDescription
+            let reason =
+                (nsError.userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription
+                ?? nsError.localizedDescription
             throw FileSystemFailure(detail: reason)
         }
     }

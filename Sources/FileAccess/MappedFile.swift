@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A whole file mapped read-only into memory: a checkpoint's data shards are paged in only where tensors are read.
@@ -15,7 +15,9 @@ package final class MappedFile: @unchecked Sendable {
         guard descriptor >= 0 else { throw FileSystemFailure(detail: String(cString: strerror(errno))) }
         defer { close(descriptor) }
         var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw FileSystemFailure(detail: "stat failed: \(String(cString: strerror(errno)))") }
+        guard fstat(descriptor, &info) == 0 else {
+            throw FileSystemFailure(detail: "stat failed: \(String(cString: strerror(errno)))")
+        }
         guard info.st_mode & S_IFMT == S_IFREG else { throw FileSystemFailure(detail: "not a regular file") }
         let size = Int(info.st_size)
         guard size > 0 else {
@@ -23,7 +25,8 @@ package final class MappedFile: @unchecked Sendable {
             return
         }
         guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0),
-              address != UnsafeMutableRawPointer(bitPattern: -1) else {
+            address != UnsafeMutableRawPointer(bitPattern: -1)
+        else {
             throw FileSystemFailure(detail: "mmap failed: \(String(cString: strerror(errno)))")
         }
         bytes = UnsafeRawBufferPointer(start: address, count: size)

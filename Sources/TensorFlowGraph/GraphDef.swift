@@ -99,7 +99,8 @@ public struct TFNode: Sendable {
     public static func nodeName(ofTensor tensor: String) -> String {
         let name = tensor.hasPrefix("^") ? String(tensor.dropFirst()) : tensor
         guard let colon = name.lastIndex(of: ":"), name[name.index(after: colon)...].allSatisfy(\.isNumber),
-              name.index(after: colon) < name.endIndex else { return name }
+            name.index(after: colon) < name.endIndex
+        else { return name }
         return String(name[..<colon])
     }
 }

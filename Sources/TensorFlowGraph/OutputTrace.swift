@@ -31,7 +31,9 @@ public struct TFOutputTrace: Sendable {
     public let counterVariables: Int
 
     /// Ops whose presence settles an open question (`docs/released-modules.md`, Open questions).
-    public static let notableOps = ["Softplus", "Exp", "RandomStandardNormal", "RandomNormal", "TruncatedNormal", "RandomUniform"]
+    public static let notableOps = [
+        "Softplus", "Exp", "RandomStandardNormal", "RandomNormal", "TruncatedNormal", "RandomUniform",
+    ]
     static let variableOps: Set<String> = ["VariableV2", "Variable", "VarHandleOp"]
 
     /// Traces `output` back through `graph` to the nodes of `inputs`; nil if the output's node is not in the graph.
@@ -56,7 +58,8 @@ public struct TFOutputTrace: Sendable {
             guard onPath.insert(name).inserted else { continue }
             frontier += consumers[name] ?? []
         }
-        var seenOps = Set<String>(), pathOps: [String] = []
+        var seenOps = Set<String>()
+        var pathOps: [String] = []
         for name in order where onPath.contains(name) {
             if let op = graph.node(named: name)?.op, seenOps.insert(op).inserted { pathOps.append(op) }
         }
@@ -77,10 +80,14 @@ public struct TFOutputTrace: Sendable {
 
     /// Every node the output depends on through data inputs, inputs before their consumers (iterative DFS).
     private static func ancestorsInTopologicalOrder(_ graph: TFGraph, from root: String) -> [String] {
-        var order: [String] = [], visited = Set<String>()
+        var order: [String] = []
+        var visited = Set<String>()
         var stack: [(name: String, expanded: Bool)] = [(root, false)]
         while let (name, expanded) = stack.popLast() {
-            if expanded { order.append(name); continue }
+            if expanded {
+                order.append(name)
+                continue
+            }
             guard visited.insert(name).inserted, let node = graph.node(named: name) else { continue }
             stack.append((name, true))
             for input in node.dataInputNodes.reversed() where !visited.contains(input) { stack.append((input, false)) }
@@ -89,7 +96,9 @@ public struct TFOutputTrace: Sendable {
     }
 
     private static func nearestResize(_ graph: TFGraph, from root: String) -> (node: TFNode, opsBetween: Int)? {
-        var queue = [(name: root, depth: 0)], visited: Set = [root], head = 0
+        var queue = [(name: root, depth: 0)]
+        var visited: Set = [root]
+        var head = 0
         while head < queue.count {
             let (name, depth) = queue[head]
             head += 1
@@ -103,7 +112,8 @@ public struct TFOutputTrace: Sendable {
     /// `epsilon` / `variance_epsilon` attributes (FusedBatchNorm*, BatchNormWithGlobalNormalization) and scalar
     /// constants added to a variance before `Rsqrt`/`Sqrt`.
     private static func epsilons(_ graph: TFGraph, _ nodes: [TFNode]) -> [Epsilon] {
-        var counts: [String: [Float: Int]] = [:], sources: [String] = []
+        var counts: [String: [Float: Int]] = [:]
+        var sources: [String] = []
         func record(_ source: String, _ value: Float) {
             if counts[source] == nil { sources.append(source) }
             counts[source, default: [:]][value, default: 0] += 1
@@ -112,14 +122,18 @@ public struct TFOutputTrace: Sendable {
             for attr in ["epsilon", "variance_epsilon"] {
                 if case .float(let value) = node.attrs[attr] { record("\(node.op).\(attr)", value) }
             }
-            guard node.op == "Rsqrt" || node.op == "Sqrt", let add = node.dataInputNodes.first.flatMap(graph.node(named:)),
-                  add.op == "Add" || add.op == "AddV2" else { continue }
+            guard node.op == "Rsqrt" || node.op == "Sqrt",
+                let add = node.dataInputNodes.first.flatMap(graph.node(named:)),
+                add.op == "Add" || add.op == "AddV2"
+            else { continue }
             for input in add.dataInputNodes {
                 if let value = scalarConstant(graph, input) { record("\(node.op)(\(add.op)(x, Const))", value) }
             }
         }
         return sources.flatMap { source in
-            (counts[source] ?? [:]).sorted { $0.key < $1.key }.map { Epsilon(source: source, value: $0.key, count: $0.value) }
+            (counts[source] ?? [:]).sorted { $0.key < $1.key }.map {
+                Epsilon(source: source, value: $0.key, count: $0.value)
+            }
         }
     }
 
@@ -128,7 +142,8 @@ public struct TFOutputTrace: Sendable {
         var node = graph.node(named: name)
         while let n = node, n.op == "Identity" { node = n.dataInputNodes.first.flatMap(graph.node(named:)) }
         guard let n = node, n.op == "Const", case .tensor(let t) = n.attrs["value"], let values = t.values,
-              values.count == 1 else { return nil }
+            values.count == 1
+        else { return nil }
         return Float(values[0])
     }
 }

@@ -41,13 +41,17 @@ public struct ProtoMessage: Sendable {
             case 2:
                 let length = try Self.varint(bytes, &i)
                 guard length <= UInt64(bytes.endIndex - i) else {
-                    throw ProtobufError(detail: "field \(number) at byte \(start - bytes.startIndex) claims \(length) bytes, \(bytes.endIndex - i) remain")
+                    throw ProtobufError(
+                        detail:
+                            "field \(number) at byte \(start - bytes.startIndex) claims \(length) bytes, \(bytes.endIndex - i) remain"
+                    )
                 }
                 value = .bytes(bytes[i ..< i + Int(length)])
                 i += Int(length)
             case 5: value = .fixed32(try Self.fixed(bytes, &i, UInt32.self))
             case let wire:
-                throw ProtobufError(detail: "unsupported wire type \(wire) (field \(number)) at byte \(start - bytes.startIndex)")
+                throw ProtobufError(
+                    detail: "unsupported wire type \(wire) (field \(number)) at byte \(start - bytes.startIndex)")
             }
             fields.append(ProtoField(number: Int(number), value: value))
         }
@@ -70,7 +74,9 @@ public struct ProtoMessage: Sendable {
         throw ProtobufError(detail: "varint longer than 10 bytes")
     }
 
-    private static func fixed<T: FixedWidthInteger>(_ bytes: ArraySlice<UInt8>, _ i: inout Int, _: T.Type) throws(ProtobufError) -> T {
+    private static func fixed<T: FixedWidthInteger>(_ bytes: ArraySlice<UInt8>, _ i: inout Int, _: T.Type)
+        throws(ProtobufError) -> T
+    {
         let size = MemoryLayout<T>.size
         guard bytes.endIndex - i >= size else { throw ProtobufError(detail: "truncated \(size * 8)-bit fixed value") }
         var value: T = 0
@@ -92,7 +98,9 @@ public struct ProtoMessage: Sendable {
     }
 
     /// An int32/int64/enum field, two's complement as protobuf encodes negatives.
-    public func int64(_ number: Int) throws(ProtobufError) -> Int64? { try varint(number).map { Int64(bitPattern: $0) } }
+    public func int64(_ number: Int) throws(ProtobufError) -> Int64? {
+        try varint(number).map { Int64(bitPattern: $0) }
+    }
 
     /// A `float` field (fixed32).
     public func float(_ number: Int) throws(ProtobufError) -> Float? {
@@ -154,7 +162,9 @@ public struct ProtoMessage: Sendable {
             switch value {
             case .fixed32(let bits): result.append(Float(bitPattern: bits))
             case .bytes(let packed):
-                guard packed.count % 4 == 0 else { throw ProtobufError(detail: "field \(number): packed floats of \(packed.count) bytes") }
+                guard packed.count % 4 == 0 else {
+                    throw ProtobufError(detail: "field \(number): packed floats of \(packed.count) bytes")
+                }
                 var i = packed.startIndex
                 while i < packed.endIndex { result.append(Float(bitPattern: try Self.fixed(packed, &i, UInt32.self))) }
             default: throw mismatch(number, "floats")

@@ -118,7 +118,8 @@ public struct TFHubModule: Sendable {
             throw SavedModelError(path: url.path, detail: "no such file or directory")
         }
         guard isDirectory.boolValue else {
-            return TFHubModule(directory: url.deletingLastPathComponent(), moduleFormat: nil, savedModel: try TFSavedModel.read(url))
+            return TFHubModule(
+                directory: url.deletingLastPathComponent(), moduleFormat: nil, savedModel: try TFSavedModel.read(url))
         }
         let savedModel = try TFSavedModel.read(url.appendingPathComponent("saved_model.pb"))
         let moduleURL = url.appendingPathComponent("tfhub_module.pb")
@@ -135,7 +136,9 @@ public struct TFHubModule: Sendable {
     }
 
     /// The checkpoint prefix `variables/variables` (its `.index` and `.data-*` files sit beside it).
-    public var variablesPrefix: URL { directory.appendingPathComponent("variables").appendingPathComponent("variables") }
+    public var variablesPrefix: URL {
+        directory.appendingPathComponent("variables").appendingPathComponent("variables")
+    }
 }
 
 private func readBytes(_ url: URL) throws(SavedModelError) -> [UInt8] {

@@ -71,7 +71,10 @@ public struct TFTensorSummary: Sendable, Equatable {
     init(_ m: ProtoMessage) throws(ProtobufError) {
         dtype = TFDataType(try m.int64(1) ?? 0)
         shape = try m.message(2).map(TFTensorShape.init) ?? TFTensorShape(dims: [])
-        guard let count = shape.elementCount, count <= Self.valueLimit else { values = nil; return }
+        guard let count = shape.elementCount, count <= Self.valueLimit else {
+            values = nil
+            return
+        }
         var decoded: [Double]
         if let content = try m.bytes(4), !content.isEmpty {
             decoded = Self.decode(content, dtype: dtype.base)
@@ -102,7 +105,9 @@ public struct TFTensorSummary: Sendable, Equatable {
 
     /// Little-endian raw `tensor_content` of the numeric types above; [] for others.
     private static func decode(_ bytes: ArraySlice<UInt8>, dtype: TFDataType) -> [Double] {
-        guard let size = dtype.byteSize, [1, 2, 3, 9].contains(dtype.rawValue), bytes.count % size == 0 else { return [] }
+        guard let size = dtype.byteSize, [1, 2, 3, 9].contains(dtype.rawValue), bytes.count % size == 0 else {
+            return []
+        }
         return stride(from: bytes.startIndex, to: bytes.endIndex, by: size).map { start in
             var bits: UInt64 = 0
             for k in 0 ..< size { bits |= UInt64(bytes[start + k]) << UInt64(8 * k) }

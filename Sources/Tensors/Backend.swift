@@ -25,7 +25,9 @@ public protocol Backend: AnyObject {
     /// Batch norm with stored statistics over the last axis; scale/offset optional. See `BatchNorm`.
     func batchNorm(_ x: Tensor, parameters: BatchNormParameters, activation: Activation) throws -> Tensor
     /// Batch norm whose gain and bias are computed per sample from a condition vector. See `ConditionalBatchNorm`.
-    func conditionalBatchNorm(_ x: Tensor, condition: Tensor, parameters: ConditionalBatchNormParameters, activation: Activation) throws -> Tensor
+    func conditionalBatchNorm(
+        _ x: Tensor, condition: Tensor, parameters: ConditionalBatchNormParameters, activation: Activation
+    ) throws -> Tensor
     /// Elementwise ReLU, tanh or softplus. See `Unary`.
     func unary(_ x: Tensor, _ op: UnaryOp) throws -> Tensor
     /// Elementwise `a + scale·b` or `a · b` on equal shapes. See `Binary`.

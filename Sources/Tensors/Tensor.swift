@@ -5,7 +5,9 @@ public struct HostTensor: Sendable, Equatable {
 
     /// Throws if `data.count` differs from the shape's element count.
     public init(shape: Shape, data: [Float]) throws {
-        guard shape.dims.allSatisfy({ $0 >= 0 }) else { throw TensorError.invalidData("negative dimension in \(shape)") }
+        guard shape.dims.allSatisfy({ $0 >= 0 }) else {
+            throw TensorError.invalidData("negative dimension in \(shape)")
+        }
         guard data.count == shape.count else {
             throw TensorError.invalidData("\(data.count) values for shape \(shape) (\(shape.count) expected)")
         }
@@ -54,7 +56,8 @@ public final class Tensor: @unchecked Sendable {
     /// The same elements viewed with another shape of equal element count.
     public func reshaped(_ newShape: Shape) throws -> Tensor {
         guard newShape.count == shape.count else {
-            throw TensorError.shapeMismatch(op: "reshape", "\(shape) has \(shape.count) elements, \(newShape) has \(newShape.count)")
+            throw TensorError.shapeMismatch(
+                op: "reshape", "\(shape) has \(shape.count) elements, \(newShape) has \(newShape.count)")
         }
         return Tensor(shape: newShape, storage: storage, owner: owner)
     }

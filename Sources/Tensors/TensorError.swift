@@ -13,7 +13,8 @@ public enum TensorError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .shapeMismatch(let op, let why): return "\(op): shape mismatch: \(why)"
         case .unsupported(let op, let why): return "\(op): unsupported: \(why)"
-        case .wrongBackend(let op, let expected, let got): return "\(op): tensor belongs to the \(got) backend, not \(expected)"
+        case .wrongBackend(let op, let expected, let got):
+            return "\(op): tensor belongs to the \(got) backend, not \(expected)"
         case .invalidData(let why): return "invalid tensor data: \(why)"
         }
     }

@@ -36,8 +36,10 @@ struct GemmTiling {
         self.bk = bk
         // The shader's staging needs WG a multiple of BK; powers of two ≥ 16 invocations and BK ≤ 16 give it.
         guard invocations <= Int(limits.maxWorkGroupInvocations), invocations <= Int(limits.maxWorkGroupSize.0),
-              invocations % bk == 0, sharedBytes <= Int(limits.maxSharedMemoryBytes) else {
-            throw VulkanError.limitExceeded("\(op): a \(bm)×\(bn) tile needs \(invocations) invocations and \(sharedBytes) bytes of shared memory")
+            invocations % bk == 0, sharedBytes <= Int(limits.maxSharedMemoryBytes)
+        else {
+            throw VulkanError.limitExceeded(
+                "\(op): a \(bm)×\(bn) tile needs \(invocations) invocations and \(sharedBytes) bytes of shared memory")
         }
     }
 
@@ -49,12 +51,17 @@ struct GemmTiling {
 
     /// Specialization constants 0–5 of `gemm_tile.glsl`.
     var specialization: [SpecializationConstant] {
-        [.uint(UInt32(invocations)), .uint(UInt32(bm)), .uint(UInt32(bn)), .uint(UInt32(bk)), .uint(UInt32(tm)), .uint(UInt32(tn))]
+        [
+            .uint(UInt32(invocations)), .uint(UInt32(bm)), .uint(UInt32(bn)), .uint(UInt32(bk)), .uint(UInt32(tm)),
+            .uint(UInt32(tn)),
+        ]
     }
 
     /// The shaders' vec4 switches: `A_VEC4` when A's contiguous K axis is a multiple of 4, `B_VEC4` likewise for
     /// B's contiguous axis, `C_VEC4` when the output's N axis is (bias, residual and output are then vec4s).
     static func vectorDefines(a: Int, b: Int, c: Int) -> [KernelDescriptor.Define] {
-        [("A_VEC4", a), ("B_VEC4", b), ("C_VEC4", c)].filter { $0.1 % 4 == 0 }.map { KernelDescriptor.Define($0.0, "1") }
+        [("A_VEC4", a), ("B_VEC4", b), ("C_VEC4", c)].filter { $0.1 % 4 == 0 }.map {
+            KernelDescriptor.Define($0.0, "1")
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Tensors
+
 /// Running totals of what a forward pass should not do once it has run before at the same batch size: allocate
 /// device memory, create pipelines or descriptor pools, submit work or wait for it more than once. Take a
 /// snapshot before and after some work and subtract.
@@ -14,7 +15,9 @@ public struct ResourceCounters: Equatable, Sendable, CustomStringConvertible {
     /// Times the host blocked on the backend's recorder.
     public let hostWaits: Int
 
-    public init(memoryBlocksAllocated: Int, pipelinesCreated: Int, descriptorPoolsCreated: Int, submissions: Int, hostWaits: Int) {
+    public init(
+        memoryBlocksAllocated: Int, pipelinesCreated: Int, descriptorPoolsCreated: Int, submissions: Int, hostWaits: Int
+    ) {
         self.memoryBlocksAllocated = memoryBlocksAllocated
         self.pipelinesCreated = pipelinesCreated
         self.descriptorPoolsCreated = descriptorPoolsCreated
@@ -24,10 +27,11 @@ public struct ResourceCounters: Equatable, Sendable, CustomStringConvertible {
 
     /// The counts between two snapshots.
     public static func - (a: ResourceCounters, b: ResourceCounters) -> ResourceCounters {
-        ResourceCounters(memoryBlocksAllocated: a.memoryBlocksAllocated - b.memoryBlocksAllocated,
-                         pipelinesCreated: a.pipelinesCreated - b.pipelinesCreated,
-                         descriptorPoolsCreated: a.descriptorPoolsCreated - b.descriptorPoolsCreated,
-                         submissions: a.submissions - b.submissions, hostWaits: a.hostWaits - b.hostWaits)
+        ResourceCounters(
+            memoryBlocksAllocated: a.memoryBlocksAllocated - b.memoryBlocksAllocated,
+            pipelinesCreated: a.pipelinesCreated - b.pipelinesCreated,
+            descriptorPoolsCreated: a.descriptorPoolsCreated - b.descriptorPoolsCreated,
+            submissions: a.submissions - b.submissions, hostWaits: a.hostWaits - b.hostWaits)
     }
 
     public var description: String {
@@ -42,8 +46,9 @@ extension VulkanBackend {
     /// repeating a forward pass at the same batch size adds no blocks, pipelines or pools, and one submission
     /// and host wait: the download.
     public var resourceCounters: ResourceCounters {
-        ResourceCounters(memoryBlocksAllocated: arena.blocksAllocated + staging.blocksAllocated,
-                         pipelinesCreated: context.pipelinesCreated, descriptorPoolsCreated: recorder.descriptorPoolCount,
-                         submissions: recorder.submissionCount, hostWaits: recorder.hostWaitCount)
+        ResourceCounters(
+            memoryBlocksAllocated: arena.blocksAllocated + staging.blocksAllocated,
+            pipelinesCreated: context.pipelinesCreated, descriptorPoolsCreated: recorder.descriptorPoolCount,
+            submissions: recorder.submissionCount, hostWaits: recorder.hostWaitCount)
     }
 }

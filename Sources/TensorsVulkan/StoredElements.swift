@@ -12,7 +12,9 @@ extension Precision {
             case .fp32:
                 destination.copyMemory(from: base, byteCount: source.count * 4)
             case .fp16:
-                for i in source.indices { destination.storeBytes(of: Float16(base[i]), toByteOffset: 2 * i, as: Float16.self) }
+                for i in source.indices {
+                    destination.storeBytes(of: Float16(base[i]), toByteOffset: 2 * i, as: Float16.self)
+                }
             }
         }
     }
@@ -22,7 +24,9 @@ extension Precision {
         [Float](unsafeUninitializedCapacity: count) { values, initialized in
             switch self {
             case .fp32:
-                if let base = values.baseAddress { UnsafeMutableRawPointer(base).copyMemory(from: source, byteCount: count * 4) }
+                if let base = values.baseAddress {
+                    UnsafeMutableRawPointer(base).copyMemory(from: source, byteCount: count * 4)
+                }
             case .fp16:
                 for i in 0 ..< count { values[i] = Float(source.load(fromByteOffset: 2 * i, as: Float16.self)) }
             }
@@ -33,6 +37,8 @@ extension Precision {
     /// Throws `VulkanError.missingFeature` unless a device with `features` can store tensors at this precision.
     func requireSupport(by features: ComputeFeatures, device: String) throws {
         guard self == .fp16, !features.storageBuffer16BitAccess else { return }
-        throw VulkanError.missingFeature("fp16 storage needs storageBuffer16BitAccess (VK_KHR_16bit_storage), which \(device) does not support; use fp32")
+        throw VulkanError.missingFeature(
+            "fp16 storage needs storageBuffer16BitAccess (VK_KHR_16bit_storage), which \(device) does not support; use fp32"
+        )
     }
 }

@@ -10,24 +10,36 @@ extension VulkanBackend {
         for t in [query, key, value] { _ = try allocation(t, op) }
         let y = try makeTensor(g.outputShape)
         guard g.outputShape.count > 0 else { return y }
-        let tiling = AttentionTiling(geometry: g, profile: attentionProfile ?? (context.physicalDevice.kind == .cpu ? .cpu : .gpu))
+        let tiling = AttentionTiling(
+            geometry: g, profile: attentionProfile ?? (context.physicalDevice.kind == .cpu ? .cpu : .gpu))
         guard tiling.blocks <= Int(context.limits.maxWorkGroupCount.1) else {
-            throw VulkanError.limitExceeded("\(op): \(g.valueWidth) value channels need \(tiling.blocks) workgroup rows")
+            throw VulkanError.limitExceeded(
+                "\(op): \(g.valueWidth) value channels need \(tiling.blocks) workgroup rows")
         }
         let aligned = g.depth % 4 == 0 && g.valueWidth % 4 == 0
-        let k = try kernel("attention", defines: aligned ? [.init("ALIGNED", "1")] : [], bindings: 4, pushWords: 2, specialization: [
-            .uint(UInt32(tiling.localSize)), .int(Int32(g.depth)), .int(Int32(g.valueWidth)), .int(Int32(tiling.valueGroups)),
-            .int(Int32(tiling.queryGroups)), .int(Int32(tiling.rowsPerInvocation)), .bool(tiling.rescalesEveryKey),
-        ])
+        let k = try kernel(
+            "attention", defines: aligned ? [.init("ALIGNED", "1")] : [], bindings: 4, pushWords: 2,
+            specialization: [
+                .uint(UInt32(tiling.localSize)), .int(Int32(g.depth)), .int(Int32(g.valueWidth)),
+                .int(Int32(tiling.valueGroups)),
+                .int(Int32(tiling.queryGroups)), .int(Int32(tiling.rowsPerInvocation)), .bool(tiling.rescalesEveryKey),
+            ])
         var push = PushConstants()
-        push.append(UInt32(g.queries)); push.append(UInt32(g.keys))
+        push.append(UInt32(g.queries))
+        push.append(UInt32(g.keys))
         let rowGroups = grid1D(g.queries, localSize: tiling.localSize * tiling.rowsPerInvocation).x
-        let bytesPerSample = [g.queries * g.depth, g.keys * g.depth, g.keys * g.valueWidth, g.queries * g.valueWidth].map { $0 * elementBytes }
-        for chunk in try batchChunks(op, batch: g.batch, bytesPerSample: bytesPerSample, maxSamples: Int(context.limits.maxWorkGroupCount.2)) {
-            let bindings = try [binding(query, op, samples: chunk, access: .read), binding(key, op, samples: chunk, access: .read),
-                                binding(value, op, samples: chunk, access: .read), binding(y, op, samples: chunk, access: .write)]
-            try recorder.dispatch(k, bindings: bindings, push: push, groups: (rowGroups, tiling.blocks, chunk.count), label: op,
-                                  flops: g.flops * Double(chunk.count) / Double(g.batch))
+        let bytesPerSample = [g.queries * g.depth, g.keys * g.depth, g.keys * g.valueWidth, g.queries * g.valueWidth]
+            .map { $0 * elementBytes }
+        for chunk in try batchChunks(
+            op, batch: g.batch, bytesPerSample: bytesPerSample, maxSamples: Int(context.limits.maxWorkGroupCount.2))
+        {
+            let bindings = try [
+                binding(query, op, samples: chunk, access: .read), binding(key, op, samples: chunk, access: .read),
+                binding(value, op, samples: chunk, access: .read), binding(y, op, samples: chunk, access: .write),
+            ]
+            try recorder.dispatch(
+                k, bindings: bindings, push: push, groups: (rowGroups, tiling.blocks, chunk.count), label: op,
+                flops: g.flops * Double(chunk.count) / Double(g.batch))
         }
         return y
     }

@@ -127,25 +127,35 @@ public final class VulkanBackend: Backend {
 
     /// A new, uninitialised tensor.
     func makeTensor(_ shape: Shape) throws -> Tensor {
-        Tensor(shape: shape, storage: try arena.allocate(bytes: shape.count * elementBytes), owner: ObjectIdentifier(self))
+        Tensor(
+            shape: shape, storage: try arena.allocate(bytes: shape.count * elementBytes), owner: ObjectIdentifier(self))
     }
 
     /// Binds a whole tensor, or the samples `samples` of its first axis.
-    func binding(_ tensor: Tensor, _ op: String, samples: Range<Int>? = nil, access: BufferAccess) throws -> BufferBinding {
+    func binding(_ tensor: Tensor, _ op: String, samples: Range<Int>? = nil, access: BufferAccess) throws
+        -> BufferBinding
+    {
         let allocation = try self.allocation(tensor, op)
-        guard let samples else { return BufferBinding(allocation, byteCount: UInt64(tensor.shape.count * elementBytes), access: access) }
+        guard let samples else {
+            return BufferBinding(allocation, byteCount: UInt64(tensor.shape.count * elementBytes), access: access)
+        }
         let perSample = UInt64(tensor.shape.perSample * elementBytes)
-        return BufferBinding(allocation, offset: UInt64(samples.lowerBound) * perSample,
-                             byteCount: UInt64(samples.count) * perSample, access: access)
+        return BufferBinding(
+            allocation, offset: UInt64(samples.lowerBound) * perSample,
+            byteCount: UInt64(samples.count) * perSample, access: access)
     }
 
     /// The cached kernel for a shader with specialization constants; fp16 storage adds `STORAGE_FP16`
     /// (see `common.glsl`), which also keeps the two precisions' pipelines apart in the cache.
-    func kernel(_ shader: String, defines: [KernelDescriptor.Define] = [], bindings: Int, pushWords: Int,
-                specialization: [SpecializationConstant] = []) throws -> Kernel {
+    func kernel(
+        _ shader: String, defines: [KernelDescriptor.Define] = [], bindings: Int, pushWords: Int,
+        specialization: [SpecializationConstant] = []
+    ) throws -> Kernel {
         let storage: [KernelDescriptor.Define] = precision == .fp16 ? [.init("STORAGE_FP16", "1")] : []
-        return try context.kernel(KernelDescriptor(shader: shader, defines: defines + storage, bindings: bindings,
-                                                   pushConstantBytes: pushWords * 4, specialization: specialization))
+        return try context.kernel(
+            KernelDescriptor(
+                shader: shader, defines: defines + storage, bindings: bindings,
+                pushConstantBytes: pushWords * 4, specialization: specialization))
     }
 
     /// Splits a batch so that every batched binding stays within `maxStorageBufferRange` and every chunk
@@ -164,7 +174,9 @@ public final class VulkanBackend: Backend {
         if perChunk >= batch { return [0 ..< batch] }
         perChunk = perChunk / step * step
         guard perChunk >= 1 else {
-            throw VulkanError.limitExceeded("\(op): one sample needs \(bytesPerSample.max() ?? 0) bytes in one binding; this device binds at most \(maxRange)")
+            throw VulkanError.limitExceeded(
+                "\(op): one sample needs \(bytesPerSample.max() ?? 0) bytes in one binding; this device binds at most \(maxRange)"
+            )
         }
         return stride(from: 0, to: batch, by: perChunk).map { $0 ..< min($0 + perChunk, batch) }
     }

@@ -22,8 +22,10 @@ extension VulkanBackend {
         /// memory is not; tests use it to cover that path on lavapipe.
         public var alwaysStage = false
 
-        public init(precision: Precision = .fp32, kernels: KernelChoice = .automatic, winograd: WinogradChoice = .automatic,
-                    timing: Bool = false) {
+        public init(
+            precision: Precision = .fp32, kernels: KernelChoice = .automatic, winograd: WinogradChoice = .automatic,
+            timing: Bool = false
+        ) {
             self.precision = precision
             self.kernels = kernels
             self.winograd = winograd
@@ -45,8 +47,10 @@ extension VulkanBackend {
         /// another key, or rejected by the driver); nil ignores them (`ShaderLibrary.diagnostics`).
         public var cacheDiagnostics: (@Sendable (String) -> Void)?
 
-        public init(device: String? = nil, validation: Bool = false, cacheDirectory: URL? = nil, shaderDirectory: URL? = nil,
-                    cacheDiagnostics: (@Sendable (String) -> Void)? = nil) {
+        public init(
+            device: String? = nil, validation: Bool = false, cacheDirectory: URL? = nil, shaderDirectory: URL? = nil,
+            cacheDiagnostics: (@Sendable (String) -> Void)? = nil
+        ) {
             self.device = device
             self.validation = validation
             self.cacheDirectory = cacheDirectory
@@ -57,8 +61,10 @@ extension VulkanBackend {
 
     /// The backend's shaders: the built-in copies of `Shaders/`, or the files of `options.shaderDirectory`.
     public static func shaderLibrary(_ options: DeviceOptions) -> ShaderLibrary {
-        ShaderLibrary(files: BuiltInShaders.files, overrideDirectory: options.shaderDirectory, cacheDirectory: options.cacheDirectory,
-                      diagnostics: options.cacheDiagnostics)
+        ShaderLibrary(
+            files: BuiltInShaders.files, overrideDirectory: options.shaderDirectory,
+            cacheDirectory: options.cacheDirectory,
+            diagnostics: options.cacheDiagnostics)
     }
 
     /// Opens the device `options` chooses, with the backend's shaders.

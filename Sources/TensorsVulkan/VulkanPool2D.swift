@@ -10,9 +10,10 @@ extension VulkanBackend {
         let y = try makeTensor(outShape)
         var parameters = PushConstants()
         for word in [g.h, g.w, g.c, g.ho, g.wo, g.padTop, g.padLeft] { parameters.append(word) }
-        try elementwise("pool2d", inputs: [x], output: y,
-                        specialization: [.int(options.kind.rawValue), .int(Int32(options.window)), .int(Int32(options.stride))],
-                        parameters: parameters, label: op)
+        try elementwise(
+            "pool2d", inputs: [x], output: y,
+            specialization: [.int(options.kind.rawValue), .int(Int32(options.window)), .int(Int32(options.stride))],
+            parameters: parameters, label: op)
         return y
     }
 }

@@ -11,8 +11,10 @@ extension VulkanBackend {
         var parameters = PushConstants()
         for word in [h, w, options.height, options.width, c] { parameters.append(word) }
         parameters.append(options.cubicCoefficient)
-        try elementwise("resize", inputs: [x], output: y, specialization: [.int(options.method.rawValue), .int(options.coordinates.rawValue)],
-                        parameters: parameters, label: op)
+        try elementwise(
+            "resize", inputs: [x], output: y,
+            specialization: [.int(options.method.rawValue), .int(options.coordinates.rawValue)],
+            parameters: parameters, label: op)
         return y
     }
 }

@@ -1,6 +1,7 @@
 import CVulkan
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A NUL-terminated `char**` that lives until `deinit`, for `ppEnabled…Names` fields.
@@ -13,7 +14,9 @@ final class CStringArray {
         pointers = owned.map { UnsafePointer($0) }
     }
 
-    deinit { owned.forEach { free($0) } }
+    deinit {
+        for pointer in owned { free(pointer) }
+    }
 
     var count: UInt32 { UInt32(pointers.count) }
 }
@@ -32,7 +35,9 @@ public struct VulkanVersion: Sendable, CustomStringConvertible, Comparable {
         patch = packed & 0xFFF
     }
     public init(_ major: UInt32, _ minor: UInt32, _ patch: UInt32 = 0) {
-        self.major = major; self.minor = minor; self.patch = patch
+        self.major = major
+        self.minor = minor
+        self.patch = patch
     }
     public var packed: UInt32 { (major << 22) | (minor << 12) | patch }
     public var description: String { "\(major).\(minor).\(patch)" }

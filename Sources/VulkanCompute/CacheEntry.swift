@@ -38,7 +38,9 @@ enum CacheEntry {
 
     /// The payload of `bytes` if they are a whole entry made for `key`, else why not.
     static func decode(_ bytes: [UInt8], key: [UInt8]) -> Contents {
-        guard bytes.count >= headerSize else { return .damaged("\(bytes.count) bytes, shorter than the \(headerSize)-byte header") }
+        guard bytes.count >= headerSize else {
+            return .damaged("\(bytes.count) bytes, shorter than the \(headerSize)-byte header")
+        }
         guard bytes[0 ..< 8].elementsEqual(magic) else { return .damaged("not a cache entry (no BBGCACHE magic)") }
         let version = littleEndian(bytes[8 ..< 12], as: UInt32.self)
         guard version == formatVersion else { return .damaged("format version \(version), expected \(formatVersion)") }
@@ -48,7 +50,9 @@ enum CacheEntry {
         }
         guard bytes[20 ..< 52].elementsEqual(key) else { return .damaged("made for another key") }
         let payload = Array(bytes[headerSize...])
-        guard bytes[52 ..< 84].elementsEqual(SHA256.digest(payload)) else { return .damaged("payload fails its SHA-256 checksum") }
+        guard bytes[52 ..< 84].elementsEqual(SHA256.digest(payload)) else {
+            return .damaged("payload fails its SHA-256 checksum")
+        }
         return .valid(payload)
     }
 
@@ -65,7 +69,8 @@ enum CacheEntry {
     static func write(_ payload: [UInt8], key: [UInt8], to url: URL) {
         let directory = url.deletingLastPathComponent()
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt64.random(in: 0 ... .max))")
+        let temporary = directory.appendingPathComponent(
+            ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt64.random(in: 0 ... .max))")
         guard (try? Data(encode(payload, key: key)).write(to: temporary)) != nil else { return }
         if rename(temporary.path, url.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
     }

@@ -25,8 +25,9 @@ public struct BufferBinding: @unchecked Sendable {
     var blockOffset: UInt64 { allocation.offset + offset }
 
     var hazard: HazardTracker.Access {
-        HazardTracker.Access(buffer: ObjectIdentifier(allocation.block), start: blockOffset, end: blockOffset + byteCount,
-                             reads: access.reads, writes: access.writes)
+        HazardTracker.Access(
+            buffer: ObjectIdentifier(allocation.block), start: blockOffset, end: blockOffset + byteCount,
+            reads: access.reads, writes: access.writes)
     }
 }
 
@@ -136,42 +137,53 @@ public final class CommandRecorder: @unchecked Sendable {
     }
 
     /// Records one dispatch of `kernel` over `groups` workgroups. `flops` declares its arithmetic for reports.
-    public func dispatch(_ kernel: Kernel, bindings: [BufferBinding], push: PushConstants = PushConstants(),
-                         groups: (x: Int, y: Int, z: Int), label: String? = nil, flops: Double = 0) throws {
+    public func dispatch(
+        _ kernel: Kernel, bindings: [BufferBinding], push: PushConstants = PushConstants(),
+        groups: (x: Int, y: Int, z: Int), label: String? = nil, flops: Double = 0
+    ) throws {
         let d = kernel.descriptor
         guard bindings.count == d.bindings else {
             throw VulkanError.invalidArgument("\(d.shader) takes \(d.bindings) buffers, got \(bindings.count)")
         }
         guard push.byteCount == d.pushConstantBytes else {
-            throw VulkanError.invalidArgument("\(d.shader) takes \(d.pushConstantBytes) bytes of push constants, got \(push.byteCount)")
+            throw VulkanError.invalidArgument(
+                "\(d.shader) takes \(d.pushConstantBytes) bytes of push constants, got \(push.byteCount)")
         }
         let maxCount = context.limits.maxWorkGroupCount
         guard groups.x >= 1, groups.y >= 1, groups.z >= 1,
-              groups.x <= Int(maxCount.0), groups.y <= Int(maxCount.1), groups.z <= Int(maxCount.2) else {
+            groups.x <= Int(maxCount.0), groups.y <= Int(maxCount.1), groups.z <= Int(maxCount.2)
+        else {
             throw VulkanError.limitExceeded("\(d.shader): workgroup count \(groups) outside 1...\(maxCount)")
         }
         let maxRange = context.limits.maxStorageBufferRange
         for (i, b) in bindings.enumerated() {
             guard b.offset + b.byteCount <= b.allocation.size else {
-                throw VulkanError.invalidArgument("\(d.shader) binding \(i): range \(b.offset)+\(b.byteCount) exceeds its allocation of \(b.allocation.size) bytes")
+                throw VulkanError.invalidArgument(
+                    "\(d.shader) binding \(i): range \(b.offset)+\(b.byteCount) exceeds its allocation of \(b.allocation.size) bytes"
+                )
             }
             guard b.byteCount <= maxRange else {
-                throw VulkanError.limitExceeded("\(d.shader) binding \(i): \(b.byteCount) bytes exceed maxStorageBufferRange (\(maxRange)); split the dispatch")
+                throw VulkanError.limitExceeded(
+                    "\(d.shader) binding \(i): \(b.byteCount) bytes exceed maxStorageBufferRange (\(maxRange)); split the dispatch"
+                )
             }
         }
         try begin()
         let set = try allocateDescriptorSet(kernel)
         writeDescriptors(set, bindings)
         guardHazards(bindings.map(\.hazard))
-        bindings.forEach { retain($0.allocation.block) }
+        for binding in bindings { retain(binding.allocation.block) }
         retain(kernel)
 
         vk.cmdBindPipeline(commandBuffer, VK_PIPELINE_BIND_POINT_COMPUTE, kernel.pipeline)
         var sets: [VkDescriptorSet?] = [set]
-        vk.cmdBindDescriptorSets(commandBuffer, VK_PIPELINE_BIND_POINT_COMPUTE, kernel.pipelineLayout, 0, 1, &sets, 0, nil)
+        vk.cmdBindDescriptorSets(
+            commandBuffer, VK_PIPELINE_BIND_POINT_COMPUTE, kernel.pipelineLayout, 0, 1, &sets, 0, nil)
         if !push.words.isEmpty {
             push.words.withUnsafeBytes {
-                vk.cmdPushConstants(commandBuffer, kernel.pipelineLayout, VK_SHADER_STAGE_COMPUTE_BIT.rawValue, 0, UInt32($0.count), $0.baseAddress)
+                vk.cmdPushConstants(
+                    commandBuffer, kernel.pipelineLayout, VK_SHADER_STAGE_COMPUTE_BIT.rawValue, 0, UInt32($0.count),
+                    $0.baseAddress)
             }
         }
         vk.cmdDispatch(commandBuffer, UInt32(groups.x), UInt32(groups.y), UInt32(groups.z))
@@ -179,8 +191,10 @@ public final class CommandRecorder: @unchecked Sendable {
     }
 
     /// Records a buffer-to-buffer copy of `bytes` bytes.
-    public func copy(from source: DeviceAllocation, sourceOffset: UInt64 = 0, to destination: DeviceAllocation,
-                     destinationOffset: UInt64 = 0, bytes: UInt64, label: String = "copy") throws {
+    public func copy(
+        from source: DeviceAllocation, sourceOffset: UInt64 = 0, to destination: DeviceAllocation,
+        destinationOffset: UInt64 = 0, bytes: UInt64, label: String = "copy"
+    ) throws {
         guard sourceOffset + bytes <= source.size, destinationOffset + bytes <= destination.size else {
             throw VulkanError.invalidArgument("copy of \(bytes) bytes exceeds an allocation")
         }
@@ -189,8 +203,10 @@ public final class CommandRecorder: @unchecked Sendable {
         let src = BufferBinding(source, offset: sourceOffset, byteCount: bytes, access: .read)
         let dst = BufferBinding(destination, offset: destinationOffset, byteCount: bytes, access: .write)
         guardHazards([src.hazard, dst.hazard])
-        retain(source.block); retain(destination.block)
-        retain(source); retain(destination)
+        retain(source.block)
+        retain(destination.block)
+        retain(source)
+        retain(destination)
         var region = VkBufferCopy(srcOffset: src.blockOffset, dstOffset: dst.blockOffset, size: bytes)
         vk.cmdCopyBuffer(commandBuffer, source.block.buffer, destination.block.buffer, 1, &region)
         finishCommand(label, bytes: 2 * Double(bytes))
@@ -211,8 +227,9 @@ public final class CommandRecorder: @unchecked Sendable {
         barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
         barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
         barrier.dstAccessMask = VK_ACCESS_HOST_READ_BIT.rawValue
-        vk.cmdPipelineBarrier(commandBuffer, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue,
-                              VK_PIPELINE_STAGE_HOST_BIT.rawValue, 0, 1, &barrier, 0, nil, 0, nil)
+        vk.cmdPipelineBarrier(
+            commandBuffer, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue,
+            VK_PIPELINE_STAGE_HOST_BIT.rawValue, 0, 1, &barrier, 0, nil, 0, nil)
         recording = false
         defer { resetAfterSubmit() }
         try check(vk.endCommandBuffer(commandBuffer), "vkEndCommandBuffer")
@@ -244,9 +261,11 @@ public final class CommandRecorder: @unchecked Sendable {
         if hazards.needsBarrier(accesses) {
             var barrier = VkMemoryBarrier()
             barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
-            barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
+            barrier.srcAccessMask =
+                VK_ACCESS_SHADER_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
                 | VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_TRANSFER_READ_BIT.rawValue
-            barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue
+            barrier.dstAccessMask =
+                VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue
                 | VK_ACCESS_TRANSFER_READ_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
             let stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue
             vk.cmdPipelineBarrier(commandBuffer, stages, stages, 0, 1, &barrier, 0, nil, 0, nil)
@@ -279,7 +298,10 @@ public final class CommandRecorder: @unchecked Sendable {
             }
             if result.rawValue == 0, let set { return set }
             // Pool exhausted (VK_ERROR_OUT_OF_POOL_MEMORY or FRAGMENTED_POOL): move to the next one.
-            guard result.rawValue == -1000069000 || result.rawValue == -12 else { try check(result, "vkAllocateDescriptorSets"); continue }
+            guard result.rawValue == -1_000_069_000 || result.rawValue == -12 else {
+                try check(result, "vkAllocateDescriptorSets")
+                continue
+            }
             currentPool += 1
         }
     }
@@ -300,7 +322,9 @@ public final class CommandRecorder: @unchecked Sendable {
     }
 
     private func writeDescriptors(_ set: VkDescriptorSet, _ bindings: [BufferBinding]) {
-        let infos = bindings.map { VkDescriptorBufferInfo(buffer: $0.allocation.block.buffer, offset: $0.blockOffset, range: $0.byteCount) }
+        let infos = bindings.map {
+            VkDescriptorBufferInfo(buffer: $0.allocation.block.buffer, offset: $0.blockOffset, range: $0.byteCount)
+        }
         infos.withUnsafeBufferPointer { base in
             var writes = (0 ..< infos.count).map { i -> VkWriteDescriptorSet in
                 var w = VkWriteDescriptorSet()
@@ -320,13 +344,16 @@ public final class CommandRecorder: @unchecked Sendable {
         guard let queryPool, !labels.isEmpty else { return [] }
         var stamps = [UInt64](repeating: 0, count: labels.count + 1)
         try stamps.withUnsafeMutableBytes { raw in
-            try check(vk.getQueryPoolResults(context.device, queryPool, 0, UInt32(labels.count + 1), raw.count, raw.baseAddress, 8,
-                                             VK_QUERY_RESULT_64_BIT.rawValue | VK_QUERY_RESULT_WAIT_BIT.rawValue), "vkGetQueryPoolResults")
+            try check(
+                vk.getQueryPoolResults(
+                    context.device, queryPool, 0, UInt32(labels.count + 1), raw.count, raw.baseAddress, 8,
+                    VK_QUERY_RESULT_64_BIT.rawValue | VK_QUERY_RESULT_WAIT_BIT.rawValue), "vkGetQueryPoolResults")
         }
         let period = Double(context.limits.timestampPeriodNanoseconds)
         return labels.indices.map { i in
-            CommandTiming(label: labels[i].label, nanoseconds: Double(stamps[i + 1] &- stamps[i]) * period,
-                          flops: labels[i].flops, bytes: labels[i].bytes)
+            CommandTiming(
+                label: labels[i].label, nanoseconds: Double(stamps[i + 1] &- stamps[i]) * period,
+                flops: labels[i].flops, bytes: labels[i].bytes)
         }
     }
 

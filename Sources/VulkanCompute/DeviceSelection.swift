@@ -6,7 +6,9 @@ public enum DeviceSelection {
         let usable = devices.filter { $0.computeQueueFamily != nil && $0.apiVersion >= VulkanVersion(1, 1) }
         guard !usable.isEmpty else {
             if devices.isEmpty {
-                throw VulkanError.noDevice("the Vulkan loader found no devices (install a driver, e.g. Debian's mesa-vulkan-drivers for the CPU device lavapipe)")
+                throw VulkanError.noDevice(
+                    "the Vulkan loader found no devices (install a driver, e.g. Debian's mesa-vulkan-drivers for the CPU device lavapipe)"
+                )
             }
             throw VulkanError.noDevice("none of the \(devices.count) device(s) supports Vulkan 1.1 compute")
         }

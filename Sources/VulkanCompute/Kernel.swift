@@ -22,7 +22,10 @@ public enum SpecializationConstant: Hashable, Sendable {
 public struct KernelDescriptor: Hashable, Sendable {
     public struct Define: Hashable, Sendable {
         public let name: String, value: String
-        public init(_ name: String, _ value: String) { self.name = name; self.value = value }
+        public init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = value
+        }
     }
 
     public var shader: String
@@ -32,7 +35,10 @@ public struct KernelDescriptor: Hashable, Sendable {
     public var pushConstantBytes: Int
     public var specialization: [SpecializationConstant]
 
-    public init(shader: String, defines: [Define] = [], bindings: Int, pushConstantBytes: Int = 0, specialization: [SpecializationConstant] = []) {
+    public init(
+        shader: String, defines: [Define] = [], bindings: Int, pushConstantBytes: Int = 0,
+        specialization: [SpecializationConstant] = []
+    ) {
         self.shader = shader
         self.defines = defines
         self.bindings = bindings
@@ -49,13 +55,15 @@ public final class Kernel: @unchecked Sendable {
     let setLayout: VkDescriptorSetLayout
 
     init(context: VulkanContext, descriptor: KernelDescriptor, spirv: [UInt32]) throws {
-        let vk = context.vk, device = context.device
+        let vk = context.vk
+        let device = context.device
         self.descriptor = descriptor
         try Self.checkPushConstants(descriptor, limit: context.limits.maxPushConstantsBytes)
         let setLayout = try Self.makeDescriptorSetLayout(vk, device, bindings: descriptor.bindings)
         let pipelineLayout: VkPipelineLayout
         do {
-            pipelineLayout = try Self.makePipelineLayout(vk, device, setLayout: setLayout, pushConstantBytes: descriptor.pushConstantBytes)
+            pipelineLayout = try Self.makePipelineLayout(
+                vk, device, setLayout: setLayout, pushConstantBytes: descriptor.pushConstantBytes)
         } catch {
             vk.destroyDescriptorSetLayout(device, setLayout, nil)
             throw error
@@ -64,8 +72,9 @@ public final class Kernel: @unchecked Sendable {
         do {
             let module = try Self.makeShaderModule(vk, device, spirv: spirv)
             defer { vk.destroyShaderModule(device, module, nil) }
-            pipeline = try Self.makePipeline(vk, device, cache: context.pipelineCache, module: module, layout: pipelineLayout,
-                                             specialization: descriptor.specialization, shader: descriptor.shader)
+            pipeline = try Self.makePipeline(
+                vk, device, cache: context.pipelineCache, module: module, layout: pipelineLayout,
+                specialization: descriptor.specialization, shader: descriptor.shader)
         } catch {
             vk.destroyPipelineLayout(device, pipelineLayout, nil)
             vk.destroyDescriptorSetLayout(device, setLayout, nil)
@@ -79,12 +88,16 @@ public final class Kernel: @unchecked Sendable {
     /// Rejects push constants larger than the device allows or not a whole number of 32-bit words.
     private static func checkPushConstants(_ descriptor: KernelDescriptor, limit: UInt32) throws {
         guard descriptor.pushConstantBytes <= Int(limit), descriptor.pushConstantBytes % 4 == 0 else {
-            throw VulkanError.limitExceeded("\(descriptor.shader): \(descriptor.pushConstantBytes) bytes of push constants (device maximum \(limit), multiple of 4)")
+            throw VulkanError.limitExceeded(
+                "\(descriptor.shader): \(descriptor.pushConstantBytes) bytes of push constants (device maximum \(limit), multiple of 4)"
+            )
         }
     }
 
     /// Set 0 with one compute-stage storage buffer at each binding 0..<bindings.
-    private static func makeDescriptorSetLayout(_ vk: DeviceFunctions, _ device: VkDevice, bindings count: Int) throws -> VkDescriptorSetLayout {
+    private static func makeDescriptorSetLayout(_ vk: DeviceFunctions, _ device: VkDevice, bindings count: Int) throws
+        -> VkDescriptorSetLayout
+    {
         var bindings = (0 ..< count).map { i -> VkDescriptorSetLayoutBinding in
             var b = VkDescriptorSetLayoutBinding()
             b.binding = UInt32(i)
@@ -106,9 +119,12 @@ public final class Kernel: @unchecked Sendable {
     }
 
     /// The pipeline layout of `setLayout` and, when there are any, `pushConstantBytes` of compute-stage push constants.
-    private static func makePipelineLayout(_ vk: DeviceFunctions, _ device: VkDevice, setLayout: VkDescriptorSetLayout,
-                                           pushConstantBytes: Int) throws -> VkPipelineLayout {
-        var range = VkPushConstantRange(stageFlags: VK_SHADER_STAGE_COMPUTE_BIT.rawValue, offset: 0, size: UInt32(pushConstantBytes))
+    private static func makePipelineLayout(
+        _ vk: DeviceFunctions, _ device: VkDevice, setLayout: VkDescriptorSetLayout,
+        pushConstantBytes: Int
+    ) throws -> VkPipelineLayout {
+        var range = VkPushConstantRange(
+            stageFlags: VK_SHADER_STAGE_COMPUTE_BIT.rawValue, offset: 0, size: UInt32(pushConstantBytes))
         var layouts: [VkDescriptorSetLayout?] = [setLayout]
         var pipelineLayout: VkPipelineLayout?
         let result = layouts.withUnsafeMutableBufferPointer { layoutPointer in
@@ -130,12 +146,14 @@ public final class Kernel: @unchecked Sendable {
     }
 
     /// A shader module of the SPIR-V words; the caller destroys it once the pipeline is made.
-    private static func makeShaderModule(_ vk: DeviceFunctions, _ device: VkDevice, spirv: [UInt32]) throws -> VkShaderModule {
+    private static func makeShaderModule(_ vk: DeviceFunctions, _ device: VkDevice, spirv: [UInt32]) throws
+        -> VkShaderModule
+    {
         var module: VkShaderModule?
         let result = spirv.withUnsafeBufferPointer { words -> VkResult in
             var info = VkShaderModuleCreateInfo()
             info.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO
-            info.codeSize = words.count * 4 // codeSize is in bytes; SPIR-V is counted in 32-bit words
+            info.codeSize = words.count * 4  // codeSize is in bytes; SPIR-V is counted in 32-bit words
             info.pCode = words.baseAddress
             return vk.createShaderModule(device, &info, nil, &module)
         }
@@ -147,9 +165,11 @@ public final class Kernel: @unchecked Sendable {
     }
 
     /// The compute pipeline of `module`'s `main` with `specialization` as constants 0..<count, through the pipeline cache.
-    private static func makePipeline(_ vk: DeviceFunctions, _ device: VkDevice, cache: VkPipelineCache?, module: VkShaderModule,
-                                     layout: VkPipelineLayout, specialization constants: [SpecializationConstant],
-                                     shader: String) throws -> VkPipeline {
+    private static func makePipeline(
+        _ vk: DeviceFunctions, _ device: VkDevice, cache: VkPipelineCache?, module: VkShaderModule,
+        layout: VkPipelineLayout, specialization constants: [SpecializationConstant],
+        shader: String
+    ) throws -> VkPipeline {
         var values = constants.map(\.bits)
         var entries = values.indices.map { i in
             VkSpecializationMapEntry(constantID: UInt32(i), offset: UInt32(i * 4), size: 4)
@@ -167,7 +187,8 @@ public final class Kernel: @unchecked Sendable {
                     stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO
                     stage.stage = VK_SHADER_STAGE_COMPUTE_BIT
                     stage.module = module
-                    stage.pName = UnsafeRawPointer(("main" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
+                    stage.pName = UnsafeRawPointer(("main" as StaticString).utf8Start).assumingMemoryBound(
+                        to: CChar.self)
                     stage.pSpecializationInfo = entryPointer.isEmpty ? nil : specPointer
                     var info = VkComputePipelineCreateInfo()
                     info.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO

@@ -15,13 +15,16 @@ public final class MemoryBlock: @unchecked Sendable {
     fileprivate var free: [(offset: UInt64, size: UInt64)]
 
     init(context: VulkanContext, size: UInt64, memoryType: UInt32, map: Bool) throws {
-        let vk = context.vk, device = context.device
+        let vk = context.vk
+        let device = context.device
         self.context = context
         self.size = size
         var bufferInfo = VkBufferCreateInfo()
         bufferInfo.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO
         bufferInfo.size = size
-        bufferInfo.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_SRC_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_DST_BIT.rawValue
+        bufferInfo.usage =
+            VK_BUFFER_USAGE_STORAGE_BUFFER_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_SRC_BIT.rawValue
+            | VK_BUFFER_USAGE_TRANSFER_DST_BIT.rawValue
         bufferInfo.sharingMode = VK_SHARING_MODE_EXCLUSIVE
         var buffer: VkBuffer?
         try check(vk.createBuffer(device, &bufferInfo, nil, &buffer), "vkCreateBuffer(\(size) bytes)")
@@ -40,7 +43,8 @@ public final class MemoryBlock: @unchecked Sendable {
         let result = vk.allocateMemory(device, &allocateInfo, nil, &memory)
         guard result.rawValue == 0, let memory else {
             vk.destroyBuffer(device, buffer, nil)
-            throw VulkanError.outOfMemory("allocating \(Self.format(size)) of device memory failed (\(VulkanError.resultName(result.rawValue)))")
+            throw VulkanError.outOfMemory(
+                "allocating \(Self.format(size)) of device memory failed (\(VulkanError.resultName(result.rawValue)))")
         }
         var mapped: UnsafeMutableRawPointer?
         if let error = Self.bindAndMap(vk, device, buffer, memory, map: map, into: &mapped) {
@@ -54,8 +58,10 @@ public final class MemoryBlock: @unchecked Sendable {
         self.free = [(0, size)]
     }
 
-    private static func bindAndMap(_ vk: DeviceFunctions, _ device: VkDevice, _ buffer: VkBuffer, _ memory: VkDeviceMemory,
-                                   map: Bool, into mapped: inout UnsafeMutableRawPointer?) -> VulkanError? {
+    private static func bindAndMap(
+        _ vk: DeviceFunctions, _ device: VkDevice, _ buffer: VkBuffer, _ memory: VkDeviceMemory,
+        map: Bool, into mapped: inout UnsafeMutableRawPointer?
+    ) -> VulkanError? {
         let bind = vk.bindBufferMemory(device, buffer, memory, 0)
         if bind.rawValue != 0 { return .call("vkBindBufferMemory", bind.rawValue) }
         mapped = nil
@@ -89,7 +95,11 @@ public final class DeviceAllocation: @unchecked Sendable {
     private let arena: MemoryArena
 
     fileprivate init(block: MemoryBlock, offset: UInt64, size: UInt64, reserved: UInt64, arena: MemoryArena) {
-        self.block = block; self.offset = offset; self.size = size; self.reserved = reserved; self.arena = arena
+        self.block = block
+        self.offset = offset
+        self.size = size
+        self.reserved = reserved
+        self.arena = arena
     }
 
     deinit { arena.release(block: block, offset: offset, size: reserved) }
@@ -150,19 +160,24 @@ public final class MemoryArena: @unchecked Sendable {
         let reserved = (request + alignment - 1) / alignment * alignment
         let limit = min(context.limits.maxMemoryAllocationSize, context.limits.maxBufferSize)
         guard reserved <= limit else {
-            throw VulkanError.outOfMemory("a tensor of \(MemoryBlock.format(request)) exceeds the device's largest allocation (\(MemoryBlock.format(limit)))")
+            throw VulkanError.outOfMemory(
+                "a tensor of \(MemoryBlock.format(request)) exceeds the device's largest allocation (\(MemoryBlock.format(limit)))"
+            )
         }
         return try state.withLock { state in
             for block in state.blocks {
                 if let offset = Self.take(reserved, from: block) {
                     state.inUse += reserved
-                    return DeviceAllocation(block: block, offset: offset, size: request, reserved: reserved, arena: self)
+                    return DeviceAllocation(
+                        block: block, offset: offset, size: request, reserved: reserved, arena: self)
                 }
             }
             let size = max(blockSize, reserved)
             let block = try MemoryBlock(context: context, size: size, memoryType: memoryType, map: isHostVisible)
             state.blocks.append(block)
-            guard let offset = Self.take(reserved, from: block) else { throw VulkanError.outOfMemory("block allocation") }
+            guard let offset = Self.take(reserved, from: block) else {
+                throw VulkanError.outOfMemory("block allocation")
+            }
             state.inUse += reserved
             return DeviceAllocation(block: block, offset: offset, size: request, reserved: reserved, arena: self)
         }

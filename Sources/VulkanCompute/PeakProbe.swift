@@ -15,25 +15,32 @@ public struct PeakProbe: Sendable {
         let local = min(256, Int(context.limits.maxWorkGroupInvocations))
         let iterations = 512
         let fmaInvocations = local * min(65535, 256 * scale)
-        let copyElements = (16 << 20) * scale / 16 // 16 MiB × scale of vec4
+        let copyElements = (16 << 20) * scale / 16  // 16 MiB × scale of vec4
         let arena = try MemoryArena(context: context, kind: .device)
         let src = try arena.allocate(bytes: copyElements * 16)
         let dst = try arena.allocate(bytes: max(copyElements, fmaInvocations) * 16)
         let recorder = try CommandRecorder(context: context, timing: true)
-        let fma = try context.kernel(KernelDescriptor(shader: "peak", bindings: 2, pushConstantBytes: 4,
-                                                      specialization: [.uint(UInt32(local)), .int(0), .int(Int32(iterations))]))
-        let copy = try context.kernel(KernelDescriptor(shader: "peak", bindings: 2, pushConstantBytes: 4,
-                                                       specialization: [.uint(UInt32(local)), .int(1), .int(Int32(iterations))]))
-        var bestFMA = Double.infinity, bestCopy = Double.infinity
-        for _ in 0 ..< repeats + 1 { // the first round warms up (JIT, caches)
+        let fma = try context.kernel(
+            KernelDescriptor(
+                shader: "peak", bindings: 2, pushConstantBytes: 4,
+                specialization: [.uint(UInt32(local)), .int(0), .int(Int32(iterations))]))
+        let copy = try context.kernel(
+            KernelDescriptor(
+                shader: "peak", bindings: 2, pushConstantBytes: 4,
+                specialization: [.uint(UInt32(local)), .int(1), .int(Int32(iterations))]))
+        var bestFMA = Double.infinity
+        var bestCopy = Double.infinity
+        for _ in 0 ..< repeats + 1 {  // the first round warms up (JIT, caches)
             var push = PushConstants()
             push.append(UInt32(fmaInvocations))
-            try recorder.dispatch(fma, bindings: [BufferBinding(src, access: .read), BufferBinding(dst, access: .write)],
-                                  push: push, groups: (fmaInvocations / local, 1, 1), label: "fma")
+            try recorder.dispatch(
+                fma, bindings: [BufferBinding(src, access: .read), BufferBinding(dst, access: .write)],
+                push: push, groups: (fmaInvocations / local, 1, 1), label: "fma")
             var copyPush = PushConstants()
             copyPush.append(UInt32(copyElements))
-            try recorder.dispatch(copy, bindings: [BufferBinding(src, access: .read), BufferBinding(dst, access: .write)],
-                                  push: copyPush, groups: (min(65535, copyElements / local), 1, 1), label: "copy")
+            try recorder.dispatch(
+                copy, bindings: [BufferBinding(src, access: .read), BufferBinding(dst, access: .write)],
+                push: copyPush, groups: (min(65535, copyElements / local), 1, 1), label: "copy")
             let timings = try recorder.submitAndWait()
             bestFMA = min(bestFMA, timings[0].nanoseconds)
             bestCopy = min(bestCopy, timings[1].nanoseconds)

@@ -23,8 +23,10 @@ final class PersistentPipelineCache: @unchecked Sendable {
         var retired: [VkPipelineCache] = []
     }
 
-    init(vk: DeviceFunctions, device: VkDevice, physicalDevice: PhysicalDevice, cacheDirectory: URL?,
-         diagnostics: (@Sendable (String) -> Void)?) {
+    init(
+        vk: DeviceFunctions, device: VkDevice, physicalDevice: PhysicalDevice, cacheDirectory: URL?,
+        diagnostics: (@Sendable (String) -> Void)?
+    ) {
         self.vk = vk
         self.device = device
         self.diagnostics = diagnostics
@@ -72,7 +74,9 @@ final class PersistentPipelineCache: @unchecked Sendable {
         var size = 0
         guard vk.getPipelineCacheData(device, cache, &size, nil).rawValue == 0, size > 0 else { return }
         var data = [UInt8](repeating: 0, count: size)
-        guard data.withUnsafeMutableBytes({ vk.getPipelineCacheData(device, cache, &size, $0.baseAddress).rawValue }) == 0 else { return }
+        guard
+            data.withUnsafeMutableBytes({ vk.getPipelineCacheData(device, cache, &size, $0.baseAddress).rawValue }) == 0
+        else { return }
         CacheEntry.write(Array(data.prefix(size)), key: key, to: file)
     }
 

@@ -112,7 +112,8 @@ public struct PhysicalDevice: @unchecked Sendable {
         let families = Self.queryQueueFamilies(vk, handle)
         let computeFamily = families.firstIndex { $0.queueFlags & VK_QUEUE_COMPUTE_BIT.rawValue != 0 }
         computeQueueFamily = computeFamily.map { UInt32($0) }
-        let timestamps = p.limits.timestampComputeAndGraphics != 0
+        let timestamps =
+            p.limits.timestampComputeAndGraphics != 0
             || computeFamily.map { families[$0].timestampValidBits > 0 } ?? false
         features = Self.queryFeatures(vk, handle, api: properties.api, extensions: extensions, timestamps: timestamps)
     }
@@ -132,18 +133,27 @@ public struct PhysicalDevice: @unchecked Sendable {
     /// The names of the device's extensions.
     private static func queryExtensions(_ vk: InstanceFunctions, _ handle: VkPhysicalDevice) throws -> Set<String> {
         var extensionCount: UInt32 = 0
-        try check(vk.enumerateDeviceExtensionProperties(handle, nil, &extensionCount, nil), "vkEnumerateDeviceExtensionProperties")
+        try check(
+            vk.enumerateDeviceExtensionProperties(handle, nil, &extensionCount, nil),
+            "vkEnumerateDeviceExtensionProperties")
         var extensionProps = [VkExtensionProperties](repeating: VkExtensionProperties(), count: Int(extensionCount))
-        try check(vk.enumerateDeviceExtensionProperties(handle, nil, &extensionCount, &extensionProps), "vkEnumerateDeviceExtensionProperties")
+        try check(
+            vk.enumerateDeviceExtensionProperties(handle, nil, &extensionCount, &extensionProps),
+            "vkEnumerateDeviceExtensionProperties")
         return Set(extensionProps.prefix(Int(extensionCount)).map { string(fromCTuple: $0.extensionName) })
     }
 
     /// The core properties with driver, subgroup and maintenance properties, chaining only structures the device knows.
-    private static func queryProperties(_ vk: InstanceFunctions, _ handle: VkPhysicalDevice, extensions: Set<String>) -> ChainedProperties {
+    private static func queryProperties(_ vk: InstanceFunctions, _ handle: VkPhysicalDevice, extensions: Set<String>)
+        -> ChainedProperties
+    {
         // Properties chain: base → subgroup → maintenance3 (→ driver on 1.2 or VK_KHR_driver_properties → maintenance4 on 1.3).
-        let maintenance4 = ChainLink(VkPhysicalDeviceMaintenance4Properties(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_4_PROPERTIES)
-        let maintenance3 = ChainLink(VkPhysicalDeviceMaintenance3Properties(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES)
-        let subgroup = ChainLink(VkPhysicalDeviceSubgroupProperties(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES)
+        let maintenance4 = ChainLink(
+            VkPhysicalDeviceMaintenance4Properties(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_4_PROPERTIES)
+        let maintenance3 = ChainLink(
+            VkPhysicalDeviceMaintenance3Properties(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES)
+        let subgroup = ChainLink(
+            VkPhysicalDeviceSubgroupProperties(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES)
         let driver = ChainLink(VkPhysicalDeviceDriverProperties(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES)
         let properties = ChainLink(VkPhysicalDeviceProperties2(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2)
 
@@ -201,7 +211,9 @@ public struct PhysicalDevice: @unchecked Sendable {
     }
 
     /// The device's queue families, in index order.
-    private static func queryQueueFamilies(_ vk: InstanceFunctions, _ handle: VkPhysicalDevice) -> [VkQueueFamilyProperties] {
+    private static func queryQueueFamilies(_ vk: InstanceFunctions, _ handle: VkPhysicalDevice)
+        -> [VkQueueFamilyProperties]
+    {
         var familyCount: UInt32 = 0
         vk.getPhysicalDeviceQueueFamilyProperties(handle, &familyCount, nil)
         var families = [VkQueueFamilyProperties](repeating: VkQueueFamilyProperties(), count: Int(familyCount))
@@ -211,12 +223,17 @@ public struct PhysicalDevice: @unchecked Sendable {
 
     /// The optional capabilities: 16-bit storage, from 1.2 float16/int8 and 8-bit storage, cooperative-matrix
     /// extensions, and `timestamps` as worked out from the limits and the compute queue family.
-    private static func queryFeatures(_ vk: InstanceFunctions, _ handle: VkPhysicalDevice, api: VulkanVersion,
-                                      extensions: Set<String>, timestamps: Bool) -> ComputeFeatures {
+    private static func queryFeatures(
+        _ vk: InstanceFunctions, _ handle: VkPhysicalDevice, api: VulkanVersion,
+        extensions: Set<String>, timestamps: Bool
+    ) -> ComputeFeatures {
         // Features chain: base → 16-bit storage (→ float16/int8 and 8-bit storage on 1.2).
-        let storage8 = ChainLink(VkPhysicalDevice8BitStorageFeatures(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES)
-        let float16 = ChainLink(VkPhysicalDeviceShaderFloat16Int8Features(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES)
-        let storage16 = ChainLink(VkPhysicalDevice16BitStorageFeatures(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES)
+        let storage8 = ChainLink(
+            VkPhysicalDevice8BitStorageFeatures(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES)
+        let float16 = ChainLink(
+            VkPhysicalDeviceShaderFloat16Int8Features(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES)
+        let storage16 = ChainLink(
+            VkPhysicalDevice16BitStorageFeatures(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES)
         let features2 = ChainLink(VkPhysicalDeviceFeatures2(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2)
         features2.pointer.pointee.pNext = UnsafeMutableRawPointer(storage16.pointer)
         if api >= VulkanVersion(1, 2) {

@@ -22,7 +22,9 @@ public enum ShaderCompiler {
             input.default_profile = GLSLANG_NO_PROFILE
             input.force_default_version_and_profile = 0
             input.forward_compatible = 0
-            input.messages = glslang_messages_t(GLSLANG_MSG_DEFAULT_BIT.rawValue | GLSLANG_MSG_SPV_RULES_BIT.rawValue | GLSLANG_MSG_VULKAN_RULES_BIT.rawValue)
+            input.messages = glslang_messages_t(
+                GLSLANG_MSG_DEFAULT_BIT.rawValue | GLSLANG_MSG_SPV_RULES_BIT.rawValue
+                    | GLSLANG_MSG_VULKAN_RULES_BIT.rawValue)
             input.resource = glslang_default_resource()
 
             guard let shader = glslang_shader_create(&input) else {
@@ -30,21 +32,28 @@ public enum ShaderCompiler {
             }
             defer { glslang_shader_delete(shader) }
             guard glslang_shader_preprocess(shader, &input) != 0 else {
-                throw VulkanError.shaderCompilation(name: name, log: String(cString: glslang_shader_get_info_log(shader)))
+                throw VulkanError.shaderCompilation(
+                    name: name, log: String(cString: glslang_shader_get_info_log(shader)))
             }
             guard glslang_shader_parse(shader, &input) != 0 else {
-                throw VulkanError.shaderCompilation(name: name, log: String(cString: glslang_shader_get_info_log(shader)))
+                throw VulkanError.shaderCompilation(
+                    name: name, log: String(cString: glslang_shader_get_info_log(shader)))
             }
             guard let program = glslang_program_create() else {
                 throw VulkanError.shaderCompilation(name: name, log: "glslang_program_create failed")
             }
             defer { glslang_program_delete(program) }
             glslang_program_add_shader(program, shader)
-            guard glslang_program_link(program, Int32(bitPattern: GLSLANG_MSG_SPV_RULES_BIT.rawValue | GLSLANG_MSG_VULKAN_RULES_BIT.rawValue)) != 0 else {
-                throw VulkanError.shaderCompilation(name: name, log: String(cString: glslang_program_get_info_log(program)))
+            guard
+                glslang_program_link(
+                    program,
+                    Int32(bitPattern: GLSLANG_MSG_SPV_RULES_BIT.rawValue | GLSLANG_MSG_VULKAN_RULES_BIT.rawValue)) != 0
+            else {
+                throw VulkanError.shaderCompilation(
+                    name: name, log: String(cString: glslang_program_get_info_log(program)))
             }
             glslang_program_SPIRV_generate(program, GLSLANG_STAGE_COMPUTE)
-            let words = glslang_program_SPIRV_get_size(program) // counts 32-bit words, not bytes
+            let words = glslang_program_SPIRV_get_size(program)  // counts 32-bit words, not bytes
             var spirv = [UInt32](repeating: 0, count: words)
             spirv.withUnsafeMutableBufferPointer { glslang_program_SPIRV_get(program, $0.baseAddress) }
             if let messages = glslang_program_SPIRV_get_messages(program), messages.pointee != 0 {

@@ -21,8 +21,10 @@ public final class ShaderLibrary: @unchecked Sendable {
     /// Bumped whenever the compile settings change, so stale cache entries are never reused.
     private static let compilerTag = "glslang-c-api/vulkan1.2/spv1.5/v1"
 
-    public init(files: [String: String], overrideDirectory: URL? = nil, cacheDirectory: URL?,
-                diagnostics: (@Sendable (String) -> Void)? = nil) {
+    public init(
+        files: [String: String], overrideDirectory: URL? = nil, cacheDirectory: URL?,
+        diagnostics: (@Sendable (String) -> Void)? = nil
+    ) {
         self.files = files
         self.overrideDirectory = overrideDirectory
         self.cacheDirectory = cacheDirectory
@@ -56,7 +58,8 @@ public final class ShaderLibrary: @unchecked Sendable {
             switch CacheEntry.read(file, key: variant.key) {
             case .missing: break
             case .valid(let payload):
-                let shader = CompiledShader(words: payload.withUnsafeBytes { Array($0.bindMemory(to: UInt32.self)) }, fromDiskCache: true)
+                let shader = CompiledShader(
+                    words: payload.withUnsafeBytes { Array($0.bindMemory(to: UInt32.self)) }, fromDiskCache: true)
                 memory.withLock { $0[variant.key] = shader }
                 return shader
             case .damaged(let reason): report(file, reason)
@@ -92,12 +95,17 @@ public final class ShaderLibrary: @unchecked Sendable {
         let source = try expandedSource(name: name, defines: defines)
         let key = SHA256.digest(Array((Self.compilerTag + "\u{0}" + source).utf8))
         let hex = key.prefix(16).map { String(format: "%02x", $0) }.joined()
-        return Variant(name: name, source: source, key: key, file: cacheDirectory?.appendingPathComponent("spirv/\(name)-\(hex).entry"))
+        return Variant(
+            name: name, source: source, key: key,
+            file: cacheDirectory?.appendingPathComponent("spirv/\(name)-\(hex).entry"))
     }
 
     private func compile(_ variant: Variant) throws -> CompiledShader {
-        let shader = CompiledShader(words: try ShaderCompiler.compile(source: variant.source, name: variant.name), fromDiskCache: false)
-        if let file = variant.file { CacheEntry.write(shader.words.withUnsafeBytes { Array($0) }, key: variant.key, to: file) }
+        let shader = CompiledShader(
+            words: try ShaderCompiler.compile(source: variant.source, name: variant.name), fromDiskCache: false)
+        if let file = variant.file {
+            CacheEntry.write(shader.words.withUnsafeBytes { Array($0) }, key: variant.key, to: file)
+        }
         memory.withLock { $0[variant.key] = shader }
         return shader
     }
@@ -107,18 +115,24 @@ public final class ShaderLibrary: @unchecked Sendable {
     }
 
     private func readFile(_ fileName: String) throws -> String {
-        if let overrideDirectory, let text = try? String(contentsOf: overrideDirectory.appendingPathComponent(fileName), encoding: .utf8) {
+        if let overrideDirectory,
+            let text = try? String(contentsOf: overrideDirectory.appendingPathComponent(fileName), encoding: .utf8)
+        {
             return text
         }
         if let text = files[fileName] { return text }
-        throw VulkanError.shaderNotFound(name: fileName, searched: (overrideDirectory.map { [$0.path] } ?? []) + ["\(files.count) built-in files"])
+        throw VulkanError.shaderNotFound(
+            name: fileName, searched: (overrideDirectory.map { [$0.path] } ?? []) + ["\(files.count) built-in files"])
     }
 
     private func expandIncludes(in text: String, seen: Set<String>) throws -> String {
         var output: [Substring] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard trimmed.hasPrefix("#include") else { output.append(line); continue }
+            guard trimmed.hasPrefix("#include") else {
+                output.append(line)
+                continue
+            }
             let parts = trimmed.split(separator: "\"")
             guard parts.count >= 2 else { throw VulkanError.invalidArgument("malformed include line: \(trimmed)") }
             let file = String(parts[1])

@@ -8,7 +8,12 @@ final class ValidationMessenger: @unchecked Sendable {
     func record(_ message: String) { messages.withLock { $0.append(message) } }
 
     /// Returns and clears every message gathered so far.
-    func drain() -> [String] { messages.withLock { m in defer { m.removeAll() }; return m } }
+    func drain() -> [String] {
+        messages.withLock { m in
+            defer { m.removeAll() }
+            return m
+        }
+    }
 
     /// The C callback; `userData` is an unretained `ValidationMessenger`.
     static let callback: PFN_vkDebugUtilsMessengerCallbackEXT = { severity, _, data, userData in

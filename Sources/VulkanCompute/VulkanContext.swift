@@ -38,11 +38,14 @@ public final class VulkanContext: @unchecked Sendable {
         let ivk = instance.vk
 
         var enabled = physicalDevice.features
-        enabled.cooperativeMatrixKHR = false // not used yet; enabling needs its extension
+        enabled.cooperativeMatrixKHR = false  // not used yet; enabling needs its extension
         enabled.cooperativeMatrixNV = false
-        let storage8 = ChainLink(VkPhysicalDevice8BitStorageFeatures(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES)
-        let float16 = ChainLink(VkPhysicalDeviceShaderFloat16Int8Features(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES)
-        let storage16 = ChainLink(VkPhysicalDevice16BitStorageFeatures(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES)
+        let storage8 = ChainLink(
+            VkPhysicalDevice8BitStorageFeatures(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES)
+        let float16 = ChainLink(
+            VkPhysicalDeviceShaderFloat16Int8Features(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES)
+        let storage16 = ChainLink(
+            VkPhysicalDevice16BitStorageFeatures(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES)
         let features2 = ChainLink(VkPhysicalDeviceFeatures2(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2)
         features2.pointer.pointee.pNext = UnsafeMutableRawPointer(storage16.pointer)
         storage16.pointer.pointee.storageBuffer16BitAccess = VkBool32(enabled.storageBuffer16BitAccess ? 1 : 0)
@@ -69,7 +72,7 @@ public final class VulkanContext: @unchecked Sendable {
                 info.pNext = UnsafeRawPointer(features2.pointer)
                 info.queueCreateInfoCount = 1
                 info.pQueueCreateInfos = queuePointer
-                info.pEnabledFeatures = nil // must be nil: the features travel in pNext (VkPhysicalDeviceFeatures2)
+                info.pEnabledFeatures = nil  // must be nil: the features travel in pNext (VkPhysicalDeviceFeatures2)
                 return ivk.createDevice(physicalDevice.handle, &info, nil, &device)
             }
         }
@@ -83,8 +86,9 @@ public final class VulkanContext: @unchecked Sendable {
         guard let queue else { throw VulkanError.call("vkGetDeviceQueue", -3) }
         self.queue = queue
 
-        persistentPipelineCache = PersistentPipelineCache(vk: vk, device: device, physicalDevice: physicalDevice,
-                                                          cacheDirectory: shaders.cacheDirectory, diagnostics: shaders.diagnostics)
+        persistentPipelineCache = PersistentPipelineCache(
+            vk: vk, device: device, physicalDevice: physicalDevice,
+            cacheDirectory: shaders.cacheDirectory, diagnostics: shaders.diagnostics)
     }
 
     /// Opens the device chosen by `DeviceSelection` on a new instance.

@@ -28,7 +28,8 @@ public enum VulkanError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .loaderUnavailable(let why):
-            return "Vulkan loader unavailable: \(why). Install a Vulkan loader and driver (Debian: apt install libvulkan1 mesa-vulkan-drivers) or use --device cpu."
+            return
+                "Vulkan loader unavailable: \(why). Install a Vulkan loader and driver (Debian: apt install libvulkan1 mesa-vulkan-drivers) or use --device cpu."
         case .missingFunction(let name): return "Vulkan entry point \(name) is not available from the loader or driver"
         case .call(let fn, let code): return "\(fn) failed: \(VulkanError.resultName(code))"
         case .noDevice(let why): return "no usable Vulkan device: \(why)"
@@ -58,7 +59,7 @@ public enum VulkanError: Error, CustomStringConvertible, Sendable {
         case -10: return "VK_ERROR_TOO_MANY_OBJECTS"
         case -11: return "VK_ERROR_FORMAT_NOT_SUPPORTED"
         case -12: return "VK_ERROR_FRAGMENTED_POOL"
-        case -1000069000: return "VK_ERROR_OUT_OF_POOL_MEMORY"
+        case -1_000_069_000: return "VK_ERROR_OUT_OF_POOL_MEMORY"
         case 2: return "VK_TIMEOUT"
         case 5: return "VK_INCOMPLETE"
         default: return "VkResult \(code)"

@@ -25,7 +25,8 @@ public final class VulkanInstance: @unchecked Sendable {
             if enumerate(&v).rawValue == 0 { apiVersion = min(v, VulkanVersion(1, 3).packed) }
         }
         guard apiVersion >= VulkanVersion(1, 1).packed else {
-            throw VulkanError.noDevice("the Vulkan loader supports only \(VulkanVersion(packed: apiVersion)); 1.1 or newer is required")
+            throw VulkanError.noDevice(
+                "the Vulkan loader supports only \(VulkanVersion(packed: apiVersion)); 1.1 or newer is required")
         }
 
         var layers: [String] = []
@@ -34,7 +35,9 @@ public final class VulkanInstance: @unchecked Sendable {
         if available.contains("VK_KHR_portability_enumeration") { extensions.append("VK_KHR_portability_enumeration") }
         if validation {
             guard try Self.instanceLayers(global).contains("VK_LAYER_KHRONOS_validation") else {
-                throw VulkanError.invalidArgument("validation was requested but VK_LAYER_KHRONOS_validation is not installed (Debian: apt install vulkan-validationlayers)")
+                throw VulkanError.invalidArgument(
+                    "validation was requested but VK_LAYER_KHRONOS_validation is not installed (Debian: apt install vulkan-validationlayers)"
+                )
             }
             guard available.contains("VK_EXT_debug_utils") else {
                 throw VulkanError.invalidArgument("validation was requested but VK_EXT_debug_utils is unavailable")
@@ -73,7 +76,8 @@ public final class VulkanInstance: @unchecked Sendable {
             }
         }
         if result.rawValue == -9 {
-            throw VulkanError.noDevice("no Vulkan driver is installed (VK_ERROR_INCOMPATIBLE_DRIVER); Debian: apt install mesa-vulkan-drivers")
+            throw VulkanError.noDevice(
+                "no Vulkan driver is installed (VK_ERROR_INCOMPATIBLE_DRIVER); Debian: apt install mesa-vulkan-drivers")
         }
         try check(result, "vkCreateInstance")
         guard let instance else { throw VulkanError.call("vkCreateInstance", -3) }
@@ -81,11 +85,17 @@ public final class VulkanInstance: @unchecked Sendable {
         vk = try InstanceFunctions(loader, instance)
 
         if let messenger {
-            guard let create = vk.createDebugUtilsMessenger else { throw VulkanError.missingFunction("vkCreateDebugUtilsMessengerEXT") }
+            guard let create = vk.createDebugUtilsMessenger else {
+                throw VulkanError.missingFunction("vkCreateDebugUtilsMessengerEXT")
+            }
             var info = VkDebugUtilsMessengerCreateInfoEXT()
             info.sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT
-            info.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT.rawValue | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT.rawValue
-            info.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT.rawValue | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT.rawValue
+            info.messageSeverity =
+                VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT.rawValue
+                | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT.rawValue
+            info.messageType =
+                VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT.rawValue
+                | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT.rawValue
                 | VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT.rawValue
             info.pfnUserCallback = ValidationMessenger.callback
             info.pUserData = Unmanaged.passUnretained(messenger).toOpaque()
@@ -130,9 +140,11 @@ public final class VulkanInstance: @unchecked Sendable {
 
     private static func instanceExtensions(_ global: GlobalFunctions) throws -> Set<String> {
         var count: UInt32 = 0
-        try check(global.enumerateInstanceExtensionProperties(nil, &count, nil), "vkEnumerateInstanceExtensionProperties")
+        try check(
+            global.enumerateInstanceExtensionProperties(nil, &count, nil), "vkEnumerateInstanceExtensionProperties")
         var props = [VkExtensionProperties](repeating: VkExtensionProperties(), count: Int(count))
-        try check(global.enumerateInstanceExtensionProperties(nil, &count, &props), "vkEnumerateInstanceExtensionProperties")
+        try check(
+            global.enumerateInstanceExtensionProperties(nil, &count, &props), "vkEnumerateInstanceExtensionProperties")
         return Set(props.prefix(Int(count)).map { string(fromCTuple: $0.extensionName) })
     }
 }

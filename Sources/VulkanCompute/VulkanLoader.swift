@@ -1,8 +1,9 @@
 import CVulkan
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Opens the Vulkan loader at run time and resolves entry points through `vkGetInstanceProcAddr`.
@@ -15,9 +16,9 @@ final class VulkanLoader: @unchecked Sendable {
 
     static let shared: Result<VulkanLoader, VulkanError> = {
         #if os(macOS)
-        let names = ["libvulkan.1.dylib", "libMoltenVK.dylib"]
+            let names = ["libvulkan.1.dylib", "libMoltenVK.dylib"]
         #else
-        let names = ["libvulkan.so.1", "libvulkan.so"]
+            let names = ["libvulkan.so.1", "libvulkan.so"]
         #endif
         var errors: [String] = []
         for name in names {
@@ -26,7 +27,10 @@ final class VulkanLoader: @unchecked Sendable {
                     errors.append("\(name) has no vkGetInstanceProcAddr")
                     continue
                 }
-                return .success(VulkanLoader(library: handle, getInstanceProcAddr: unsafeBitCast(symbol, to: PFN_vkGetInstanceProcAddr.self)))
+                return .success(
+                    VulkanLoader(
+                        library: handle, getInstanceProcAddr: unsafeBitCast(symbol, to: PFN_vkGetInstanceProcAddr.self))
+                )
             }
             if let message = dlerror() { errors.append(String(cString: message)) }
         }
@@ -84,7 +88,8 @@ struct InstanceFunctions {
         getPhysicalDeviceProperties2 = try loader.function(instance, "vkGetPhysicalDeviceProperties2")
         getPhysicalDeviceFeatures2 = try loader.function(instance, "vkGetPhysicalDeviceFeatures2")
         getPhysicalDeviceMemoryProperties = try loader.function(instance, "vkGetPhysicalDeviceMemoryProperties")
-        getPhysicalDeviceQueueFamilyProperties = try loader.function(instance, "vkGetPhysicalDeviceQueueFamilyProperties")
+        getPhysicalDeviceQueueFamilyProperties = try loader.function(
+            instance, "vkGetPhysicalDeviceQueueFamilyProperties")
         enumerateDeviceExtensionProperties = try loader.function(instance, "vkEnumerateDeviceExtensionProperties")
         createDevice = try loader.function(instance, "vkCreateDevice")
         createDebugUtilsMessenger = loader.optionalFunction(instance, "vkCreateDebugUtilsMessengerEXT")

@@ -12,7 +12,9 @@ enum Backends {
     static func make(device choice: String?, timing: Bool = false, precision: Precision = .fp32) throws -> any Backend {
         if choice?.lowercased() == "cpu" {
             guard precision == .fp32 else {
-                throw TensorError.unsupported(op: "backend", "the CPU reference computes and stores fp32 only; \(precision.rawValue) needs a Vulkan device")
+                throw TensorError.unsupported(
+                    op: "backend",
+                    "the CPU reference computes and stores fp32 only; \(precision.rawValue) needs a Vulkan device")
             }
             return CPUBackend()
         }
@@ -20,9 +22,12 @@ enum Backends {
     }
 
     /// A Vulkan backend on its own context.
-    static func vulkan(device choice: String?, timing: Bool = false, precision: Precision = .fp32) throws -> VulkanBackend {
+    static func vulkan(device choice: String?, timing: Bool = false, precision: Precision = .fp32) throws
+        -> VulkanBackend
+    {
         let environment = try Environment.current.get()
-        return try VulkanBackend(context: VulkanBackend.openContext(environment.deviceOptions(choice: choice)),
-                                 options: environment.backendOptions(timing: timing, precision: precision))
+        return try VulkanBackend(
+            context: VulkanBackend.openContext(environment.deviceOptions(choice: choice)),
+            options: environment.backendOptions(timing: timing, precision: precision))
     }
 }

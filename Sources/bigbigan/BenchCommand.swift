@@ -28,14 +28,19 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let batches = try batch.split(separator: ",").map { text -> Int in
-            guard let b = Int(text.trimmingCharacters(in: .whitespaces)), b >= 1 else { throw ValidationError("bad batch size '\(text)'") }
+            guard let b = Int(text.trimmingCharacters(in: .whitespaces)), b >= 1 else {
+                throw ValidationError("bad batch size '\(text)'")
+            }
             return b
         }
         guard iterations >= 1, warmup >= 0 else { throw ValidationError("--iterations must be ≥ 1 and --warmup ≥ 0") }
-        guard deviceOptions.choice?.lowercased() != "cpu" else { throw ValidationError("bench measures a Vulkan device; use --cpu-reference for the CPU ratio") }
+        guard deviceOptions.choice?.lowercased() != "cpu" else {
+            throw ValidationError("bench measures a Vulkan device; use --cpu-reference for the CPU ratio")
+        }
         let clock = ContinuousClock()
         let started = clock.now
-        let backend = try Backends.vulkan(device: deviceOptions.choice, timing: true, precision: precisionOptions.precision)
+        let backend = try Backends.vulkan(
+            device: deviceOptions.choice, timing: true, precision: precisionOptions.precision)
         let context = backend.context
         let deviceReady = clock.now
         let weights = try modelOptions.modelWeights()
@@ -47,13 +52,15 @@ struct BenchCommand: ParsableCommand {
         try runner.run(batches[0], 0)
         let firstForward = clock.now
         let flopsPerImage = backend.lastTimings.reduce(0) { $0 + $1.flops } / Double(batches[0])
-        let startup = Startup(device_ms: (deviceReady - started).milliseconds, weights_ms: (weightsReady - deviceReady).milliseconds,
-                              pipelines_ms: (context.pipelineCreationSeconds - pipelineSecondsBefore) * 1e3,
-                              first_forward_ms: (firstForward - weightsReady).milliseconds)
+        let startup = Startup(
+            deviceMs: (deviceReady - started).milliseconds, weightsMs: (weightsReady - deviceReady).milliseconds,
+            pipelinesMs: (context.pipelineCreationSeconds - pipelineSecondsBefore) * 1e3,
+            firstForwardMs: (firstForward - weightsReady).milliseconds)
         let probe = noProbe ? nil : try PeakProbe.measure(context: context)
         var results: [BenchResult] = []
         for b in batches {
-            var wall: [Double] = [], gpu: [Double] = []
+            var wall: [Double] = []
+            var gpu: [Double] = []
             var perOp: [String: OpTotals] = [:]
             var timedStart = backend.resourceCounters
             for i in 0 ..< warmup + iterations {
@@ -68,16 +75,18 @@ struct BenchCommand: ParsableCommand {
                     perOp[Self.family(t.label), default: OpTotals()].add(t, weight: 1 / Double(iterations))
                 }
             }
-            let flops = perOp.values.reduce(0) { $0 + $1.flops } // per forward, as the per-op totals are
+            let flops = perOp.values.reduce(0) { $0 + $1.flops }  // per forward, as the per-op totals are
             let gpuMedian = median(gpu)
             let gflops = flops / (gpuMedian * 1e6)
-            results.append(BenchResult(
-                batch: b, images_per_second: Double(b) / (median(wall) / 1e3),
-                gpu_ms_min: gpu.min() ?? 0, gpu_ms_median: gpuMedian, gpu_ms_max: gpu.max() ?? 0, wall_ms_median: median(wall),
-                gflops_per_second: gflops, peak_fraction: probe.map { gflops / $0.gflops },
-                device_memory_mib: Double(backend.memoryUsage.reserved) / Double(1 << 20),
-                steady_state: SteadyState(backend.resourceCounters - timedStart, iterations: iterations),
-                per_op: perOp))
+            results.append(
+                BenchResult(
+                    batch: b, imagesPerSecond: Double(b) / (median(wall) / 1e3),
+                    gpuMsMin: gpu.min() ?? 0, gpuMsMedian: gpuMedian, gpuMsMax: gpu.max() ?? 0,
+                    wallMsMedian: median(wall),
+                    gflopsPerSecond: gflops, peakFraction: probe.map { gflops / $0.gflops },
+                    deviceMemoryMib: Double(backend.memoryUsage.reserved) / Double(1 << 20),
+                    steadyState: SteadyState(backend.resourceCounters - timedStart, iterations: iterations),
+                    perOp: perOp))
         }
         var cpuImagesPerSecond: Double?
         if cpuReference {
@@ -86,13 +95,15 @@ struct BenchCommand: ParsableCommand {
             try cpuRunner.run(1, 0)
             cpuImagesPerSecond = 1e9 / Double(DispatchTime.now().uptimeNanoseconds - start)
         }
-        let report = BenchReport(model: runner.name, device: context.physicalDevice.name, precision: precisionOptions.precision.rawValue,
-                                 peak_gflops: probe?.gflops, peak_gb_per_second: probe?.gigabytesPerSecond,
-                                 flops_per_image: flopsPerImage, weights: try modelOptions.describe(),
-                                 cpu_reference_images_per_second: cpuImagesPerSecond, startup: startup, results: results)
+        let report = BenchReport(
+            model: runner.name, device: context.physicalDevice.name, precision: precisionOptions.precision.rawValue,
+            peakGflops: probe?.gflops, peakGbPerSecond: probe?.gigabytesPerSecond,
+            flopsPerImage: flopsPerImage, weights: try modelOptions.describe(),
+            cpuReferenceImagesPerSecond: cpuImagesPerSecond, startup: startup, results: results)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase  // images_per_second, …: the keys scripts already read
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
             printTables(report)
@@ -104,69 +115,85 @@ struct BenchCommand: ParsableCommand {
 
     private func printTables(_ r: BenchReport) {
         print("device: \(r.device); model: \(r.model); precision: \(r.precision); \(r.weights)")
-        print(String(format: "%.2f GFLOP per image", r.flops_per_image / 1e9))
-        print(String(format: "start-up: device %.0f ms, weights %.0f ms, pipelines %.0f ms (cold start %.0f ms); first forward at batch %d %.0f ms",
-                     r.startup.device_ms, r.startup.weights_ms, r.startup.pipelines_ms, r.startup.cold_start_ms,
-                     r.results.first?.batch ?? 0, r.startup.first_forward_ms))
-        if let p = r.peak_gflops, let bw = r.peak_gb_per_second {
+        print(String(format: "%.2f GFLOP per image", r.flopsPerImage / 1e9))
+        print(
+            String(
+                format:
+                    "start-up: device %.0f ms, weights %.0f ms, pipelines %.0f ms (cold start %.0f ms); first forward at batch %d %.0f ms",
+                r.startup.deviceMs, r.startup.weightsMs, r.startup.pipelinesMs, r.startup.coldStartMs,
+                r.results.first?.batch ?? 0, r.startup.firstForwardMs))
+        if let p = r.peakGflops, let bw = r.peakGbPerSecond {
             print(String(format: "measured peak: %.1f GFLOP/s fp32 FMA, %.1f GB/s shader copy", p, bw))
         }
         print("batch  images/s   GPU ms (min/median/max)      wall ms   GFLOP/s   of peak   memory")
         for x in r.results {
-            let ofPeak = x.peak_fraction.map { String(format: "%5.1f%%", $0 * 100) } ?? "    –"
-            print(String(format: "%5d  %8.2f   %7.2f / %7.2f / %7.2f   %8.2f   %7.1f   ", x.batch, x.images_per_second,
-                         x.gpu_ms_min, x.gpu_ms_median, x.gpu_ms_max, x.wall_ms_median, x.gflops_per_second)
-                  + ofPeak + String(format: "   %.0f MiB", x.device_memory_mib))
+            let ofPeak = x.peakFraction.map { String(format: "%5.1f%%", $0 * 100) } ?? "    –"
+            print(
+                String(
+                    format: "%5d  %8.2f   %7.2f / %7.2f / %7.2f   %8.2f   %7.1f   ", x.batch, x.imagesPerSecond,
+                    x.gpuMsMin, x.gpuMsMedian, x.gpuMsMax, x.wallMsMedian, x.gflopsPerSecond)
+                    + ofPeak + String(format: "   %.0f MiB", x.deviceMemoryMib))
         }
-        print("steady state over the timed forwards: new memory blocks, pipelines, descriptor pools; submissions and host waits per forward")
+        print(
+            "steady state over the timed forwards: new memory blocks, pipelines, descriptor pools; submissions and host waits per forward"
+        )
         for x in r.results {
-            let s = x.steady_state
-            print(String(format: "%5d  %d blocks, %d pipelines, %d pools; %.2f submissions, %.2f waits", x.batch, s.memory_blocks_allocated,
-                         s.pipelines_created, s.descriptor_pools_created, s.submissions_per_forward, s.host_waits_per_forward))
+            let s = x.steadyState
+            print(
+                String(
+                    format: "%5d  %d blocks, %d pipelines, %d pools; %.2f submissions, %.2f waits", x.batch,
+                    s.memoryBlocksAllocated,
+                    s.pipelinesCreated, s.descriptorPoolsCreated, s.submissionsPerForward, s.hostWaitsPerForward))
         }
         if let last = r.results.last {
-            let total = last.per_op.values.reduce(0) { $0 + $1.ms }
+            let total = last.perOp.values.reduce(0) { $0 + $1.ms }
             print("per op at batch \(last.batch), per forward:     GPU ms   share   GFLOP/s    GB/s")
-            for (op, t) in last.per_op.sorted(by: { $0.value.ms > $1.value.ms }) {
+            for (op, t) in last.perOp.sorted(by: { $0.value.ms > $1.value.ms }) {
                 let gflops = t.flops > 0 ? String(format: "%9.1f", t.flops / (t.ms * 1e6)) : "        –"
-                print("  " + op.padding(toLength: 24, withPad: " ", startingAt: 0)
-                      + String(format: " %10.3f  %5.1f%%  ", t.ms, total > 0 ? t.ms / total * 100 : 0) + gflops
-                      + String(format: "  %6.1f", t.bytes / (t.ms * 1e6)))
+                print(
+                    "  " + op.padding(toLength: 24, withPad: " ", startingAt: 0)
+                        + String(format: " %10.3f  %5.1f%%  ", t.ms, total > 0 ? t.ms / total * 100 : 0) + gflops
+                        + String(format: "  %6.1f", t.bytes / (t.ms * 1e6)))
             }
-            if last.per_op.keys.contains(where: { $0.hasPrefix("conv2d_winograd") }) {
-                print("  (conv2d_winograd.product is credited with the direct convolution's FLOPs: effective GFLOP/s, 4× its own)")
+            if last.perOp.keys.contains(where: { $0.hasPrefix("conv2d_winograd") }) {
+                print(
+                    "  (conv2d_winograd.product is credited with the direct convolution's FLOPs: effective GFLOP/s, 4× its own)"
+                )
             }
         }
-        if let cpu = r.cpu_reference_images_per_second, let first = r.results.first {
-            print(String(format: "CPU reference: %.3f images/s at batch 1; Vulkan/CPU = %.1f×", cpu, first.images_per_second / cpu))
+        if let cpu = r.cpuReferenceImagesPerSecond, let first = r.results.first {
+            print(
+                String(
+                    format: "CPU reference: %.3f images/s at batch 1; Vulkan/CPU = %.1f×", cpu,
+                    first.imagesPerSecond / cpu))
         }
     }
 }
 
 struct BenchResult: Encodable {
     let batch: Int
-    let images_per_second: Double
-    let gpu_ms_min: Double, gpu_ms_median: Double, gpu_ms_max: Double
-    let wall_ms_median: Double
-    let gflops_per_second: Double
-    let peak_fraction: Double?
-    let device_memory_mib: Double
-    let steady_state: SteadyState
-    let per_op: [String: OpTotals]
+    let imagesPerSecond: Double
+    let gpuMsMin: Double, gpuMsMedian: Double, gpuMsMax: Double
+    let wallMsMedian: Double
+    let gflopsPerSecond: Double
+    let peakFraction: Double?
+    let deviceMemoryMib: Double
+    let steadyState: SteadyState
+    let perOp: [String: OpTotals]
 }
 
 /// What the timed forwards did besides computing: allocations and pipelines created (0 once warm) and
 /// submissions and host waits per forward (1: the download).
 struct SteadyState: Encodable {
-    let memory_blocks_allocated: Int, pipelines_created: Int, descriptor_pools_created: Int
-    let submissions_per_forward: Double, host_waits_per_forward: Double
+    let memoryBlocksAllocated: Int, pipelinesCreated: Int, descriptorPoolsCreated: Int
+    let submissionsPerForward: Double, hostWaitsPerForward: Double
 
     init(_ counters: ResourceCounters, iterations: Int) {
-        memory_blocks_allocated = counters.memoryBlocksAllocated
-        pipelines_created = counters.pipelinesCreated
-        descriptor_pools_created = counters.descriptorPoolsCreated
-        submissions_per_forward = Double(counters.submissions) / Double(iterations)
-        host_waits_per_forward = Double(counters.hostWaits) / Double(iterations)
+        memoryBlocksAllocated = counters.memoryBlocksAllocated
+        pipelinesCreated = counters.pipelinesCreated
+        descriptorPoolsCreated = counters.descriptorPoolsCreated
+        submissionsPerForward = Double(counters.submissions) / Double(iterations)
+        hostWaitsPerForward = Double(counters.hostWaits) / Double(iterations)
     }
 }
 
@@ -183,24 +210,26 @@ struct OpTotals: Encodable {
 
 struct BenchReport: Encodable {
     let model: String, device: String, precision: String
-    let peak_gflops: Double?, peak_gb_per_second: Double?
-    let flops_per_image: Double
+    let peakGflops: Double?, peakGbPerSecond: Double?
+    let flopsPerImage: Double
     let weights: String
-    let cpu_reference_images_per_second: Double?
+    let cpuReferenceImagesPerSecond: Double?
     let startup: Startup
     let results: [BenchResult]
 }
 
 /// Cold-start costs: device creation, weights (read or synthesised, and uploaded), the pipelines the first forward
-/// pass creates, and that whole first forward (pipelines included); `cold_start_ms` is what an application pays
+/// pass creates, and that whole first forward (pipelines included); `coldStartMs` is what an application pays
 /// before its first forward can run: device + weights + pipelines.
 struct Startup: Encodable {
-    let device_ms: Double, weights_ms: Double, pipelines_ms: Double, first_forward_ms: Double, cold_start_ms: Double
+    let deviceMs: Double, weightsMs: Double, pipelinesMs: Double, firstForwardMs: Double, coldStartMs: Double
 
-    init(device_ms: Double, weights_ms: Double, pipelines_ms: Double, first_forward_ms: Double) {
-        self.device_ms = device_ms; self.weights_ms = weights_ms; self.pipelines_ms = pipelines_ms
-        self.first_forward_ms = first_forward_ms
-        cold_start_ms = device_ms + weights_ms + pipelines_ms
+    init(deviceMs: Double, weightsMs: Double, pipelinesMs: Double, firstForwardMs: Double) {
+        self.deviceMs = deviceMs
+        self.weightsMs = weightsMs
+        self.pipelinesMs = pipelinesMs
+        self.firstForwardMs = firstForwardMs
+        coldStartMs = deviceMs + weightsMs + pipelinesMs
     }
 }
 

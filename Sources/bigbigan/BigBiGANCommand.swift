@@ -5,14 +5,21 @@ struct BigBiGANCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bigbigan",
         abstract: "BigBiGAN generation and encoding on any Vulkan GPU, with a CPU reference backend.",
-        subcommands: [GenerateCommand.self, EncodeCommand.self, ReconstructCommand.self, InterpolateCommand.self, ParityCommand.self,
-                      BenchCommand.self, DevicesCommand.self, InspectCommand.self, ConvertCommand.self]
+        subcommands: [
+            GenerateCommand.self, EncodeCommand.self, ReconstructCommand.self, InterpolateCommand.self,
+            ParityCommand.self,
+            BenchCommand.self, DevicesCommand.self, InspectCommand.self, ConvertCommand.self,
+        ]
     )
 }
 
 /// The `--device` option shared by every command.
 struct DeviceOptions: ParsableArguments {
-    @Option(name: .long, help: "Vulkan device index or name substring, or 'cpu' for the CPU reference backend (default: $BIGBIGAN_DEVICE, else the best device).")
+    @Option(
+        name: .long,
+        help:
+            "Vulkan device index or name substring, or 'cpu' for the CPU reference backend (default: $BIGBIGAN_DEVICE, else the best device)."
+    )
     var device: String?
 
     /// `--device`, else `BIGBIGAN_DEVICE`.

@@ -10,17 +10,19 @@ struct ConvertCommand: ParsableCommand {
         commandName: "convert",
         abstract: "Convert a BigBiGAN TF-Hub module or checkpoint into effective weights in a .safetensors file.",
         discussion: """
-        Loads the generator (and the encoder, when the checkpoint has variables under \(Encoder.scope)/, trying the
-        resnet50 and revnet50x4 names) exactly as the models do — EMA copies, spectral normalisation applied — and writes
-        every tensor they use under its canonical name. The result loads with --weights, faster and without TensorFlow's
-        format. Metadata records the source and the conventions used.
-        Examples:
-          bigbigan convert bigbigan-resnet50/ --output resnet50.safetensors
-          bigbigan convert module/variables/variables --output generator.safetensors --generator-only
-        """
+            Loads the generator (and the encoder, when the checkpoint has variables under \(Encoder.scope)/, trying the
+            resnet50 and revnet50x4 names) exactly as the models do — EMA copies, spectral normalisation applied — and writes
+            every tensor they use under its canonical name. The result loads with --weights, faster and without TensorFlow's
+            format. Metadata records the source and the conventions used.
+            Examples:
+              bigbigan convert bigbigan-resnet50/ --output resnet50.safetensors
+              bigbigan convert module/variables/variables --output generator.safetensors --generator-only
+            """
     )
 
-    @Argument(help: "A TF-Hub module folder, a checkpoint prefix (…/variables/variables), a .safetensors file, or 'synthetic'.")
+    @Argument(
+        help:
+            "A TF-Hub module folder, a checkpoint prefix (…/variables/variables), a .safetensors file, or 'synthetic'.")
     var path: String
 
     @Option(help: "Output .safetensors file.") var output: String
@@ -46,7 +48,8 @@ struct ConvertCommand: ParsableCommand {
         var encoderName = "none"
         let hasEncoder = synthetic || !source.unusedVariables(scope: Encoder.scope, requested: []).isEmpty
         if !generatorOnly, hasEncoder {
-            let architectures: [EncoderArchitecture] = synthetic ? [encoder == .resnet50 ? .resnet50 : .revnet50x4] : [.resnet50, .revnet50x4]
+            let architectures: [EncoderArchitecture] =
+                synthetic ? [encoder == .resnet50 ? .resnet50 : .revnet50x4] : [.resnet50, .revnet50x4]
             if let (config, encoder) = loadEncoder(source, architectures: architectures, on: backend) {
                 tensors.merge(encoder.tensors) { first, _ in first }
                 noteUnused(source, scope: Encoder.scope, requested: encoder.tensors)
@@ -62,7 +65,9 @@ struct ConvertCommand: ParsableCommand {
             "encoder": encoderName,
         ]
         if let checkpoint = source as? CheckpointWeights {
-            let fromEMA = tensors.keys.filter { checkpoint.storedName(for: $0)?.hasSuffix(CheckpointConventions.emaSuffix) == true }
+            let fromEMA = tensors.keys.filter {
+                checkpoint.storedName(for: $0)?.hasSuffix(CheckpointConventions.emaSuffix) == true
+            }
             metadata["ema_suffix"] = CheckpointConventions.emaSuffix
             metadata["ema_copies_used"] = "\(fromEMA.count) of \(tensors.count)"
             metadata["spectral_norm_epsilon"] = "\(CheckpointConventions.spectralNormEpsilon)"
@@ -70,13 +75,17 @@ struct ConvertCommand: ParsableCommand {
         }
         try SafetensorsFile.write(tensors, metadata: metadata, to: URL(fileURLWithPath: output))
         let megabytes = Double(tensors.values.reduce(0) { $0 + $1.data.count } * 4) / 1_048_576
-        Console.note("wrote \(tensors.count) tensors (\(String(format: "%.1f", megabytes)) MiB; generator, encoder \(encoderName)) to \(output)")
+        Console.note(
+            "wrote \(tensors.count) tensors (\(String(format: "%.1f", megabytes)) MiB; generator, encoder \(encoderName)) to \(output)"
+        )
     }
 
     /// The first released encoder architecture whose names all load, or nil after saying why each failed: a few of
     /// each attempt's problems, then the stored encoder variables the closer attempt did not use (what to map).
-    private func loadEncoder(_ source: any WeightSource, architectures: [EncoderArchitecture],
-                             on backend: any Backend) -> (EncoderConfig, WeightRecorder)? {
+    private func loadEncoder(
+        _ source: any WeightSource, architectures: [EncoderArchitecture],
+        on backend: any Backend
+    ) -> (EncoderConfig, WeightRecorder)? {
         var lines: [String] = []
         var closest: WeightLoadError?
         for architecture in architectures {
@@ -97,8 +106,9 @@ struct ConvertCommand: ParsableCommand {
             lines.append("\(unused.count) stored variable(s) under \(Encoder.scope)/ were not asked for:")
             lines += unused.map { "  \($0)" }
         }
-        Console.note("the encoder did not load under either architecture's names (EncoderConventions are provisional); "
-            + "converting the generator only.\n" + lines.joined(separator: "\n"))
+        Console.note(
+            "the encoder did not load under either architecture's names (EncoderConventions are provisional); "
+                + "converting the generator only.\n" + lines.joined(separator: "\n"))
         return nil
     }
 
@@ -106,7 +116,9 @@ struct ConvertCommand: ParsableCommand {
     private func noteUnused(_ source: any WeightSource, scope: String, requested: [String: HostTensor]) {
         let unused = source.unusedVariables(scope: scope, requested: Set(requested.keys))
         guard !unused.isEmpty else { return }
-        Console.note("\(unused.count) stored variable(s) under \(scope)/ were not used:\n" + unused.map { "  \($0)" }.joined(separator: "\n"))
+        Console.note(
+            "\(unused.count) stored variable(s) under \(scope)/ were not used:\n"
+                + unused.map { "  \($0)" }.joined(separator: "\n"))
     }
 }
 

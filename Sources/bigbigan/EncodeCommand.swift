@@ -10,13 +10,13 @@ struct EncodeCommand: ParsableCommand {
         commandName: "encode",
         abstract: "Encode images into BigBiGAN latents and representation features.",
         discussion: """
-        Writes z_mean, z_stdev, z_sample [N,120], avepool_feat [N,2048|8192] and bn_crelu_feat [N,4096|16384]
-        under those names; safetensors metadata lists the inputs in order.
-        Examples:
-          bigbigan encode photos/ --output features.safetensors
-          bigbigan encode a.jpg b.png --encoder revnet50x4 --output features.npz
-          bigbigan encode batch.npy --output features.safetensors     # float32 [N,256,256,3] in [-1,1]
-        """
+            Writes z_mean, z_stdev, z_sample [N,120], avepool_feat [N,2048|8192] and bn_crelu_feat [N,4096|16384]
+            under those names; safetensors metadata lists the inputs in order.
+            Examples:
+              bigbigan encode photos/ --output features.safetensors
+              bigbigan encode a.jpg b.png --encoder revnet50x4 --output features.npz
+              bigbigan encode batch.npy --output features.safetensors     # float32 [N,256,256,3] in [-1,1]
+            """
     )
 
     enum EncoderChoice: String, ExpressibleByArgument { case resnet50, revnet50x4 }
@@ -34,7 +34,9 @@ struct EncodeCommand: ParsableCommand {
 
     func validate() throws {
         try precisionOptions.validate(for: deviceOptions)
-        guard output.hasSuffix(".safetensors") || output.hasSuffix(".npz") else { throw ValidationError("--output must end in .safetensors or .npz") }
+        guard output.hasSuffix(".safetensors") || output.hasSuffix(".npz") else {
+            throw ValidationError("--output must end in .safetensors or .npz")
+        }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
     }
 
@@ -53,27 +55,36 @@ struct EncodeCommand: ParsableCommand {
             try NPZFile.write(features, to: url)
         } else {
             let inputs = String(decoding: try JSONEncoder().encode(names), as: UTF8.self)
-            try SafetensorsFile.write(features, metadata: ["inputs": inputs, "encoder": encoder.rawValue, "weights": weightOptions.describe()], to: url)
+            try SafetensorsFile.write(
+                features,
+                metadata: ["inputs": inputs, "encoder": encoder.rawValue, "weights": weightOptions.describe()], to: url)
         }
         let shapes = features.keys.sorted().map { "\($0) \(features[$0]!.shape)" }.joined(separator: ", ")
         Console.note("encoded \(names.count) image(s) on \(backend.name) → \(output): \(shapes)")
     }
 
     /// Runs the encoder in batches; sample i of the result uses noise seed `noiseSeed + batch index`.
-    static func encode(_ images: HostTensor, with model: Encoder, batchSize: Int, noiseSeed: UInt64) throws -> [String: HostTensor] {
+    static func encode(_ images: HostTensor, with model: Encoder, batchSize: Int, noiseSeed: UInt64) throws -> [String:
+        HostTensor]
+    {
         let backend = model.backend
-        let n = images.shape[0], perSample = images.shape.perSample
+        let n = images.shape[0]
+        let perSample = images.shape.perSample
         var outputs: [String: (shape: [Int], data: [Float])] = [:]
         for (batchIndex, start) in stride(from: 0, to: n, by: batchSize).enumerated() {
             let end = min(start + batchSize, n)
-            let batch = try HostTensor(shape: Shape([end - start] + Array(images.shape.dims.dropFirst())),
-                                       data: Array(images.data[start * perSample ..< end * perSample]))
+            let batch = try HostTensor(
+                shape: Shape([end - start] + Array(images.shape.dims.dropFirst())),
+                data: Array(images.data[start * perSample ..< end * perSample]))
             let out = try model(backend.upload(batch), noiseSeed: noiseSeed &+ UInt64(batchIndex))
-            for (name, tensor) in [("z_mean", out.zMean), ("z_stdev", out.zStdev), ("z_sample", out.zSample),
-                                   ("avepool_feat", out.avepoolFeat), ("bn_crelu_feat", out.bnCreluFeat)] {
+            for (name, tensor) in [
+                ("z_mean", out.zMean), ("z_stdev", out.zStdev), ("z_sample", out.zSample),
+                ("avepool_feat", out.avepoolFeat), ("bn_crelu_feat", out.bnCreluFeat),
+            ] {
                 let host = try backend.download(tensor)
                 guard host.data.allSatisfy(\.isFinite) else {
-                    throw ValidationError("the encoder produced NaN or infinite \(name) for samples \(start)..<\(end); check the weights")
+                    throw ValidationError(
+                        "the encoder produced NaN or infinite \(name) for samples \(start)..<\(end); check the weights")
                 }
                 outputs[name, default: ([0] + Array(host.shape.dims.dropFirst()), [])].data += host.data
             }

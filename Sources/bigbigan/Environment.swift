@@ -27,17 +27,21 @@ struct Environment {
         func choice<T>(_ name: String, _ allowed: KeyValuePairs<String, T>, default fallback: T) throws -> T {
             guard let text = value(name) else { return fallback }
             guard let match = allowed.first(where: { $0.key == text.lowercased() }) else {
-                throw ValidationError("\(name)=\(text) is not valid; allowed values: \(allowed.map(\.key).joined(separator: ", "))")
+                throw ValidationError(
+                    "\(name)=\(text) is not valid; allowed values: \(allowed.map(\.key).joined(separator: ", "))")
             }
             return match.value
         }
         device = value("BIGBIGAN_DEVICE")
         validation = try choice("BIGBIGAN_VALIDATION", ["0": false, "1": true], default: false)
-        kernels = try choice("BIGBIGAN_CONV", ["auto": .automatic, "gemm": .tiledGEMM, "direct": .direct], default: .automatic)
-        winograd = try choice("BIGBIGAN_WINOGRAD", ["auto": .automatic, "on": .always, "off": .never], default: .automatic)
+        kernels = try choice(
+            "BIGBIGAN_CONV", ["auto": .automatic, "gemm": .tiledGEMM, "direct": .direct], default: .automatic)
+        winograd = try choice(
+            "BIGBIGAN_WINOGRAD", ["auto": .automatic, "on": .always, "off": .never], default: .automatic)
         shaderDirectory = value("BIGBIGAN_SHADER_DIR").map { URL(fileURLWithPath: $0, isDirectory: true) }
         if let shaderDirectory, !FileManager.default.fileExists(atPath: shaderDirectory.path) {
-            throw ValidationError("BIGBIGAN_SHADER_DIR=\(shaderDirectory.path) does not exist; unset it to use the built-in shaders")
+            throw ValidationError(
+                "BIGBIGAN_SHADER_DIR=\(shaderDirectory.path) does not exist; unset it to use the built-in shaders")
         }
         if let cache = variables["BIGBIGAN_CACHE_DIR"] {
             cacheDirectory = cache.isEmpty ? nil : URL(fileURLWithPath: cache, isDirectory: true)
@@ -50,8 +54,10 @@ struct Environment {
 
     /// How to open the device `choice` (or `BIGBIGAN_DEVICE` when nil).
     func deviceOptions(choice: String?) -> VulkanBackend.DeviceOptions {
-        .init(device: choice ?? device, validation: validation, cacheDirectory: cacheDirectory, shaderDirectory: shaderDirectory,
-              cacheDiagnostics: { Console.note($0) })
+        .init(
+            device: choice ?? device, validation: validation, cacheDirectory: cacheDirectory,
+            shaderDirectory: shaderDirectory,
+            cacheDiagnostics: { Console.note($0) })
     }
 
     func backendOptions(timing: Bool = false, precision: Precision) -> VulkanBackend.Options {

@@ -10,11 +10,11 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Generate images G(z) from random or given latents.",
         discussion: """
-        Examples:
-          bigbigan generate --count 16 --seed 0 --output grid.png
-          bigbigan generate --z z.npy --output images.npy          # float32 [N,128,128,3] in [-1,1]
-          bigbigan generate --count 8 --upsampled --output-dir samples/
-        """
+            Examples:
+              bigbigan generate --count 16 --seed 0 --output grid.png
+              bigbigan generate --z z.npy --output images.npy          # float32 [N,128,128,3] in [-1,1]
+              bigbigan generate --count 8 --upsampled --output-dir samples/
+            """
     )
 
     @OptionGroup var deviceOptions: DeviceOptions
@@ -32,31 +32,43 @@ struct GenerateCommand: ParsableCommand {
 
     func validate() throws {
         try precisionOptions.validate(for: deviceOptions)
-        guard (output == nil) != (outputDir == nil) else { throw ValidationError("give exactly one of --output or --output-dir") }
-        if let output, !output.hasSuffix(".png"), !output.hasSuffix(".npy") { throw ValidationError("--output must end in .png or .npy") }
+        guard (output == nil) != (outputDir == nil) else {
+            throw ValidationError("give exactly one of --output or --output-dir")
+        }
+        if let output, !output.hasSuffix(".png"), !output.hasSuffix(".npy") {
+            throw ValidationError("--output must end in .png or .npy")
+        }
         guard count >= 1, batchSize >= 1 else { throw ValidationError("--count and --batch-size must be at least 1") }
     }
 
     func run() throws {
         let source = try weightOptions.source()
         let config = GeneratorConfig.matching(source, ch: ch)
-        let latents = try z.map { try NPYFile.read(URL(fileURLWithPath: $0)) } ?? Latents.normal(count: count, dimension: config.zDim, seed: seed)
+        let latents =
+            try z.map { try NPYFile.read(URL(fileURLWithPath: $0)) }
+            ?? Latents.normal(count: count, dimension: config.zDim, seed: seed)
         guard latents.shape.rank == 2, latents.shape[1] == config.zDim, latents.shape[0] >= 1 else {
             throw ValidationError("latents must be [N,\(config.zDim)], got \(latents.shape)")
         }
-        guard latents.data.allSatisfy(\.isFinite) else { throw ValidationError("the latents contain NaN or infinite values") }
+        guard latents.data.allSatisfy(\.isFinite) else {
+            throw ValidationError("the latents contain NaN or infinite values")
+        }
         weightOptions.announce()
         let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
         let generator = try Generator(config: config, weights: source, backend: backend)
         let images = try Self.generate(latents, with: generator, batchSize: batchSize, upsampled: upsampled)
         try write(images)
-        Console.note("wrote \(images.shape[0]) image(s) \(images.shape) to \(output ?? outputDir ?? "") on \(backend.name)")
+        Console.note(
+            "wrote \(images.shape[0]) image(s) \(images.shape) to \(output ?? outputDir ?? "") on \(backend.name)")
     }
 
     /// Runs the generator over `latents` in batches; throws if any output is not finite.
-    static func generate(_ latents: HostTensor, with generator: Generator, batchSize: Int, upsampled: Bool) throws -> HostTensor {
+    static func generate(_ latents: HostTensor, with generator: Generator, batchSize: Int, upsampled: Bool) throws
+        -> HostTensor
+    {
         let backend = generator.backend
-        let n = latents.shape[0], dim = latents.shape[1]
+        let n = latents.shape[0]
+        let dim = latents.shape[1]
         var data: [Float] = []
         var shape: Shape = []
         for start in stride(from: 0, to: n, by: batchSize) {
@@ -65,7 +77,8 @@ struct GenerateCommand: ParsableCommand {
             let output = try generator(backend.upload(batch))
             let images = try backend.download(upsampled ? output.upsampled : output.image)
             guard images.data.allSatisfy(\.isFinite) else {
-                throw ValidationError("the generator produced NaN or infinite values for samples \(start)..<\(end); check the weights")
+                throw ValidationError(
+                    "the generator produced NaN or infinite values for samples \(start)..<\(end); check the weights")
             }
             data += images.data
             shape = Shape([n] + Array(images.shape.dims.dropFirst()))
@@ -86,7 +99,8 @@ struct GenerateCommand: ParsableCommand {
             let directory = URL(fileURLWithPath: outputDir)
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             for (i, image) in try images.rgbImages().enumerated() {
-                try ImageFile.writePNG(image, to: directory.appendingPathComponent(String(format: "sample_%05d.png", i)))
+                try ImageFile.writePNG(
+                    image, to: directory.appendingPathComponent(String(format: "sample_%05d.png", i)))
             }
         }
     }

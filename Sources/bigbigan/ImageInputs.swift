@@ -38,10 +38,15 @@ struct ImageInputOptions: ParsableArguments {
     func load(resolution: Int) throws -> (images: HostTensor, names: [String]) {
         if inputs.count == 1, inputs[0].hasSuffix(".npy") {
             let tensor = try NPYFile.read(URL(fileURLWithPath: inputs[0]))
-            guard tensor.shape.rank == 4, tensor.shape[1] == resolution, tensor.shape[2] == resolution, tensor.shape[3] == 3 else {
-                throw ValidationError("\(inputs[0]): expected float32 [N,\(resolution),\(resolution),3], got \(tensor.shape)")
+            guard tensor.shape.rank == 4, tensor.shape[1] == resolution, tensor.shape[2] == resolution,
+                tensor.shape[3] == 3
+            else {
+                throw ValidationError(
+                    "\(inputs[0]): expected float32 [N,\(resolution),\(resolution),3], got \(tensor.shape)")
             }
-            guard tensor.data.allSatisfy(\.isFinite) else { throw ValidationError("\(inputs[0]) contains NaN or infinite values") }
+            guard tensor.data.allSatisfy(\.isFinite) else {
+                throw ValidationError("\(inputs[0]) contains NaN or infinite values")
+            }
             return (tensor, (0 ..< tensor.shape[0]).map { "\(inputs[0])[\($0)]" })
         }
         let urls = try files()
@@ -66,7 +71,8 @@ struct ImageInputOptions: ParsableArguments {
     /// Bicubic (Keys a = −0.5, half-pixel centres) to resolution², clamped to [-1, 1] against overshoot.
     static func resize(_ image: HostTensor, to resolution: Int, on cpu: CPUBackend) throws -> [Float] {
         if image.shape[1] == resolution, image.shape[2] == resolution { return image.data }
-        let options = ResizeOptions(height: resolution, width: resolution, method: .bicubic, coordinates: .halfPixel, cubicCoefficient: -0.5)
+        let options = ResizeOptions(
+            height: resolution, width: resolution, method: .bicubic, coordinates: .halfPixel, cubicCoefficient: -0.5)
         return try cpu.values(cpu.resize(cpu.upload(image), options: options)).map { min(max($0, -1), 1) }
     }
 }

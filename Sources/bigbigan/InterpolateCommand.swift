@@ -10,10 +10,10 @@ struct InterpolateCommand: ParsableCommand {
         commandName: "interpolate",
         abstract: "Generate a PNG strip interpolating between two latents.",
         discussion: """
-        Examples:
-          bigbigan interpolate --from-seed 1 --to-seed 2 --steps 8 --output strip.png
-          bigbigan interpolate --from a.npy --to b.npy --output strip.png     # row 0 of each [N,120] file
-        """
+            Examples:
+              bigbigan interpolate --from-seed 1 --to-seed 2 --steps 8 --output strip.png
+              bigbigan interpolate --from a.npy --to b.npy --output strip.png     # row 0 of each [N,120] file
+            """
     )
 
     @OptionGroup var deviceOptions: DeviceOptions
@@ -47,8 +47,9 @@ struct InterpolateCommand: ParsableCommand {
         weightOptions.announce()
         let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
         let generator = try Generator(config: config, weights: source, backend: backend)
-        let images = try GenerateCommand.generate(HostTensor(shape: [steps, config.zDim], data: data), with: generator,
-                                                  batchSize: steps, upsampled: false)
+        let images = try GenerateCommand.generate(
+            HostTensor(shape: [steps, config.zDim], data: data), with: generator,
+            batchSize: steps, upsampled: false)
         try ImageFile.writePNG(ImageGrid.compose(images, columns: steps), to: URL(fileURLWithPath: output))
         Console.note("wrote a strip of \(steps) images to \(output)")
     }

@@ -12,10 +12,16 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Model: \(Model.allCases.map(\.rawValue).joined(separator: ", ")).")
     var model: Model = .generator
 
-    @Option(help: "Generator channel multiplier (default: read from the weights, else 96 as released); smaller values run a reduced generator.")
+    @Option(
+        help:
+            "Generator channel multiplier (default: read from the weights, else 96 as released); smaller values run a reduced generator."
+    )
     var ch: Int?
 
-    @Option(help: "Encoder width (default: read from the weights, else 256 for resnet50, 1024 for revnet50x4); smaller values run a reduced encoder.")
+    @Option(
+        help:
+            "Encoder width (default: read from the weights, else 256 for resnet50, 1024 for revnet50x4); smaller values run a reduced encoder."
+    )
     var width: Int?
 
     @OptionGroup var weightOptions: WeightOptions
@@ -42,18 +48,23 @@ struct ModelOptions: ParsableArguments {
     }
 
     /// Runs the model with `source` (from `modelWeights()`) on `backend` and returns every tapped layer's output.
-    func runLayers(on backend: any Backend, weights source: any WeightSource, batch: Int, seed: UInt64) throws -> [(String, HostTensor)] {
+    func runLayers(on backend: any Backend, weights source: any WeightSource, batch: Int, seed: UInt64) throws -> [(
+        String, HostTensor
+    )] {
         var layers: [(String, HostTensor)] = []
         let tap: LayerTap = { name, tensor in layers.append((name, try backend.download(tensor))) }
         switch model {
         case .generator:
             let config = generatorConfig(source)
             let generator = try Generator(config: config, weights: source, backend: backend)
-            _ = try generator(backend.upload(Latents.normal(count: batch, dimension: config.zDim, seed: seed)), tap: tap)
+            _ = try generator(
+                backend.upload(Latents.normal(count: batch, dimension: config.zDim, seed: seed)), tap: tap)
         case .resnet50, .revnet50x4:
             let config = encoderConfig(source)
             let encoder = try Encoder(config: config, weights: source, backend: backend)
-            _ = try encoder(backend.upload(RandomImages.uniform(count: batch, resolution: config.resolution, seed: seed)), noiseSeed: seed, tap: tap)
+            _ = try encoder(
+                backend.upload(RandomImages.uniform(count: batch, resolution: config.resolution, seed: seed)),
+                noiseSeed: seed, tap: tap)
         }
         return layers
     }
@@ -81,7 +92,9 @@ extension ModelOptions {
             let config = encoderConfig(source)
             let encoder = try Encoder(config: config, weights: source, backend: backend)
             return BenchRunner(name: "\(model.rawValue) (width \(config.width))") { batch, seed in
-                let output = try encoder(backend.upload(RandomImages.uniform(count: batch, resolution: config.resolution, seed: seed)), noiseSeed: seed)
+                let output = try encoder(
+                    backend.upload(RandomImages.uniform(count: batch, resolution: config.resolution, seed: seed)),
+                    noiseSeed: seed)
                 _ = try backend.download([output.zSample, output.bnCreluFeat])
             }
         }

@@ -22,22 +22,30 @@ struct ParityCommand: ParsableCommand {
 
     func run() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-        guard deviceOptions.choice?.lowercased() != "cpu" else { throw ValidationError("parity compares against a Vulkan device; choose one with --device") }
+        guard deviceOptions.choice?.lowercased() != "cpu" else {
+            throw ValidationError("parity compares against a Vulkan device; choose one with --device")
+        }
         let vulkan = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
         let cpu = CPUBackend()
-        print("parity: \(try modelOptions.describe()) batch \(batch), CPU reference vs \(vulkan.name) (\(precisionOptions.precision.rawValue))")
+        print(
+            "parity: \(try modelOptions.describe()) batch \(batch), CPU reference vs \(vulkan.name) (\(precisionOptions.precision.rawValue))"
+        )
         let weights = try modelOptions.modelWeights()
         let reference = try modelOptions.runLayers(on: cpu, weights: weights, batch: batch, seed: seed)
         let device = try modelOptions.runLayers(on: vulkan, weights: weights, batch: batch, seed: seed)
         var firstBad: String?
-        print("layer".padding(toLength: 22, withPad: " ", startingAt: 0) + " shape                max abs     max rel     NMSE")
+        print(
+            "layer".padding(toLength: 22, withPad: " ", startingAt: 0)
+                + " shape                max abs     max rel     NMSE")
         for ((name, expected), (_, actual)) in zip(reference, device) {
             let e = ErrorStatistics(actual: actual.data, expected: expected.data)
             let bad = !(e.maxAbsolute <= absolute && e.nmse <= nmse)
             if bad, firstBad == nil { firstBad = name }
-            print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + " "
-                  + expected.shape.description.padding(toLength: 20, withPad: " ", startingAt: 0)
-                  + String(format: " %.3e   %.3e   %.3e", e.maxAbsolute, e.maxRelative, e.nmse) + (bad ? "  ← diverges" : ""))
+            print(
+                name.padding(toLength: 22, withPad: " ", startingAt: 0) + " "
+                    + expected.shape.description.padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + String(format: " %.3e   %.3e   %.3e", e.maxAbsolute, e.maxRelative, e.nmse)
+                    + (bad ? "  ← diverges" : ""))
         }
         if let firstBad {
             print("first divergence: \(firstBad) (tolerance: abs ≤ \(absolute), NMSE ≤ \(nmse))")

@@ -36,15 +36,22 @@ struct ReconstructCommand: ParsableCommand {
         let (images, _) = try inputOptions.load(resolution: encoderConfig.resolution)
         weightOptions.announce()
         let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
-        let features = try EncodeCommand.encode(images, with: Encoder(config: encoderConfig, weights: WeightOptions.forEncoder(source, encoderConfig), backend: backend),
-                                                batchSize: batchSize, noiseSeed: noiseSeed)
-        guard let z = features[sample ? "z_sample" : "z_mean"] else { throw ValidationError("the encoder returned no latents") }
-        let reconstructions = try GenerateCommand.generate(z, with: Generator(config: generatorConfig, weights: source, backend: backend),
-                                                           batchSize: batchSize, upsampled: false)
+        let features = try EncodeCommand.encode(
+            images,
+            with: Encoder(
+                config: encoderConfig, weights: WeightOptions.forEncoder(source, encoderConfig), backend: backend),
+            batchSize: batchSize, noiseSeed: noiseSeed)
+        guard let z = features[sample ? "z_sample" : "z_mean"] else {
+            throw ValidationError("the encoder returned no latents")
+        }
+        let reconstructions = try GenerateCommand.generate(
+            z, with: Generator(config: generatorConfig, weights: source, backend: backend),
+            batchSize: batchSize, upsampled: false)
         // Inputs shown at the generator's resolution, each followed by its reconstruction.
         let cpu = CPUBackend()
         let r = generatorConfig.resolution
-        let small = try cpu.download(cpu.resize(cpu.upload(images), options: ResizeOptions(height: r, width: r, method: .bilinear)))
+        let small = try cpu.download(
+            cpu.resize(cpu.upload(images), options: ResizeOptions(height: r, width: r, method: .bilinear)))
         var pairs: [RGBImage] = []
         for i in 0 ..< images.shape[0] {
             pairs.append(try RGBImage(tensor: small, index: i))

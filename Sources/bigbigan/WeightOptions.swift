@@ -3,7 +3,10 @@ import BigBiGAN
 
 /// `--weights` and the synthetic fallback, shared by every command that runs a model.
 struct WeightOptions: ParsableArguments {
-    @Option(help: "Weights: a TF-Hub module folder, a checkpoint prefix (…/variables/variables) or a .safetensors from `convert`; without it, deterministic synthetic weights are used (not the released model).")
+    @Option(
+        help:
+            "Weights: a TF-Hub module folder, a checkpoint prefix (…/variables/variables) or a .safetensors from `convert`; without it, deterministic synthetic weights are used (not the released model)."
+    )
     var weights: String?
 
     @Option(help: "Seed of the synthetic weights.")
@@ -28,7 +31,9 @@ struct WeightOptions: ParsableArguments {
     /// Says plainly on stderr when synthetic weights stand in for the released ones.
     func announce() {
         if weights == nil {
-            Console.note("using SYNTHETIC weights (seed \(weightSeed)): outputs are not the released BigBiGAN's; pass --weights to load real ones")
+            Console.note(
+                "using SYNTHETIC weights (seed \(weightSeed)): outputs are not the released BigBiGAN's; pass --weights to load real ones"
+            )
         }
     }
 }

@@ -1,11 +1,14 @@
 import Foundation
 import Testing
+
 @testable import BigBiGANIO
 
 @Suite struct ImageFileTests {
     /// A deterministic image with every byte value represented and no smoothness (hard for lossy codecs).
     static func noiseImage(width: Int, height: Int) throws -> RGBImage {
-        try RGBImage(width: width, height: height, pixels: (0 ..< width * height * 3).map { UInt8(truncatingIfNeeded: $0 * 97 + 13) })
+        try RGBImage(
+            width: width, height: height,
+            pixels: (0 ..< width * height * 3).map { UInt8(truncatingIfNeeded: $0 * 97 + 13) })
     }
 
     /// A smooth gradient, which JPEG reproduces closely.
@@ -13,7 +16,10 @@ import Testing
         var pixels: [UInt8] = []
         for y in 0 ..< height {
             for x in 0 ..< width {
-                pixels += [UInt8(x * 255 / (width - 1)), UInt8(y * 255 / (height - 1)), UInt8((x + y) * 255 / (width + height - 2))]
+                pixels += [
+                    UInt8(x * 255 / (width - 1)), UInt8(y * 255 / (height - 1)),
+                    UInt8((x + y) * 255 / (width + height - 2)),
+                ]
             }
         }
         return try RGBImage(width: width, height: height, pixels: pixels)
@@ -37,7 +43,7 @@ import Testing
         let url = directory.file("noise.png")
         try ImageFile.writePNG(image, to: url)
         #expect(try ImageFile.read(url) == image)
-        #expect(try directory.contents() == ["noise.png"]) // the temporary file was renamed, not left behind
+        #expect(try directory.contents() == ["noise.png"])  // the temporary file was renamed, not left behind
     }
 
     @Test func jpegRoundTripIsClose() throws {
@@ -84,13 +90,15 @@ import Testing
 
     @Test func greyscaleAndCMYKJPEGsBecomeRGB() throws {
         let directory = try TemporaryDirectory()
-        let gray = try ImageCodecs.encodeJPEG(pixels: [UInt8](repeating: 200, count: 16 * 8), width: 16, height: 8, components: 1, quality: 90)
+        let gray = try ImageCodecs.encodeJPEG(
+            pixels: [UInt8](repeating: 200, count: 16 * 8), width: 16, height: 8, components: 1, quality: 90)
         let grayImage = try ImageFile.read(directory.write(Data(gray), as: "gray.jpg"))
         // A flat image survives JPEG up to rounding of the DC coefficient.
         #expect(grayImage.pixels.allSatisfy { abs(Int($0) - 200) <= 1 })
         // Adobe CMYK stores inverted ink: (255, 0, 0, 255) is "no cyan, full magenta and yellow, no black", i.e. red.
-        let cmyk = try ImageCodecs.encodeJPEG(pixels: Array(repeating: [255, 0, 0, 255], count: 16 * 8).flatMap { $0 },
-                                              width: 16, height: 8, components: 4, quality: 90)
+        let cmyk = try ImageCodecs.encodeJPEG(
+            pixels: Array(repeating: [255, 0, 0, 255], count: 16 * 8).flatMap { $0 },
+            width: 16, height: 8, components: 4, quality: 90)
         let red = try ImageFile.read(directory.write(Data(cmyk), as: "cmyk.jpg"))
         for pixel in stride(from: 0, to: red.pixels.count, by: 3) {
             #expect(red.pixels[pixel] >= 253 && red.pixels[pixel + 1] <= 2 && red.pixels[pixel + 2] <= 2)
@@ -111,7 +119,7 @@ import Testing
         let url = directory.file("damaged.png")
         try ImageFile.writePNG(try Self.noiseImage(width: 40, height: 30), to: url)
         var bytes = try Data(contentsOf: url)
-        bytes[bytes.count / 2] ^= 0xFF // inside IDAT: its CRC no longer matches
+        bytes[bytes.count / 2] ^= 0xFF  // inside IDAT: its CRC no longer matches
         try bytes.write(to: url)
         expectError(.corrupt, reading: url)
     }

@@ -1,5 +1,6 @@
-import Testing
 import Tensors
+import Testing
+
 @testable import BigBiGANIO
 
 @Suite struct ImageTensorTests {
@@ -11,7 +12,8 @@ import Tensors
         #expect(tensor.data[0] == -1 && tensor.data[1] == 1)
         #expect(abs(tensor.data[2] - (128 / 127.5 - 1)) <= Float.ulpOfOne)
         #expect(try RGBImage(tensor: tensor) == image)
-        let everyByte = try RGBImage(width: 256, height: 1, pixels: (0 ... 255).flatMap { [UInt8($0), UInt8(255 - $0), UInt8($0)] })
+        let everyByte = try RGBImage(
+            width: 256, height: 1, pixels: (0 ... 255).flatMap { [UInt8($0), UInt8(255 - $0), UInt8($0)] })
         #expect(try RGBImage(tensor: everyByte.tensor()) == everyByte)
     }
 
@@ -29,7 +31,9 @@ import Tensors
         #expect(try batch.rgbImages() == [a, b])
         #expect(try RGBImage(tensor: batch, index: 1) == b)
         #expect(throws: TensorError.self) { try RGBImage(tensor: batch, index: 2) }
-        #expect(throws: TensorError.self) { try HostTensor(images: [a, try RGBImage(width: 1, height: 1, pixels: [0, 0, 0])]) }
+        #expect(throws: TensorError.self) {
+            try HostTensor(images: [a, try RGBImage(width: 1, height: 1, pixels: [0, 0, 0])])
+        }
         #expect(throws: TensorError.self) { try RGBImage(tensor: HostTensor(zeros: [1, 2, 2, 4])) }
         #expect(throws: TensorError.self) { try RGBImage(tensor: HostTensor(zeros: [2, 2, 3])) }
         #expect(throws: TensorError.self) { try RGBImage(width: 2, height: 2, pixels: [1, 2, 3]) }
@@ -37,7 +41,10 @@ import Tensors
 
     @Test func centreCropKeepsTheMiddleSquare() throws {
         // 5 wide, 2 high: pixel value = x + 10 y in every channel; the crop keeps columns 1 and 2.
-        let wide = try RGBImage(width: 5, height: 2, pixels: (0 ..< 2).flatMap { y in (0 ..< 5).flatMap { x in [UInt8](repeating: UInt8(x + 10 * y), count: 3) } })
+        let wide = try RGBImage(
+            width: 5, height: 2,
+            pixels: (0 ..< 2).flatMap { y in (0 ..< 5).flatMap { x in [UInt8](repeating: UInt8(x + 10 * y), count: 3) }
+            })
         let crop = wide.centerSquareCropped()
         #expect(crop.width == 2 && crop.height == 2)
         #expect(crop.pixels == [1, 2, 11, 12].flatMap { [$0, $0, $0] })
@@ -49,13 +56,15 @@ import Tensors
 
     @Test func gridPlacesImagesRowByRowWithPadding() throws {
         // Five 1x2 (w x h) images in the default ceil(sqrt(5)) = 3 columns and 2 rows, padding 1.
-        let images = try (0 ..< 5).map { try RGBImage(width: 1, height: 2, pixels: [UInt8](repeating: UInt8(10 * ($0 + 1)), count: 6)) }
+        let images = try (0 ..< 5).map {
+            try RGBImage(width: 1, height: 2, pixels: [UInt8](repeating: UInt8(10 * ($0 + 1)), count: 6))
+        }
         let grid = try ImageGrid.compose(images, padding: 1, fill: 255)
         #expect(grid.width == 3 * (1 + 1) + 1 && grid.height == 2 * (2 + 1) + 1)
         func pixel(_ x: Int, _ y: Int) -> UInt8 { grid.pixels[(y * grid.width + x) * 3] }
         #expect(pixel(1, 1) == 10 && pixel(1, 2) == 10 && pixel(3, 1) == 20 && pixel(5, 2) == 30)
         #expect(pixel(1, 4) == 40 && pixel(3, 5) == 50)
-        #expect(pixel(5, 4) == 255) // the empty sixth cell
+        #expect(pixel(5, 4) == 255)  // the empty sixth cell
         #expect(pixel(0, 0) == 255 && pixel(2, 1) == 255 && pixel(1, 3) == 255)
         let fromTensor = try ImageGrid.compose(HostTensor(images: images), columns: 5, padding: 0)
         #expect(fromTensor.width == 5 && fromTensor.height == 2)

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Tensors
+import Testing
+
 @testable import BigBiGANIO
 
 @Suite struct NPYFileTests {
@@ -81,7 +82,11 @@ import Tensors
         /// The fixture with one piece of its (ASCII) header replaced by another of the same length.
         func replacingHeader(_ old: String, with new: String) -> Data {
             let (old, new) = (Array(old.utf8), Array(new.utf8))
-            guard let start = (0 ... good.count - old.count).first(where: { good[$0 ..< $0 + old.count].elementsEqual(old) }) else {
+            guard
+                let start = (0 ... good.count - old.count).first(where: {
+                    good[$0 ..< $0 + old.count].elementsEqual(old)
+                })
+            else {
                 Issue.record("'\(String(decoding: old, as: UTF8.self))' is not in the header")
                 return Data(good)
             }
@@ -89,20 +94,31 @@ import Tensors
             bytes.replaceSubrange(start ..< start + old.count, with: new)
             return Data(bytes)
         }
-        expectError(.corrupt, reading: try directory.write(Data("PK not numpy".utf8), as: "magic.npy"), mentioning: "magic")
-        expectError(.corrupt, reading: try directory.write(Data(good.prefix(9)), as: "preamble.npy"), mentioning: "preamble")
-        expectError(.corrupt, reading: try directory.write(Data(good.prefix(60)), as: "short.npy"), mentioning: "past the end")
-        expectError(.corrupt, reading: try directory.write(Data(good.dropLast(4)), as: "data.npy"), mentioning: "needs 24 data bytes")
-        expectError(.corrupt, reading: try directory.write(replacingHeader("'shape': (2, 3)", with: "'shape': [2, 3]"), as: "bad.npy"),
-                    mentioning: "unexpected value")
-        expectError(.corrupt, reading: try directory.write(replacingHeader("'descr'", with: "'dtype'"), as: "keys.npy"),
-                    mentioning: "header keys")
-        expectError(.unsupported, reading: try directory.write(replacingHeader("False", with: "True "), as: "fortran.npy"),
-                    mentioning: "Fortran")
-        expectError(.unsupported, reading: try directory.write(replacingHeader("<f4", with: "<i4"), as: "int.npy"),
-                    mentioning: "'<i4'")
-        expectError(.unsupported, reading: try directory.write(replacingHeader("<f4", with: ">f4"), as: "big.npy"),
-                    mentioning: "big-endian")
+        expectError(
+            .corrupt, reading: try directory.write(Data("PK not numpy".utf8), as: "magic.npy"), mentioning: "magic")
+        expectError(
+            .corrupt, reading: try directory.write(Data(good.prefix(9)), as: "preamble.npy"), mentioning: "preamble")
+        expectError(
+            .corrupt, reading: try directory.write(Data(good.prefix(60)), as: "short.npy"), mentioning: "past the end")
+        expectError(
+            .corrupt, reading: try directory.write(Data(good.dropLast(4)), as: "data.npy"),
+            mentioning: "needs 24 data bytes")
+        expectError(
+            .corrupt,
+            reading: try directory.write(replacingHeader("'shape': (2, 3)", with: "'shape': [2, 3]"), as: "bad.npy"),
+            mentioning: "unexpected value")
+        expectError(
+            .corrupt, reading: try directory.write(replacingHeader("'descr'", with: "'dtype'"), as: "keys.npy"),
+            mentioning: "header keys")
+        expectError(
+            .unsupported, reading: try directory.write(replacingHeader("False", with: "True "), as: "fortran.npy"),
+            mentioning: "Fortran")
+        expectError(
+            .unsupported, reading: try directory.write(replacingHeader("<f4", with: "<i4"), as: "int.npy"),
+            mentioning: "'<i4'")
+        expectError(
+            .unsupported, reading: try directory.write(replacingHeader("<f4", with: ">f4"), as: "big.npy"),
+            mentioning: "big-endian")
         var version9 = good
         version9[6] = 9
         expectError(.unsupported, reading: try directory.write(Data(version9), as: "v9.npy"), mentioning: "version 9")

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Tensors
+import Testing
+
 @testable import BigBiGANIO
 
 @Suite struct NPZFileTests {
@@ -32,7 +33,7 @@ import Tensors
         try NPZFile.write(["x": try HostTensor(shape: [4], data: [1, 2, 3, 4])], to: url)
         let good = try Data(contentsOf: url)
         var flipped = good
-        flipped[30 + "x.npy".utf8.count + 130] ^= 0x01 // a data byte of x: the CRC-32 no longer matches
+        flipped[30 + "x.npy".utf8.count + 130] ^= 0x01  // a data byte of x: the CRC-32 no longer matches
         try flipped.write(to: url)
         #expect { try NPZFile.read(url) } throws: { ($0 as? TensorFileError)?.detail.contains("CRC-32") == true }
         try good.prefix(good.count - 30).write(to: url)

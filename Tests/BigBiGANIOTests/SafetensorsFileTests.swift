@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Tensors
+import Testing
+
 @testable import BigBiGANIO
 
 @Suite struct SafetensorsFileTests {
@@ -44,7 +45,9 @@ import Tensors
         let back = try SafetensorsFile.read(url)
         #expect(back.metadata == file.metadata)
         #expect(back.tensors.mapValues(\.shape) == file.tensors.mapValues(\.shape))
-        #expect(back.tensors.mapValues { $0.data.map(\.bitPattern) } == file.tensors.mapValues { $0.data.map(\.bitPattern) })
+        #expect(
+            back.tensors.mapValues { $0.data.map(\.bitPattern) } == file.tensors.mapValues { $0.data.map(\.bitPattern) }
+        )
     }
 
     @Test func readsTheReferenceImplementationsFiles() throws {
@@ -56,28 +59,40 @@ import Tensors
     }
 
     @Test func offsetsPastTheEndThrow() throws {
-        try expectError(.corrupt, Self.file(header: #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, dataBytes: 8),
-                        mentioning: "outside the 8 data bytes")
+        try expectError(
+            .corrupt, Self.file(header: #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, dataBytes: 8),
+            mentioning: "outside the 8 data bytes")
     }
 
     @Test func inconsistentLayoutsThrow() throws {
-        try expectError(.corrupt, Self.file(header: #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, dataBytes: 8),
-                        mentioning: "needs 12 bytes")
-        try expectError(.corrupt, Self.file(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#, dataBytes: 12),
-                        mentioning: "overlaps")
-        try expectError(.corrupt, Self.file(header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, dataBytes: 8),
-                        mentioning: "data bytes 0..<4 belong to no tensor")
-        try expectError(.corrupt, Self.file(header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, dataBytes: 8),
-                        mentioning: "data bytes 4..<8 belong to no tensor")
-        try expectError(.corrupt, Self.file(header: #"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}"#, dataBytes: 0),
-                        mentioning: "invalid shape")
-        try expectError(.corrupt, Self.file(header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0]}}"#, dataBytes: 4),
-                        mentioning: "1 data offsets")
+        try expectError(
+            .corrupt, Self.file(header: #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, dataBytes: 8),
+            mentioning: "needs 12 bytes")
+        try expectError(
+            .corrupt,
+            Self.file(
+                header:
+                    #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#,
+                dataBytes: 12),
+            mentioning: "overlaps")
+        try expectError(
+            .corrupt, Self.file(header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, dataBytes: 8),
+            mentioning: "data bytes 0..<4 belong to no tensor")
+        try expectError(
+            .corrupt, Self.file(header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, dataBytes: 8),
+            mentioning: "data bytes 4..<8 belong to no tensor")
+        try expectError(
+            .corrupt, Self.file(header: #"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}"#, dataBytes: 0),
+            mentioning: "invalid shape")
+        try expectError(
+            .corrupt, Self.file(header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0]}}"#, dataBytes: 4),
+            mentioning: "1 data offsets")
     }
 
     @Test func otherDtypesAreUnsupported() throws {
-        try expectError(.unsupported, Self.file(header: #"{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#, dataBytes: 4),
-                        mentioning: "dtype F16; only F32")
+        try expectError(
+            .unsupported, Self.file(header: #"{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#, dataBytes: 4),
+            mentioning: "dtype F16; only F32")
     }
 
     @Test func malformedHeadersThrow() throws {
@@ -87,9 +102,11 @@ import Tensors
         try expectError(.corrupt, Data([1, 2, 3]), mentioning: "too short")
         try expectError(.corrupt, Self.file(header: "[1, 2]  ", dataBytes: 0), mentioning: "does not start with '{'")
         try expectError(.corrupt, Self.file(header: #"{"a": nope}"#, dataBytes: 0), mentioning: "invalid JSON header")
-        try expectError(.corrupt, Self.file(header: #"{"a":{"dtype":"F32","shape":"2","data_offsets":[0,8]}}"#, dataBytes: 8),
-                        mentioning: "shape")
-        try expectError(.corrupt, Self.file(header: #"{"__metadata__":{"n":1}}"#, dataBytes: 0), mentioning: "__metadata__")
+        try expectError(
+            .corrupt, Self.file(header: #"{"a":{"dtype":"F32","shape":"2","data_offsets":[0,8]}}"#, dataBytes: 8),
+            mentioning: "shape")
+        try expectError(
+            .corrupt, Self.file(header: #"{"__metadata__":{"n":1}}"#, dataBytes: 0), mentioning: "__metadata__")
     }
 
     @Test func reservedNameCannotBeWritten() throws {

@@ -1,8 +1,9 @@
-import Foundation
-import Testing
-import Tensors
-@testable import BigBiGANIO
 import CheckpointWriting
+import Foundation
+import Tensors
+import Testing
+
+@testable import BigBiGANIO
 
 @Suite struct TensorBundleTests {
     /// The checkpoint TensorFlow 2.15 wrote (tools/fixtures/make_checkpoint_fixture.py) and its values as .npz.
@@ -19,13 +20,17 @@ import CheckpointWriting
 
     static func sample(count: Int = 3) -> TensorBundleWriter {
         var writer = TensorBundleWriter()
-        for i in 0 ..< count { writer.add("layer\(i)/w", [2, i + 1], (0 ..< 2 * (i + 1)).map { Float($0) - Float(i) * 0.5 }) }
+        for i in 0 ..< count {
+            writer.add("layer\(i)/w", [2, i + 1], (0 ..< 2 * (i + 1)).map { Float($0) - Float(i) * 0.5 })
+        }
         return writer
     }
 
     /// Runs `body` and checks that it throws a `TensorFileError` of `kind` whose text contains every word given.
-    func expectError<T>(_ kind: TensorFileError.Kind, mentioning words: [String], path: String? = nil,
-                        _ body: () throws -> T) {
+    func expectError<T>(
+        _ kind: TensorFileError.Kind, mentioning words: [String], path: String? = nil,
+        _ body: () throws -> T
+    ) {
         do {
             _ = try body()
             Issue.record("expected a \(kind) error mentioning \(words)")
@@ -73,7 +78,9 @@ import CheckpointWriting
         for start in 0 ..< 8 {
             for length in 0 ... 40 {
                 let slice = data[start ..< start + length]
-                #expect(Array(slice).withUnsafeBytes { CRC32C.checksum($0) } == reference(slice), "start \(start) length \(length)")
+                #expect(
+                    Array(slice).withUnsafeBytes { CRC32C.checksum($0) } == reference(slice),
+                    "start \(start) length \(length)")
             }
         }
     }
@@ -100,7 +107,9 @@ import CheckpointWriting
         let bundle = try TensorBundle(prefix: Self.checkpoint)
         #expect(bundle.entries["global_step"]?.dtype.description == "DT_INT64")
         #expect(bundle.entries["global_step"]?.dtype.itemSize == 8)
-        expectError(.unsupported, mentioning: ["global_step", "DT_INT64", "only DT_FLOAT"]) { try bundle.float32("global_step") }
+        expectError(.unsupported, mentioning: ["global_step", "DT_INT64", "only DT_FLOAT"]) {
+            try bundle.float32("global_step")
+        }
         expectError(.notFound, mentioning: ["no tensor named 'nothing/here'"]) { try bundle.float32("nothing/here") }
     }
 
@@ -149,14 +158,17 @@ import CheckpointWriting
         let offset = try #require(bundle.entries["layer1/w"]?.offset)
         try Self.damage(data) { $0[offset + 5] ^= 0x10 }
         let damaged = try TensorBundle(prefix: prefix)
-        expectError(.corrupt, mentioning: ["'layer1/w'", "checksum"], path: data.path) { try damaged.float32("layer1/w") }
+        expectError(.corrupt, mentioning: ["'layer1/w'", "checksum"], path: data.path) {
+            try damaged.float32("layer1/w")
+        }
         #expect(try damaged.float32("layer0/w") == bundle.float32("layer0/w"))
     }
 
     @Test func aFlippedByteInTensorFlowsDataFailsItsChecksum() throws {
         let directory = try TemporaryDirectory()
         for suffix in [".index", ".data-00000-of-00001"] {
-            try FileManager.default.copyItem(atPath: Self.checkpoint.path + suffix, toPath: directory.file("variables" + suffix).path)
+            try FileManager.default.copyItem(
+                atPath: Self.checkpoint.path + suffix, toPath: directory.file("variables" + suffix).path)
         }
         let prefix = directory.file("variables")
         let name = Self.g + "GBlock_1/conv0/w/ema_0.9999"
@@ -172,7 +184,9 @@ import CheckpointWriting
         try Self.damage(index) { $0.removeLast(7) }
         expectError(.corrupt, mentioning: ["truncated"], path: index.path) { try TensorBundle(prefix: prefix) }
         try Self.damage(index) { $0 = Array($0.prefix(30)) }
-        expectError(.corrupt, mentioning: ["truncated", "30 bytes"], path: index.path) { try TensorBundle(prefix: prefix) }
+        expectError(.corrupt, mentioning: ["truncated", "30 bytes"], path: index.path) {
+            try TensorBundle(prefix: prefix)
+        }
     }
 
     @Test func badMagicThrows() throws {
@@ -202,7 +216,9 @@ import CheckpointWriting
         let prefix = try Self.written(Self.sample(), in: directory)
         let data = TensorBundle.dataURL(prefix, shard: 0, of: 1)
         try FileManager.default.removeItem(at: data)
-        expectError(.unreadable, mentioning: ["data shard 0 of 1"], path: data.path) { try TensorBundle(prefix: prefix) }
+        expectError(.unreadable, mentioning: ["data shard 0 of 1"], path: data.path) {
+            try TensorBundle(prefix: prefix)
+        }
         expectError(.unreadable, mentioning: [], path: TensorBundle.indexURL(directory.file("absent")).path) {
             try TensorBundle(prefix: directory.file("absent"))
         }
@@ -212,9 +228,13 @@ import CheckpointWriting
         let directory = try TemporaryDirectory()
         var writer = Self.sample()
         writer.compression = 1
-        expectError(.unsupported, mentioning: ["Snappy"]) { try TensorBundle(prefix: Self.written(writer, in: directory)) }
+        expectError(.unsupported, mentioning: ["Snappy"]) {
+            try TensorBundle(prefix: Self.written(writer, in: directory))
+        }
         writer.compression = 7
-        expectError(.corrupt, mentioning: ["compression type 7"]) { try TensorBundle(prefix: Self.written(writer, in: directory)) }
+        expectError(.corrupt, mentioning: ["compression type 7"]) {
+            try TensorBundle(prefix: Self.written(writer, in: directory))
+        }
     }
 
     @Test func partitionedVariablesAreUnsupported() throws {
@@ -223,14 +243,18 @@ import CheckpointWriting
         writer.items[1].slices = 2
         let bundle = try TensorBundle(prefix: Self.written(writer, in: directory))
         #expect(bundle.entries["layer1/w"]?.sliceCount == 2)
-        expectError(.unsupported, mentioning: ["'layer1/w'", "partitioned", "2 slices"]) { try bundle.float32("layer1/w") }
+        expectError(.unsupported, mentioning: ["'layer1/w'", "partitioned", "2 slices"]) {
+            try bundle.float32("layer1/w")
+        }
     }
 
     @Test func bigEndianBundlesAreUnsupported() throws {
         let directory = try TemporaryDirectory()
         var writer = Self.sample()
         writer.bigEndian = true
-        expectError(.unsupported, mentioning: ["big-endian"]) { try TensorBundle(prefix: Self.written(writer, in: directory)) }
+        expectError(.unsupported, mentioning: ["big-endian"]) {
+            try TensorBundle(prefix: Self.written(writer, in: directory))
+        }
     }
 
     @Test func wrongSizesThrow() throws {
@@ -242,14 +266,15 @@ import CheckpointWriting
     }
 
     /// Well-formed blocks (valid checksums) with bad contents, written with `Table.assemble`.
-    @Test(arguments: [
-        ("bad varint", [UInt8](repeating: 0xFF, count: 11) + [0, 0, 0, 0, 1, 0, 0, 0], "varint"),
-        ("value past the entries", [0, 1, 50, 0x61, 0, 0, 0, 0, 1, 0, 0, 0], "value of 50 bytes"),
-        ("shared past the previous key", [3, 1, 0, 0x61, 0, 0, 0, 0, 1, 0, 0, 0], "shares 3 bytes"),
-        ("too many restarts", [0, 0, 0, 0, 200, 0, 0, 0], "restart points do not fit"),
-        ("restart inside an entry", [0, 1, 0, 0x61, 2, 0, 0, 0, 1, 0, 0, 0], "restart offset 2"),
-        ("too short for a block", [1, 0], "too short for a block"),
-    ] as [(String, [UInt8], String)])
+    @Test(
+        arguments: [
+            ("bad varint", [UInt8](repeating: 0xFF, count: 11) + [0, 0, 0, 0, 1, 0, 0, 0], "varint"),
+            ("value past the entries", [0, 1, 50, 0x61, 0, 0, 0, 0, 1, 0, 0, 0], "value of 50 bytes"),
+            ("shared past the previous key", [3, 1, 0, 0x61, 0, 0, 0, 0, 1, 0, 0, 0], "shares 3 bytes"),
+            ("too many restarts", [0, 0, 0, 0, 200, 0, 0, 0], "restart points do not fit"),
+            ("restart inside an entry", [0, 1, 0, 0x61, 2, 0, 0, 0, 1, 0, 0, 0], "restart offset 2"),
+            ("too short for a block", [1, 0], "too short for a block"),
+        ] as [(String, [UInt8], String)])
     func malformedBlocksThrow(_ name: String, contents: [UInt8], message: String) throws {
         let directory = try TemporaryDirectory()
         let prefix = directory.file("variables")
@@ -264,7 +289,8 @@ import CheckpointWriting
         let unordered = Table.block([([], header), ([0x62], []), ([0x61], [])], restartInterval: 1)
         try Data(Table.assemble([(unordered, [0x62])])).write(to: TensorBundle.indexURL(prefix))
         expectError(.corrupt, mentioning: ["does not follow"]) { try TensorBundle(prefix: prefix) }
-        let headless = Table.block([([0x61], Proto.entry(dtype: 1, shape: [], offset: 0, size: 4, crc: 0))], restartInterval: 1)
+        let headless = Table.block(
+            [([0x61], Proto.entry(dtype: 1, shape: [], offset: 0, size: 4, crc: 0))], restartInterval: 1)
         try Data(Table.assemble([(headless, [0x61])])).write(to: TensorBundle.indexURL(prefix))
         expectError(.corrupt, mentioning: ["no bundle header"]) { try TensorBundle(prefix: prefix) }
         let pastIndexKey = Table.block([([], header), ([0x63], [])], restartInterval: 1)
@@ -276,9 +302,11 @@ import CheckpointWriting
         let directory = try TemporaryDirectory()
         let prefix = directory.file("variables")
         let header = Proto.header(shards: 1, bigEndian: false)
-        for (value, message) in [([0x0B] as [UInt8], "wire type 3"), ([0x12, 0x09, 0x01], "runs past the end"),
-                                 (Proto.entry(dtype: 1, shape: [-1], offset: 0, size: 0, crc: 0), "negative dimension"),
-                                 (Proto.entry(dtype: 1, shape: [], shard: 3, offset: 0, size: 4, crc: 0), "shard 3")] {
+        for (value, message) in [
+            ([0x0B] as [UInt8], "wire type 3"), ([0x12, 0x09, 0x01], "runs past the end"),
+            (Proto.entry(dtype: 1, shape: [-1], offset: 0, size: 0, crc: 0), "negative dimension"),
+            (Proto.entry(dtype: 1, shape: [], shard: 3, offset: 0, size: 4, crc: 0), "shard 3"),
+        ] {
             let contents = Table.block([([], header), ([0x61], value)], restartInterval: 16)
             try Data(Table.assemble([(contents, [0x61])])).write(to: TensorBundle.indexURL(prefix))
             expectError(.corrupt, mentioning: [message, "'a'"]) { try TensorBundle(prefix: prefix) }

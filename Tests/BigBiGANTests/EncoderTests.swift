@@ -1,16 +1,19 @@
 import BigBiGAN
 import Foundation
 import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
+
+@testable import TensorsVulkan
 
 // MARK: - Support
 
 extension RecordingWeights {
     /// Shapes by name relative to the encoder scope.
     var encoderShapes: [String: Shape] {
-        Dictionary(requests.map { (String($0.name.dropFirst(Encoder.scope.count + 1)), $0.shape) }, uniquingKeysWith: { a, _ in a })
+        Dictionary(
+            requests.map { (String($0.name.dropFirst(Encoder.scope.count + 1)), $0.shape) },
+            uniquingKeysWith: { a, _ in a })
     }
 
     /// Learned parameters of the encoder trunk (kernels, biases, BN γ/β; not the stored statistics, not bn_crelu
@@ -37,7 +40,8 @@ private func std(_ values: ArraySlice<Float>) -> Float {
 @Suite("Encoder config")
 struct EncoderConfigTests {
     @Test func releasedSizes() throws {
-        let resnet = EncoderConfig.resnet50, revnet = EncoderConfig.revnet50x4
+        let resnet = EncoderConfig.resnet50
+        let revnet = EncoderConfig.revnet50x4
         try resnet.validate()
         try revnet.validate()
         #expect(resnet.featureChannels == 2048 && resnet.bnCreluChannels == 4096)
@@ -52,16 +56,32 @@ struct EncoderConfigTests {
     @Test func rejectsInconsistentConfigs() {
         let base = EncoderConfig.reduced(.resnet50)
         var bad: [EncoderConfig] = []
-        var c = base; c.width = 12; bad.append(c)                 // RevNet/ResNet bottlenecks need width % 8 == 0
-        c = base; c.resolution = 48; bad.append(c)                // not a multiple of 4·2³
-        c = base; c.blocksPerStage = []; bad.append(c)
-        c = base; c.blocksPerStage = [1, 0, 1]; bad.append(c)
-        c = base; c.zDim = 0; bad.append(c)
-        c = base; c.head.hiddenWidths = [8, 0]; bad.append(c)
-        c = base; c.epsilon = -1; bad.append(c)
+        var c = base
+        c.width = 12
+        bad.append(c)  // RevNet/ResNet bottlenecks need width % 8 == 0
+        c = base
+        c.resolution = 48
+        bad.append(c)  // not a multiple of 4·2³
+        c = base
+        c.blocksPerStage = []
+        bad.append(c)
+        c = base
+        c.blocksPerStage = [1, 0, 1]
+        bad.append(c)
+        c = base
+        c.zDim = 0
+        bad.append(c)
+        c = base
+        c.head.hiddenWidths = [8, 0]
+        bad.append(c)
+        c = base
+        c.epsilon = -1
+        bad.append(c)
         for config in bad {
             #expect(throws: TensorError.self, "\(config)") { try config.validate() }
-            #expect(throws: TensorError.self) { _ = try Encoder(config: config, weights: SyntheticWeights(), backend: CPUBackend()) }
+            #expect(throws: TensorError.self) {
+                _ = try Encoder(config: config, weights: SyntheticWeights(), backend: CPUBackend())
+            }
         }
     }
 }
@@ -95,7 +115,9 @@ struct EncoderWeightTests {
         #expect(s["final_bn/accumulated_var"] == [2048])
         #expect(s["bn_crelu/bn/accumulated_mean"] == [2048] && s["bn_crelu/bn/accumulated_var"] == [2048])
         #expect(s["bn_crelu/bn/scale"] == nil && s["bn_crelu/bn/offset"] == nil, "the bn_crelu BN has no γ/β")
-        #expect(s["head/linear_1/w"] == [2048, 4096] && s["head/z_params/w"] == [4096, 240] && s["head/z_params/b"] == [240])
+        #expect(
+            s["head/linear_1/w"] == [2048, 4096] && s["head/z_params/w"] == [4096, 240] && s["head/z_params/b"] == [240]
+        )
         #expect(!s.keys.contains { $0.hasSuffix("conv1/b") || $0.hasSuffix("conv/b") }, "trunk convs have no bias")
         // docs/released-modules.md, ResNet-50 trunk: ≈ 23.5 M parameters (computed from this structure; its GMAC in
         // ForwardFlopsTests).
@@ -135,7 +157,8 @@ struct EncoderWeightTests {
         #expect(s["head/linear_1/w"] == [config.featureChannels, 48])
         #expect(s["head/linear_2/w"] == [48, 48])
         #expect(s["head/z_params/w"] == [48, 2 * config.zDim])
-        let blocks = Set(s.keys.filter { $0.hasPrefix("stage") }.map { $0.split(separator: "/").prefix(2).joined(separator: "/") })
+        let blocks = Set(
+            s.keys.filter { $0.hasPrefix("stage") }.map { $0.split(separator: "/").prefix(2).joined(separator: "/") })
         #expect(blocks.count == config.blocksPerStage.reduce(0, +))
     }
 
@@ -150,7 +173,9 @@ struct EncoderWeightTests {
         } catch let error as WeightLoadError {
             #expect(error.problems.map(\.name).sorted() == [misshapen, missing].sorted())
             #expect(error.description.contains(missing) && error.description.contains(misshapen))
-            #expect(error.description.contains("expected [\(2 * config.zDim)]"), "the shape problem names the expected shape")
+            #expect(
+                error.description.contains("expected [\(2 * config.zDim)]"),
+                "the shape problem names the expected shape")
         }
     }
 
@@ -185,14 +210,19 @@ struct EncoderForwardTests {
     func outputsOnReducedEncoder(architecture: EncoderArchitecture) throws {
         let config = EncoderConfig.reduced(architecture)
         let backend = CPUBackend()
-        let encoder = try Encoder(config: config, weights: SyntheticWeights(seed: 3).calibrated(for: config), backend: backend)
-        let n = 2, f = config.featureChannels, zDim = config.zDim
+        let encoder = try Encoder(
+            config: config, weights: SyntheticWeights(seed: 3).calibrated(for: config), backend: backend)
+        let n = 2
+        let f = config.featureChannels
+        let zDim = config.zDim
         let x = try backend.upload(RandomImages.uniform(count: n, resolution: config.resolution, seed: 11))
         let out = try encoder(x, noiseSeed: 5)
 
-        let zMean = try backend.download(out.zMean), zStdev = try backend.download(out.zStdev)
+        let zMean = try backend.download(out.zMean)
+        let zStdev = try backend.download(out.zStdev)
         let zSample = try backend.download(out.zSample)
-        let avepool = try backend.download(out.avepoolFeat), bnCrelu = try backend.download(out.bnCreluFeat)
+        let avepool = try backend.download(out.avepoolFeat)
+        let bnCrelu = try backend.download(out.bnCreluFeat)
         #expect(zMean.shape == [n, zDim] && zStdev.shape == [n, zDim] && zSample.shape == [n, zDim])
         #expect(avepool.shape == [n, f] && bnCrelu.shape == [n, 2 * f])
         for t in [zMean, zStdev, zSample, avepool, bnCrelu] { #expect(t.data.allSatisfy { $0.isFinite }) }
@@ -213,11 +243,14 @@ struct EncoderForwardTests {
         #expect(zSample != zMean)
         for k in zSample.data.indices {
             let expected = zMean.data[k] + zStdev.data[k] * epsilon.data[k]
-            #expect(abs(zSample.data[k] - expected) <= 1e-6 * (abs(zMean.data[k]) + abs(zStdev.data[k] * epsilon.data[k])) + 1e-7)
+            #expect(
+                abs(zSample.data[k] - expected) <= 1e-6 * (abs(zMean.data[k]) + abs(zStdev.data[k] * epsilon.data[k]))
+                    + 1e-7)
         }
 
         // The same seed reproduces the sample; another seed changes only the sample.
-        let again = try encoder(x, noiseSeed: 5), other = try encoder(x, noiseSeed: 6)
+        let again = try encoder(x, noiseSeed: 5)
+        let other = try encoder(x, noiseSeed: 6)
         #expect(try backend.download(again.zSample) == zSample)
         #expect(try backend.download(other.zSample) != zSample)
         #expect(try backend.download(other.zMean) == zMean)
@@ -228,9 +261,11 @@ struct EncoderForwardTests {
     func batchDoesNotMixSamples(architecture: EncoderArchitecture) throws {
         let config = EncoderConfig.reduced(architecture, resolution: 32)
         let backend = CPUBackend()
-        let encoder = try Encoder(config: config, weights: SyntheticWeights(seed: 4).calibrated(for: config), backend: backend)
+        let encoder = try Encoder(
+            config: config, weights: SyntheticWeights(seed: 4).calibrated(for: config), backend: backend)
         let pair = try RandomImages.uniform(count: 2, resolution: config.resolution, seed: 2)
-        let first = try HostTensor(shape: [1, config.resolution, config.resolution, 3], data: Array(pair.data.prefix(pair.shape.perSample)))
+        let first = try HostTensor(
+            shape: [1, config.resolution, config.resolution, 3], data: Array(pair.data.prefix(pair.shape.perSample)))
         let batched = try backend.download(encoder(backend.upload(pair), noiseSeed: 0).zMean)
         let single = try backend.download(encoder(backend.upload(first), noiseSeed: 0).zMean)
         // Same computation per sample; a backend may still order its sums by batch layout: float32 rounding over
@@ -249,15 +284,22 @@ struct EncoderParityTests {
         let cpu = CPUBackend()
         let encoder = try Encoder(config: config, weights: SyntheticWeights(), backend: cpu)
         var names: [String] = []
-        _ = try encoder(cpu.upload(RandomImages.uniform(count: 1, resolution: config.resolution, seed: 1)), noiseSeed: 0) { name, _ in names.append(name) }
-        #expect(names == ["stem", "stage1/block1", "stage1/block2", "stage2/block1", "final_bn", "avepool_feat",
-                          "bn_crelu_feat", "head/linear_1", "z_mean", "z_stdev", "z_sample"])
+        _ = try encoder(
+            cpu.upload(RandomImages.uniform(count: 1, resolution: config.resolution, seed: 1)), noiseSeed: 0
+        ) { name, _ in names.append(name) }
+        #expect(
+            names == [
+                "stem", "stage1/block1", "stage1/block2", "stage2/block1", "final_bn", "avepool_feat",
+                "bn_crelu_feat", "head/linear_1", "z_mean", "z_stdev", "z_sample",
+            ])
     }
 
     /// Vulkan (lavapipe) against the CPU reference at reduced size. Tolerance as for the generator: each conv sums
     /// ≤ 7·7·3 or 9·C products in another order (relative error ~1e-6 each); through ~20 convolutions, batch norms
     /// and the head, unit-scale outputs differ by ≲1e-4 absolute. We allow 5e-4 and NMSE 1e-8.
-    @Test(arguments: [(EncoderArchitecture.resnet50, 1, UInt64(0)), (.resnet50, 3, 1), (.revnet50x4, 1, 2), (.revnet50x4, 2, 3)])
+    @Test(arguments: [
+        (EncoderArchitecture.resnet50, 1, UInt64(0)), (.resnet50, 3, 1), (.revnet50x4, 1, 2), (.revnet50x4, 2, 3),
+    ])
     func vulkanMatchesReference(architecture: EncoderArchitecture, batch: Int, seed: UInt64) throws {
         try expectParity(.reduced(architecture), batch: batch, seed: seed, absolute: 5e-4)
     }

@@ -2,9 +2,10 @@ import BigBiGAN
 import BigBiGANIO
 import Foundation
 import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
+
+@testable import TensorsVulkan
 
 /// Our generator against TensorFlow on `Tests/Fixtures/bigbigan-tiny`: a ch = 4 BigBiGAN generator written
 /// independently in TF1 (tools/fixtures/make_bigbigan_fixture.py), saved as a real tensor-bundle checkpoint with

@@ -10,7 +10,9 @@ import VulkanCompute
 @Suite("Forward FLOPs")
 struct ForwardFlopsTests {
     /// Runs `forward` on a new timing backend and returns the timings of its submission.
-    private func timings(_ options: VulkanBackend.Options = .init(), _ forward: (VulkanBackend) throws -> Void) throws -> [CommandTiming] {
+    private func timings(_ options: VulkanBackend.Options = .init(), _ forward: (VulkanBackend) throws -> Void) throws
+        -> [CommandTiming]
+    {
         var options = options
         options.timing = true
         let gpu = try TestDevice.vulkan(options)
@@ -31,15 +33,21 @@ struct ForwardFlopsTests {
     /// Winograd products declare the direct convolution's FLOPs, so a forward counts the same either way (and
     /// GFLOP/s stay comparable); only the order of the sum differs.
     @Test func winogradCountsAsTheDirectConvolution() throws {
-        let direct = try generatorTimings(batch: 2, winograd: .never), winograd = try generatorTimings(batch: 2, winograd: .always)
-        #expect(winograd.contains { $0.label == "conv2d_winograd.product" } && !direct.contains { $0.label.hasPrefix("conv2d_winograd") })
+        let direct = try generatorTimings(batch: 2, winograd: .never)
+        let winograd = try generatorTimings(batch: 2, winograd: .always)
+        #expect(
+            winograd.contains { $0.label == "conv2d_winograd.product" }
+                && !direct.contains { $0.label.hasPrefix("conv2d_winograd") })
         #expect(total(direct) > 0)
-        #expect(abs(total(winograd) - total(direct)) <= 1e-12 * total(direct), "Winograd \(total(winograd)), direct \(total(direct))")
+        #expect(
+            abs(total(winograd) - total(direct)) <= 1e-12 * total(direct),
+            "Winograd \(total(winograd)), direct \(total(direct))")
     }
 
     /// Every op of the generator works per sample, so its FLOPs scale with the batch.
     @Test func generatorFlopsScaleWithTheBatch() throws {
-        let one = total(try generatorTimings(batch: 1, winograd: .automatic)), three = total(try generatorTimings(batch: 3, winograd: .automatic))
+        let one = total(try generatorTimings(batch: 1, winograd: .automatic))
+        let three = total(try generatorTimings(batch: 3, winograd: .automatic))
         #expect(one > 0)
         #expect(abs(three - 3 * one) <= 1e-12 * three, "batch 3: \(three), batch 1: \(one)")
     }
@@ -55,8 +63,11 @@ struct ForwardFlopsTests {
             let encoder = try Encoder(config: config, weights: ZeroWeights(), backend: gpu)
             _ = try gpu.download(encoder(gpu.upload(HostTensor(zeros: [1, 64, 64, 3])), noiseSeed: 0).zSample)
         }
-        let trunk = total(timings.filter { $0.label.hasPrefix("conv2d") }), head = total(timings.filter { $0.label.hasPrefix("matmul") })
-        #expect(abs(16 * trunk / 2 - multiplyAdds) / multiplyAdds < 0.02, "\(architecture): \(16 * trunk / 2) multiply-adds at 256×256")
+        let trunk = total(timings.filter { $0.label.hasPrefix("conv2d") })
+        let head = total(timings.filter { $0.label.hasPrefix("matmul") })
+        #expect(
+            abs(16 * trunk / 2 - multiplyAdds) / multiplyAdds < 0.02,
+            "\(architecture): \(16 * trunk / 2) multiply-adds at 256×256")
         #expect(head > 0, "the head's linear layers declare their FLOPs too")
     }
 }

@@ -1,9 +1,10 @@
 import BigBiGAN
 import Foundation
 import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
+
+@testable import TensorsVulkan
 
 @Suite("generator")
 struct GeneratorTests {
@@ -31,7 +32,8 @@ struct GeneratorTests {
     /// A checkpoint with a missing tensor and a mis-shaped one fails once, naming both.
     @Test func reportsEveryWeightProblemAtOnce() throws {
         let g = "GenEncWrapper/Generator/"
-        let damaged = DamagedWeights(base: SyntheticWeights(), missing: [g + "GBlock_1/conv1/b"], reshaped: [g + "attention/g/w"])
+        let damaged = DamagedWeights(
+            base: SyntheticWeights(), missing: [g + "GBlock_1/conv1/b"], reshaped: [g + "attention/g/w"])
         do {
             _ = try Generator(config: GeneratorConfig(ch: 4), weights: damaged, backend: CPUBackend())
             Issue.record("loading damaged weights succeeded")
@@ -61,15 +63,21 @@ struct GeneratorTests {
         #expect(abs(mean) < 0.5)
         // Different latents give different images.
         let perSample = 128 * 128 * 3
-        #expect(ErrorStatistics(actual: Array(values[0 ..< perSample]), expected: Array(values[perSample...])).maxAbsolute > 0.1)
+        #expect(
+            ErrorStatistics(actual: Array(values[0 ..< perSample]), expected: Array(values[perSample...])).maxAbsolute
+                > 0.1)
     }
 
     @Test func rejectsBadLatentsAndConfigs() throws {
         let cpu = CPUBackend()
-        let generator = try Generator(config: GeneratorConfig(ch: 4, blocks: 2, attentionResolution: nil), weights: SyntheticWeights(), backend: cpu)
+        let generator = try Generator(
+            config: GeneratorConfig(ch: 4, blocks: 2, attentionResolution: nil), weights: SyntheticWeights(),
+            backend: cpu)
         #expect(throws: TensorError.self) { try generator(cpu.upload(HostTensor(zeros: [2, 100]))) }
         #expect(throws: TensorError.self) { try generator(cpu.upload(HostTensor(zeros: [120]))) }
-        #expect(throws: TensorError.self) { try Generator(config: GeneratorConfig(ch: 4, zDim: 121), weights: SyntheticWeights(), backend: cpu) }
+        #expect(throws: TensorError.self) {
+            try Generator(config: GeneratorConfig(ch: 4, zDim: 121), weights: SyntheticWeights(), backend: cpu)
+        }
     }
 
     /// Vulkan (lavapipe) against the CPU reference at reduced width, several seeds and batch sizes.
@@ -79,9 +87,12 @@ struct GeneratorTests {
     func vulkanMatchesReference(ch: Int, batch: Int, seed: UInt64) throws {
         let config = GeneratorConfig(ch: ch)
         let z = try Latents.normal(count: batch, dimension: config.zDim, seed: seed)
-        let cpu = CPUBackend(), gpu = try TestDevice.vulkan()
-        let expected = try cpu.download(Generator(config: config, weights: SyntheticWeights(seed: seed), backend: cpu)(cpu.upload(z)).image)
-        let actual = try gpu.download(Generator(config: config, weights: SyntheticWeights(seed: seed), backend: gpu)(gpu.upload(z)).image)
+        let cpu = CPUBackend()
+        let gpu = try TestDevice.vulkan()
+        let expected = try cpu.download(
+            Generator(config: config, weights: SyntheticWeights(seed: seed), backend: cpu)(cpu.upload(z)).image)
+        let actual = try gpu.download(
+            Generator(config: config, weights: SyntheticWeights(seed: seed), backend: gpu)(gpu.upload(z)).image)
         let e = ErrorStatistics(actual: actual.data, expected: expected.data)
         #expect(e.maxAbsolute < 5e-4 && e.nmse < 1e-8, "ch \(ch) batch \(batch): \(e)")
     }
@@ -92,16 +103,19 @@ struct GeneratorTests {
     @Test(.enabled(if: !isDebugBuild, "full-size parity runs in the release pass"))
     func fullSizeVulkanMatchesReference() throws {
         let z = try Latents.normal(count: 1, dimension: GeneratorConfig.released.zDim, seed: 7)
-        let cpu = CPUBackend(), gpu = try TestDevice.vulkan()
-        let expected = try cpu.download(Generator(config: .released, weights: SyntheticWeights(seed: 7), backend: cpu)(cpu.upload(z)).image)
-        let actual = try gpu.download(Generator(config: .released, weights: SyntheticWeights(seed: 7), backend: gpu)(gpu.upload(z)).image)
+        let cpu = CPUBackend()
+        let gpu = try TestDevice.vulkan()
+        let expected = try cpu.download(
+            Generator(config: .released, weights: SyntheticWeights(seed: 7), backend: cpu)(cpu.upload(z)).image)
+        let actual = try gpu.download(
+            Generator(config: .released, weights: SyntheticWeights(seed: 7), backend: gpu)(gpu.upload(z)).image)
         let e = ErrorStatistics(actual: actual.data, expected: expected.data)
         #expect(e.maxAbsolute < 1e-3 && e.nmse < 1e-8, "released generator: \(e)")
     }
 }
 
 #if DEBUG
-let isDebugBuild = true
+    let isDebugBuild = true
 #else
-let isDebugBuild = false
+    let isDebugBuild = false
 #endif

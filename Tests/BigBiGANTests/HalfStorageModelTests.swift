@@ -1,9 +1,10 @@
 import BigBiGAN
 import Foundation
 import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
+
+@testable import TensorsVulkan
 
 /// Whole models with fp16 storage (fp32 arithmetic) against the fp32 CPU reference with the same fp32 weights
 /// and inputs, so the error includes rounding every weight, input and stored activation to half (≤ 2⁻¹¹ ≈ 4.9e-4
@@ -17,11 +18,13 @@ struct HalfStorageModelTests {
         let config = GeneratorConfig(ch: ch)
         let z = try Latents.normal(count: batch, dimension: config.zDim, seed: seed)
         let cpu = CPUBackend()
-        let expected = try cpu.download(Generator(config: config, weights: SyntheticWeights(seed: seed), backend: cpu)(cpu.upload(z)).image)
+        let expected = try cpu.download(
+            Generator(config: config, weights: SyntheticWeights(seed: seed), backend: cpu)(cpu.upload(z)).image)
         for kernel in [KernelChoice.direct, .tiledGEMM] {
             let gpu = try TestDevice.vulkan(precision: .fp16)
             gpu.kernelChoice = kernel
-            let actual = try gpu.download(Generator(config: config, weights: SyntheticWeights(seed: seed), backend: gpu)(gpu.upload(z)).image)
+            let actual = try gpu.download(
+                Generator(config: config, weights: SyntheticWeights(seed: seed), backend: gpu)(gpu.upload(z)).image)
             let e = ErrorStatistics(actual: actual.data, expected: expected.data)
             #expect(e.maxAbsolute < 2e-2 && e.nmse < 2e-5, "ch \(ch) batch \(batch) \(kernel): \(e)")
         }
@@ -30,7 +33,10 @@ struct HalfStorageModelTests {
     /// Reduced ResNet-50 encoder (width 32, 64²), calibrated synthetic weights: measured max abs 1.0e-3–3.8e-3
     /// (bn_crelu_feat worst) and NMSE 1.5e-7–2.0e-6 (z_mean worst). We allow 2.5e-2 absolute and NMSE 1.5e-5 (≈6.6× and
     /// 7.3×; set when the uncalibrated weights measured up to 6.0e-3 and 3.3e-6).
-    @Test(arguments: [(1, UInt64(0), KernelChoice.direct), (3, UInt64(1), .direct), (1, UInt64(0), .tiledGEMM), (3, UInt64(1), .tiledGEMM)])
+    @Test(arguments: [
+        (1, UInt64(0), KernelChoice.direct), (3, UInt64(1), .direct), (1, UInt64(0), .tiledGEMM),
+        (3, UInt64(1), .tiledGEMM),
+    ])
     func resnetEncoderMatchesReference(batch: Int, seed: UInt64, kernel: KernelChoice) throws {
         let gpu = try TestDevice.vulkan(precision: .fp16)
         gpu.kernelChoice = kernel

@@ -21,7 +21,8 @@ import Testing
     }
 
     static func temporaryDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("MixedConventionsTests-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "MixedConventionsTests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
     }
@@ -43,7 +44,8 @@ import Testing
         }
         #expect(error?.problems.map(\.name).sorted() == names.sorted(), "\(error.map { "\($0)" } ?? "loaded")")
         for problem in error?.problems ?? [] {
-            let what = problem.name.hasSuffix("/u0") ? "without spectral normalisation" : "its raw value among EMA weights"
+            let what =
+                problem.name.hasSuffix("/u0") ? "without spectral normalisation" : "its raw value among EMA weights"
             #expect(problem.problem.hasPrefix("missing, though ") && problem.problem.contains(what), "\(problem)")
         }
     }

@@ -1,10 +1,11 @@
 import BigBiGAN
 import Foundation
 import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
 import VulkanCompute
+
+@testable import TensorsVulkan
 
 /// A forward pass repeated at the same batch size allocates no device memory, creates no pipelines or descriptor
 /// pools, and submits and waits once (for its download): buffers come back from the arena, kernels from the
@@ -20,13 +21,26 @@ struct SteadyStateTests {
         options.alwaysStage = alwaysStage
         let backend = try VulkanBackend(context: context, options: options)
 
-        let generator = try Generator(config: GeneratorConfig(ch: 4), weights: SyntheticWeights(seed: 1), backend: backend)
+        let generator = try Generator(
+            config: GeneratorConfig(ch: 4), weights: SyntheticWeights(seed: 1), backend: backend)
         let encoderConfig = EncoderConfig.reduced(.resnet50)
         let encoder = try Encoder(config: encoderConfig, weights: SyntheticWeights(seed: 2), backend: backend)
         let images = HostTensor(zeros: [2, encoderConfig.resolution, encoderConfig.resolution, 3])
         let forwards: [(String, () throws -> Void)] = [
-            ("generator", { _ = try backend.download(generator(backend.upload(Latents.normal(count: 2, dimension: 120, seed: 3))).image) }),
-            ("encoder", { let out = try encoder(backend.upload(images), noiseSeed: 4); _ = try backend.download([out.zSample, out.bnCreluFeat]) }),
+            (
+                "generator",
+                {
+                    _ = try backend.download(
+                        generator(backend.upload(Latents.normal(count: 2, dimension: 120, seed: 3))).image)
+                }
+            ),
+            (
+                "encoder",
+                {
+                    let out = try encoder(backend.upload(images), noiseSeed: 4)
+                    _ = try backend.download([out.zSample, out.bnCreluFeat])
+                }
+            ),
         ]
         for (name, forward) in forwards {
             let start = backend.resourceCounters
@@ -36,8 +50,12 @@ struct SteadyStateTests {
             let before = backend.resourceCounters
             try forward()
             let added = backend.resourceCounters - before
-            #expect(added == ResourceCounters(memoryBlocksAllocated: 0, pipelinesCreated: 0, descriptorPoolsCreated: 0, submissions: 1, hostWaits: 1),
-                    "\(name), alwaysStage \(alwaysStage): \(added)")
+            #expect(
+                added
+                    == ResourceCounters(
+                        memoryBlocksAllocated: 0, pipelinesCreated: 0, descriptorPoolsCreated: 0, submissions: 1,
+                        hostWaits: 1),
+                "\(name), alwaysStage \(alwaysStage): \(added)")
         }
     }
 }

@@ -1,7 +1,8 @@
 import BigBiGAN
 import Tensors
-@testable import TensorsVulkan
 import VulkanCompute
+
+@testable import TensorsVulkan
 
 /// Records every weight a model asks for, delegating values to another source.
 final class RecordingWeights: WeightSource {
@@ -35,15 +36,19 @@ struct DamagedWeights: WeightSource {
 /// Runs an encoder with calibrated synthetic weights on the CPU reference and on `gpu` and returns each output's
 /// errors by name.
 func encoderOutputErrors(_ config: EncoderConfig, batch: Int, seed: UInt64, gpu: VulkanBackend) throws
-    -> [(name: String, errors: ErrorStatistics)] {
+    -> [(name: String, errors: ErrorStatistics)]
+{
     let x = try RandomImages.uniform(count: batch, resolution: config.resolution, seed: seed)
     let weights = try SyntheticWeights(seed: seed).calibrated(for: config)
     let cpu = CPUBackend()
     let expected = try Encoder(config: config, weights: weights, backend: cpu)(cpu.upload(x), noiseSeed: seed)
     let actual = try Encoder(config: config, weights: weights, backend: gpu)(gpu.upload(x), noiseSeed: seed)
-    return try [("avepool_feat", actual.avepoolFeat, expected.avepoolFeat), ("bn_crelu_feat", actual.bnCreluFeat, expected.bnCreluFeat),
-                ("z_mean", actual.zMean, expected.zMean), ("z_stdev", actual.zStdev, expected.zStdev),
-                ("z_sample", actual.zSample, expected.zSample)].map { name, a, e in
+    return try [
+        ("avepool_feat", actual.avepoolFeat, expected.avepoolFeat),
+        ("bn_crelu_feat", actual.bnCreluFeat, expected.bnCreluFeat),
+        ("z_mean", actual.zMean, expected.zMean), ("z_stdev", actual.zStdev, expected.zStdev),
+        ("z_sample", actual.zSample, expected.zSample),
+    ].map { name, a, e in
         (name, ErrorStatistics(actual: try gpu.download(a).data, expected: try cpu.download(e).data))
     }
 }

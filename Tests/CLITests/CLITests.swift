@@ -18,7 +18,9 @@ struct CLITests {
         var outputs: [HostTensor] = []
         for device in ["cpu", "0"] {
             let npy = dir.appendingPathComponent("images-\(device).npy")
-            try expectSuccess(["generate", "--count", "3", "--seed", "1", "--ch", "4", "--device", device, "--output", npy.path])
+            try expectSuccess([
+                "generate", "--count", "3", "--seed", "1", "--ch", "4", "--device", device, "--output", npy.path,
+            ])
             outputs.append(try NPYFile.read(npy))
         }
         #expect(outputs[0].shape == [3, 128, 128, 3])
@@ -35,21 +37,29 @@ struct CLITests {
         var outputs: [HostTensor] = []
         for precision in ["fp32", "fp16"] {
             let npy = dir.appendingPathComponent("images-\(precision).npy")
-            try expectSuccess(["generate", "--count", "2", "--seed", "3", "--ch", "4", "--device", "0", "--precision", precision, "--output", npy.path])
+            try expectSuccess([
+                "generate", "--count", "2", "--seed", "3", "--ch", "4", "--device", "0", "--precision", precision,
+                "--output", npy.path,
+            ])
             outputs.append(try NPYFile.read(npy))
         }
         try #require(outputs[0].shape == [2, 128, 128, 3] && outputs[1].shape == outputs[0].shape)
         let errors = ErrorStatistics(actual: outputs[1].data, expected: outputs[0].data)
         #expect(errors.maxAbsolute > 0 && errors.maxAbsolute < 2e-2, "fp32 vs fp16: \(errors)")
 
-        let cpu = try run(["generate", "--count", "1", "--ch", "4", "--device", "cpu", "--precision", "fp16", "--output", dir.appendingPathComponent("x.npy").path])
+        let cpu = try run([
+            "generate", "--count", "1", "--ch", "4", "--device", "cpu", "--precision", "fp16", "--output",
+            dir.appendingPathComponent("x.npy").path,
+        ])
         #expect(cpu.status != 0 && cpu.stderr.contains("fp32 only"), "\(cpu.stderr)")
     }
 
     /// `bench --precision fp16` runs and reports in its JSON the precision and the FLOPs its dispatches declared.
     @Test func benchReportsItsPrecision() throws {
-        let result = try run(["bench", "--model", "generator", "--ch", "4", "--batch", "1", "--iterations", "1", "--warmup", "0",
-                              "--no-probe", "--json", "--device", "0", "--precision", "fp16"])
+        let result = try run([
+            "bench", "--model", "generator", "--ch", "4", "--batch", "1", "--iterations", "1", "--warmup", "0",
+            "--no-probe", "--json", "--device", "0", "--precision", "fp16",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         #expect(report?["precision"] as? String == "fp16")
@@ -79,10 +89,13 @@ struct CLITests {
             try expectSuccess(["encode", images.path, "--width", "32", "--device", device, "--output", out.path])
             results.append(try SafetensorsFile.read(out))
         }
-        let expectedShapes: [String: Shape] = ["z_mean": [3, 120], "z_stdev": [3, 120], "z_sample": [3, 120],
-                                               "avepool_feat": [3, 256], "bn_crelu_feat": [3, 512]]
+        let expectedShapes: [String: Shape] = [
+            "z_mean": [3, 120], "z_stdev": [3, 120], "z_sample": [3, 120],
+            "avepool_feat": [3, 256], "bn_crelu_feat": [3, 512],
+        ]
         for (name, shape) in expectedShapes {
-            let cpu = try #require(results[0].tensors[name]), gpu = try #require(results[1].tensors[name])
+            let cpu = try #require(results[0].tensors[name])
+            let gpu = try #require(results[1].tensors[name])
             try #require(cpu.shape == shape && gpu.shape == shape, "\(name)")
             // Encoder parity tolerance (reduced width): 5e-4 absolute on features of order 1.
             let errors = ErrorStatistics(actual: gpu.data, expected: cpu.data)
@@ -96,18 +109,22 @@ struct CLITests {
     @Test func convertSyntheticExportsTheWeightsCommandsUse() throws {
         let dir = try temporaryDirectory()
         let weights = dir.appendingPathComponent("synthetic.safetensors")
-        try expectSuccess(["convert", "synthetic", "--ch", "4", "--width", "32", "--weight-seed", "5", "--output", weights.path])
+        try expectSuccess([
+            "convert", "synthetic", "--ch", "4", "--width", "32", "--weight-seed", "5", "--output", weights.path,
+        ])
         let images = dir.appendingPathComponent("images.npy")
         var random = SeededRandom(seed: 1)
         try NPYFile.write(random.uniformTensor([2, 256, 256, 3], in: -1 ..< 1), to: images)
         var features: [SafetensorsFile] = []
         for weightArguments in [["--weight-seed", "5"], ["--weights", weights.path]] {
             let out = dir.appendingPathComponent("features-\(features.count).safetensors")
-            try expectSuccess(["encode", images.path, "--width", "32", "--device", "cpu", "--output", out.path] + weightArguments)
+            try expectSuccess(
+                ["encode", images.path, "--width", "32", "--device", "cpu", "--output", out.path] + weightArguments)
             features.append(try SafetensorsFile.read(out))
         }
         for name in ["z_mean", "z_stdev", "avepool_feat", "bn_crelu_feat"] {
-            #expect(features[0].tensors[name] != nil && features[0].tensors[name] == features[1].tensors[name], "\(name)")
+            #expect(
+                features[0].tensors[name] != nil && features[0].tensors[name] == features[1].tensors[name], "\(name)")
         }
     }
 
@@ -130,13 +147,16 @@ struct CLITests {
         #expect(badOutput.status != 0)
     }
 
-    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures/bigbigan-tiny").standardized
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "../Fixtures/bigbigan-tiny"
+    ).standardized
 
     /// The TensorFlow-written fixture: generate from the module matches TF's golden output; convert writes a
     /// safetensors file that gives bit-identical images; inspect describes both.
     @Test func checkpointConvertInspectRoundTrip() throws {
         let dir = try temporaryDirectory()
-        let fixture = Self.fixture.path, z = Self.fixture.appendingPathComponent("golden/z.npy").path
+        let fixture = Self.fixture.path
+        let z = Self.fixture.appendingPathComponent("golden/z.npy").path
         let converted = dir.appendingPathComponent("tiny.safetensors")
         try expectSuccess(["convert", fixture, "--output", converted.path])
         var images: [HostTensor] = []
@@ -152,9 +172,13 @@ struct CLITests {
         #expect(ErrorStatistics(actual: images[0].data, expected: golden.data).maxAbsolute < 1e-4)
 
         let module = try run(["inspect", fixture, "--prefix", "GenEncWrapper/Generator/conv_2d"])
-        #expect(module.status == 0 && module.stdout.contains("ResizeNearestNeighbor") && module.stdout.contains("conv_2d/w/ema_0.9999"))
+        #expect(
+            module.status == 0 && module.stdout.contains("ResizeNearestNeighbor")
+                && module.stdout.contains("conv_2d/w/ema_0.9999"))
         let file = try run(["inspect", converted.path])
-        #expect(file.status == 0 && file.stdout.contains("GenEncWrapper/Generator/conv_2d/w") && file.stdout.contains("ema_copies_used"))
+        #expect(
+            file.status == 0 && file.stdout.contains("GenEncWrapper/Generator/conv_2d/w")
+                && file.stdout.contains("ema_copies_used"))
     }
 
     /// Damaged weights: a flipped data byte, a truncated index and a missing tensor each fail with a message
@@ -182,10 +206,14 @@ struct CLITests {
         let missing = dir.appendingPathComponent("missing.safetensors")
         try file.write(to: missing)
 
-        for (weights, expected) in [(flipped.path, "checksum"), (truncated.path, "index"), (missing.path, "GBlock_2/conv1/w")] {
+        for (weights, expected) in [
+            (flipped.path, "checksum"), (truncated.path, "index"), (missing.path, "GBlock_2/conv1/w"),
+        ] {
             let out = dir.appendingPathComponent("never.npy")
             let result = try run(["generate", "--weights", weights, "--z", z, "--device", "cpu", "--output", out.path])
-            #expect(result.status != 0 && result.stderr.lowercased().contains(expected.lowercased()), "\(weights): \(result.stderr)")
+            #expect(
+                result.status != 0 && result.stderr.lowercased().contains(expected.lowercased()),
+                "\(weights): \(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: out.path))
         }
     }
@@ -200,10 +228,13 @@ struct CLITests {
         try TensorBundleWriter(copying: fixture, except: Set(dropped)).write(prefix: prefix)
         let z = Self.fixture.appendingPathComponent("golden/z.npy").path
         let outputs = [dir.appendingPathComponent("never.npy"), dir.appendingPathComponent("never.safetensors")]
-        for arguments in [["generate", "--weights", prefix.path, "--z", z, "--device", "cpu", "--output", outputs[0].path],
-                          ["convert", prefix.path, "--output", outputs[1].path]] {
+        for arguments in [
+            ["generate", "--weights", prefix.path, "--z", z, "--device", "cpu", "--output", outputs[0].path],
+            ["convert", prefix.path, "--output", outputs[1].path],
+        ] {
             let result = try run(arguments)
-            #expect(result.status != 0 && dropped.allSatisfy(result.stderr.contains), "\(arguments[0]): \(result.stderr)")
+            #expect(
+                result.status != 0 && dropped.allSatisfy(result.stderr.contains), "\(arguments[0]): \(result.stderr)")
         }
         #expect(outputs.allSatisfy { !FileManager.default.fileExists(atPath: $0.path) })
     }
@@ -217,14 +248,19 @@ struct CLITests {
     /// `bench --json` reports, per batch size, what the timed forwards did besides computing: nothing allocated
     /// or compiled, one submission and one host wait each.
     @Test func benchReportsASteadyState() throws {
-        let result = try run(["bench", "--model", "generator", "--ch", "4", "--batch", "1", "--iterations", "2", "--warmup", "1",
-                              "--no-probe", "--json"])
+        let result = try run([
+            "bench", "--model", "generator", "--ch", "4", "--batch", "1", "--iterations", "2", "--warmup", "1",
+            "--no-probe", "--json",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let results = try #require(report["results"] as? [[String: Any]])
         let steady = try #require(results.first?["steady_state"] as? [String: Double])
-        #expect(steady == ["memory_blocks_allocated": 0, "pipelines_created": 0, "descriptor_pools_created": 0,
-                           "submissions_per_forward": 1, "host_waits_per_forward": 1])
+        #expect(
+            steady == [
+                "memory_blocks_allocated": 0, "pipelines_created": 0, "descriptor_pools_created": 0,
+                "submissions_per_forward": 1, "host_waits_per_forward": 1,
+            ])
     }
 
     /// A binary copied alone into an empty folder generates images: the shaders are built in, and nothing is read
@@ -234,8 +270,9 @@ struct CLITests {
         let copy = dir.appendingPathComponent("bigbigan")
         try FileManager.default.copyItem(at: Self.executable, to: copy)
         let out = dir.appendingPathComponent("images.npy")
-        let result = try run(["generate", "--count", "1", "--ch", "4", "--device", "0", "--output", out.path], executable: copy,
-                             environment: ["BIGBIGAN_SHADER_DIR": "", "BIGBIGAN_CACHE_DIR": dir.appendingPathComponent("cache").path])
+        let result = try run(
+            ["generate", "--count", "1", "--ch", "4", "--device", "0", "--output", out.path], executable: copy,
+            environment: ["BIGBIGAN_SHADER_DIR": "", "BIGBIGAN_CACHE_DIR": dir.appendingPathComponent("cache").path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try NPYFile.read(out).shape == [1, 128, 128, 3])
     }
@@ -248,19 +285,26 @@ struct CLITests {
         let cache = dir.appendingPathComponent("cache")
         func generate(_ name: String) throws -> (images: Data, reports: [String]) {
             let out = dir.appendingPathComponent("\(name).npy")
-            let result = try run(["generate", "--count", "2", "--seed", "5", "--ch", "4", "--device", "0", "--output", out.path],
-                                 environment: ["BIGBIGAN_CACHE_DIR": cache.path])
+            let result = try run(
+                ["generate", "--count", "2", "--seed", "5", "--ch", "4", "--device", "0", "--output", out.path],
+                environment: ["BIGBIGAN_CACHE_DIR": cache.path])
             #expect(result.status == 0, "\(name): \(result.stderr)")
-            return (try Data(contentsOf: out), result.stderr.split(separator: "\n").map(String.init).filter { $0.contains("discarded cache entry") })
+            return (
+                try Data(contentsOf: out),
+                result.stderr.split(separator: "\n").map(String.init).filter { $0.contains("discarded cache entry") }
+            )
         }
         let clean = try generate("clean")
-        let files = (FileManager.default.enumerator(at: cache, includingPropertiesForKeys: nil, options: .skipsHiddenFiles)?.allObjects as? [URL] ?? [])
+        let files =
+            (FileManager.default.enumerator(at: cache, includingPropertiesForKeys: nil, options: .skipsHiddenFiles)?
+            .allObjects as? [URL] ?? [])
             .filter { !$0.hasDirectoryPath }
         #expect(files.count > 5 && clean.reports.isEmpty)
         for (i, file) in files.enumerated() {
             var bytes = try Data(contentsOf: file)
             // Magic, version, length, key, payload checksum, first and last payload byte; or half the file.
-            let offsets = [0, 8, 12, 30, 60, 84, bytes.count - 1], choice = i % (offsets.count + 1)
+            let offsets = [0, 8, 12, 30, 60, 84, bytes.count - 1]
+            let choice = i % (offsets.count + 1)
             if choice < offsets.count { bytes[offsets[choice]] ^= 0x20 } else { bytes = bytes.prefix(bytes.count / 2) }
             try bytes.write(to: file)
         }
@@ -283,7 +327,9 @@ struct CLITests {
     func invalidEnvironmentValuesAreUsageErrors(variable: String, value: String, allowed: String) throws {
         let dir = try temporaryDirectory()
         let out = dir.appendingPathComponent("never.npy")
-        let result = try run(["generate", "--count", "1", "--ch", "4", "--device", "0", "--output", out.path], environment: [variable: value])
+        let result = try run(
+            ["generate", "--count", "1", "--ch", "4", "--device", "0", "--output", out.path],
+            environment: [variable: value])
         #expect(result.status == 64, "\(result.stderr)")
         #expect(result.stderr.contains("\(variable)=\(value)") && result.stderr.contains(allowed), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
@@ -293,24 +339,31 @@ struct CLITests {
 
     private func expectSuccess(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
         let result = try run(arguments)
-        #expect(result.status == 0, "bigbigan \(arguments.joined(separator: " ")) failed:\n\(result.stderr)", sourceLocation: sourceLocation)
+        #expect(
+            result.status == 0, "bigbigan \(arguments.joined(separator: " ")) failed:\n\(result.stderr)",
+            sourceLocation: sourceLocation)
     }
 
     /// Runs `executable` with `arguments`; `environment` entries replace the test's own variables.
-    private func run(_ arguments: [String], executable: URL = Self.executable, environment: [String: String] = [:]) throws
+    private func run(_ arguments: [String], executable: URL = Self.executable, environment: [String: String] = [:])
+        throws
         -> (status: Int32, stdout: String, stderr: String)
     {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
+        )
     }
 
     /// `bigbigan` is built next to the test bundle.

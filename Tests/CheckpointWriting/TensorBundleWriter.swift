@@ -35,11 +35,17 @@ public struct TensorBundleWriter {
         var entries: [([UInt8], [UInt8])] = [([], Proto.header(shards: shardCount, bigEndian: bigEndian))]
         for item in items.sorted(by: { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }) {
             let bytes = item.values.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init) }
-            entries.append((Array(item.name.utf8), Proto.entry(dtype: item.dtype, shape: item.shape, offset: data.count, size: bytes.count,
-                                                             crc: CRC32C.mask(CRC32C.checksum(bytes)), slices: item.slices)))
+            entries.append(
+                (
+                    Array(item.name.utf8),
+                    Proto.entry(
+                        dtype: item.dtype, shape: item.shape, offset: data.count, size: bytes.count,
+                        crc: CRC32C.mask(CRC32C.checksum(bytes)), slices: item.slices)
+                ))
             data += bytes
         }
-        let (table, blocks) = Table.build(entries, blockSize: blockSize, restartInterval: restartInterval, compression: compression)
+        let (table, blocks) = Table.build(
+            entries, blockSize: blockSize, restartInterval: restartInterval, compression: compression)
         try Data(table).write(to: TensorBundle.indexURL(prefix))
         try Data(data).write(to: TensorBundle.dataURL(prefix, shard: 0, of: shardCount))
         return blocks
@@ -61,7 +67,9 @@ extension TensorBundleWriter {
 public enum Table {
     /// A block's contents.
     public static func block(_ entries: [([UInt8], [UInt8])], restartInterval: Int) -> [UInt8] {
-        var bytes: [UInt8] = [], restarts: [UInt32] = [], previous: [UInt8] = []
+        var bytes: [UInt8] = []
+        var restarts: [UInt32] = []
+        var previous: [UInt8] = []
         for (i, (key, value)) in entries.enumerated() {
             var shared = 0
             if i % restartInterval == 0 {
@@ -69,7 +77,9 @@ public enum Table {
             } else {
                 while shared < min(key.count, previous.count), key[shared] == previous[shared] { shared += 1 }
             }
-            bytes += Proto.varint(UInt64(shared)) + Proto.varint(UInt64(key.count - shared)) + Proto.varint(UInt64(value.count))
+            bytes +=
+                Proto.varint(UInt64(shared)) + Proto.varint(UInt64(key.count - shared))
+                + Proto.varint(UInt64(value.count))
             bytes += key[shared...] + value
             previous = key
         }
@@ -90,7 +100,9 @@ public enum Table {
     static let magic: UInt64 = 0xDB47_7524_8B80_FB57
 
     /// A table from raw data block contents, each indexed under its key; `compression` is written into every block.
-    public static func assemble(_ dataBlocks: [(contents: [UInt8], indexKey: [UInt8])], compression: UInt8 = 0) -> [UInt8] {
+    public static func assemble(_ dataBlocks: [(contents: [UInt8], indexKey: [UInt8])], compression: UInt8 = 0)
+        -> [UInt8]
+    {
         var file: [UInt8] = []
         var index: [([UInt8], [UInt8])] = []
         for (contents, key) in dataBlocks { index.append((key, append(contents, to: &file, compression: compression))) }
@@ -103,9 +115,12 @@ public enum Table {
     }
 
     /// Splits sorted entries into blocks of about `blockSize` bytes, indexed by each block's last key.
-    public static func build(_ entries: [([UInt8], [UInt8])], blockSize: Int, restartInterval: Int, compression: UInt8 = 0) -> ([UInt8], Int) {
+    public static func build(
+        _ entries: [([UInt8], [UInt8])], blockSize: Int, restartInterval: Int, compression: UInt8 = 0
+    ) -> ([UInt8], Int) {
         var blocks: [(contents: [UInt8], indexKey: [UInt8])] = []
-        var pending: [([UInt8], [UInt8])] = [], pendingBytes = 0
+        var pending: [([UInt8], [UInt8])] = []
+        var pendingBytes = 0
         for entry in entries {
             pending.append(entry)
             pendingBytes += entry.0.count + entry.1.count + 3
@@ -123,8 +138,12 @@ public enum Table {
 /// Protocol-buffer encoding of the two bundle messages, with proto3's omission of default values.
 public enum Proto {
     public static func varint(_ value: UInt64) -> [UInt8] {
-        var v = value, bytes: [UInt8] = []
-        while v >= 0x80 { bytes.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+        var v = value
+        var bytes: [UInt8] = []
+        while v >= 0x80 {
+            bytes.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
         return bytes + [UInt8(v)]
     }
 
@@ -140,7 +159,9 @@ public enum Proto {
         field(1, varint: Int64(shards)) + field(2, varint: bigEndian ? 1 : 0) + field(3, bytes: field(1, varint: 1))
     }
 
-    public static func entry(dtype: Int64, shape: [Int], shard: Int = 0, offset: Int, size: Int, crc: UInt32, slices: Int = 0) -> [UInt8] {
+    public static func entry(
+        dtype: Int64, shape: [Int], shard: Int = 0, offset: Int, size: Int, crc: UInt32, slices: Int = 0
+    ) -> [UInt8] {
         var bytes = field(1, varint: dtype)
         bytes += field(2, bytes: shape.flatMap { field(2, bytes: field(1, varint: Int64($0))) })
         bytes += field(3, varint: Int64(shard)) + field(4, varint: Int64(offset)) + field(5, varint: Int64(size))

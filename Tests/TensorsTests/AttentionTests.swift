@@ -1,8 +1,9 @@
 import Foundation
-@testable import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
+
+@testable import Tensors
+@testable import TensorsVulkan
 
 @Suite("attention")
 struct AttentionTests {
@@ -20,12 +21,14 @@ struct AttentionTests {
         #expect(y.shape == [1, 2, 2])
         for (actual, expected) in zip(y.data, [2, -1, 2.5, -2.5] as [Float]) { #expect(abs(actual - expected) < 1e-6) }
         // Scores ±1000 stay finite (the max is subtracted): weights 1/(1 + e⁻¹), 0, e⁻¹/(1 + e⁻¹).
-        let big = try cpuAttention(HostTensor(shape: [1, 1, 1], data: [1]), HostTensor(shape: [1, 3, 1], data: [1000, -1000, 999]),
-                                   HostTensor(shape: [1, 3, 1], data: [1, 5, 0]))
+        let big = try cpuAttention(
+            HostTensor(shape: [1, 1, 1], data: [1]), HostTensor(shape: [1, 3, 1], data: [1000, -1000, 999]),
+            HostTensor(shape: [1, 3, 1], data: [1, 5, 0]))
         #expect(abs(big.data[0] - Float(1 / (1 + exp(-1.0)))) < 1e-6)
         // Batch items attend only to their own keys.
-        let batched = try cpuAttention(HostTensor(shape: [2, 1, 1], data: [0, 0]), HostTensor(shape: [2, 1, 1], data: [5, -5]),
-                                       HostTensor(shape: [2, 1, 1], data: [7, -7]))
+        let batched = try cpuAttention(
+            HostTensor(shape: [2, 1, 1], data: [0, 0]), HostTensor(shape: [2, 1, 1], data: [5, -5]),
+            HostTensor(shape: [2, 1, 1], data: [7, -7]))
         #expect(batched.data == [7, -7])
     }
 
@@ -35,11 +38,15 @@ struct AttentionTests {
     @Test func referenceEqualsComposition() throws {
         var rng = SeededRandom(seed: 201)
         for (n, lq, lk, d, dv) in [(1, 1, 1, 1, 1), (2, 13, 9, 4, 6), (3, 64, 16, 8, 32), (1, 37, 50, 7, 5)] {
-            let (q, k, v) = (rng.normalTensor([n, lq, d], standardDeviation: 3), rng.normalTensor([n, lk, d]), rng.normalTensor([n, lk, dv]))
+            let (q, k, v) = (
+                rng.normalTensor([n, lq, d], standardDeviation: 3), rng.normalTensor([n, lk, d]),
+                rng.normalTensor([n, lk, dv])
+            )
             let cpu = CPUBackend()
             let (tq, tk, tv) = (try cpu.upload(q), try cpu.upload(k), try cpu.upload(v))
-            let composed = try cpu.matmul(cpu.softmax(cpu.matmul(tq, tk, bias: nil, options: MatMulOptions(transposeB: true))), tv,
-                                          bias: nil, options: MatMulOptions())
+            let composed = try cpu.matmul(
+                cpu.softmax(cpu.matmul(tq, tk, bias: nil, options: MatMulOptions(transposeB: true))), tv,
+                bias: nil, options: MatMulOptions())
             let fused = try cpu.attention(query: tq, key: tk, value: tv)
             #expect(try cpu.values(fused) == cpu.values(composed), "\(n)×\(lq)×\(lk)×\(d)→\(dv)")
         }
@@ -54,8 +61,11 @@ struct AttentionTests {
 
         /// q with N(0, σ²/D) and k with N(0, 1) entries, so the scores have standard deviation σ; v is N(0, 1).
         func inputs(_ rng: inout SeededRandom) -> [HostTensor] {
-            [rng.normalTensor([batch, queries, depth], standardDeviation: scoreScale / Float(depth).squareRoot()), rng.normalTensor([batch, keys, depth]),
-             rng.normalTensor([batch, keys, valueWidth])]
+            [
+                rng.normalTensor([batch, queries, depth], standardDeviation: scoreScale / Float(depth).squareRoot()),
+                rng.normalTensor([batch, keys, depth]),
+                rng.normalTensor([batch, keys, valueWidth]),
+            ]
         }
     }
 
@@ -63,12 +73,16 @@ struct AttentionTests {
         Case(batch: 1, queries: 1, keys: 1, depth: 1, valueWidth: 1, scoreScale: 1),
         Case(batch: 1, queries: 37, keys: 19, depth: 3, valueWidth: 5, scoreScale: 1),
         Case(batch: 3, queries: 70, keys: 33, depth: 7, valueWidth: 13, scoreScale: 20),
-        Case(batch: 3, queries: 129, keys: 257, depth: 8, valueWidth: 32, scoreScale: 20),  // ALIGNED, model-like D and Dv
-        Case(batch: 1, queries: 45, keys: 300, depth: 5, valueWidth: 41, scoreScale: 20),   // several value blocks
-        Case(batch: 1, queries: 300, keys: 100, depth: 8, valueWidth: 36, scoreScale: 1),   // ALIGNED, a partial last block
-        Case(batch: 2, queries: 9, keys: 11, depth: 70, valueWidth: 6, scoreScale: 20),     // query wider than the registers
-        Case(batch: 1, queries: 20, keys: 30, depth: 72, valueWidth: 12, scoreScale: 1),    // the same, ALIGNED
-        Case(batch: 1, queries: 1000, keys: 1024, depth: 8, valueWidth: 32, scoreScale: 20), // the generator ch 32's D, Dv and Lk
+        // ALIGNED, model-like D and Dv
+        Case(batch: 3, queries: 129, keys: 257, depth: 8, valueWidth: 32, scoreScale: 20),
+        Case(batch: 1, queries: 45, keys: 300, depth: 5, valueWidth: 41, scoreScale: 20),  // several value blocks
+        // ALIGNED, a partial last block
+        Case(batch: 1, queries: 300, keys: 100, depth: 8, valueWidth: 36, scoreScale: 1),
+        // query wider than the registers
+        Case(batch: 2, queries: 9, keys: 11, depth: 70, valueWidth: 6, scoreScale: 20),
+        Case(batch: 1, queries: 20, keys: 30, depth: 72, valueWidth: 12, scoreScale: 1),  // the same, ALIGNED
+        // the generator ch 32's D, Dv and Lk
+        Case(batch: 1, queries: 1000, keys: 1024, depth: 8, valueWidth: 32, scoreScale: 20),
     ]
 
     /// Parity tolerance, from the inputs: S = the largest Σᵢ|qᵢkᵢ| over query–key pairs, V = max |v|, ε = ulp/2.
@@ -89,13 +103,16 @@ struct AttentionTests {
             for row in 0 ..< lq {
                 for key in 0 ..< lk {
                     var sum: Float = 0
-                    for i in 0 ..< d { sum += abs(q.data[(item * lq + row) * d + i] * k.data[(item * lk + key) * d + i]) }
+                    for i in 0 ..< d {
+                        sum += abs(q.data[(item * lq + row) * d + i] * k.data[(item * lk + key) * d + i])
+                    }
                     s = max(s, sum)
                 }
             }
         }
         let valueMax = v.data.map(abs).max() ?? 0
-        let eps = Float.ulpOfOne / 2, ulp = Float.ulpOfOne
+        let eps = Float.ulpOfOne / 2
+        let ulp = Float.ulpOfOne
         let absolute = valueMax * (2 * (2 * Float(d) * eps * s + (4 + 2 * log(Float(lk))) * ulp) + 2 * Float(lk) * eps)
         return Tolerance(absolute: absolute, relative: 0, nmse: 1e-10)
     }
@@ -106,8 +123,10 @@ struct AttentionTests {
     func parity(c: Case, profile: AttentionTiling.Profile) throws {
         var rng = SeededRandom(seed: UInt64(c.queries * 1000 + c.keys * 10 + c.depth))
         let inputs = c.inputs(&rng)
-        try expectParity(inputs, Self.tolerance(inputs[0], inputs[1], inputs[2]), "\(c.testDescription) \(profile)",
-                         configure: { $0.attentionProfile = profile }) { b, t in
+        try expectParity(
+            inputs, Self.tolerance(inputs[0], inputs[1], inputs[2]), "\(c.testDescription) \(profile)",
+            configure: { $0.attentionProfile = profile }
+        ) { b, t in
             try b.attention(query: t[0], key: t[1], value: t[2])
         }
     }
@@ -120,14 +139,16 @@ struct AttentionTests {
         let q = rng.uniformTensor([2, 40, 1], in: 0.5 ..< 1.5)
         let k = try HostTensor(shape: [2, lk, 1], data: (0 ..< 2 * lk).map { Float($0 % lk) * 0.1 - 25 })
         let v = rng.normalTensor([2, lk, 3])
-        try expectParity([q, k, v], Self.tolerance(q, k, v), "rising scores \(profile)", configure: { $0.attentionProfile = profile }) { b, t in
+        try expectParity(
+            [q, k, v], Self.tolerance(q, k, v), "rising scores \(profile)", configure: { $0.attentionProfile = profile }
+        ) { b, t in
             try b.attention(query: t[0], key: t[1], value: t[2])
         }
     }
 
     @Test func rejectsBadShapes() throws {
         let bad: [(Shape, Shape, Shape)] = [
-            ([2, 3], [2, 3], [2, 3]),           // not rank 3
+            ([2, 3], [2, 3], [2, 3]),  // not rank 3
             ([2, 3, 4], [1, 5, 4], [1, 5, 6]),  // batches differ
             ([1, 3, 4], [1, 5, 2], [1, 5, 6]),  // query and key widths differ
             ([1, 3, 4], [1, 5, 4], [1, 4, 6]),  // key and value lengths differ
@@ -137,7 +158,9 @@ struct AttentionTests {
         for b in [CPUBackend(), try TestDevice.vulkan()] as [any Backend] {
             for (q, k, v) in bad {
                 #expect(throws: TensorError.self, "\(b.name) \(q) \(k) \(v)") {
-                    try b.attention(query: b.upload(HostTensor(zeros: q)), key: b.upload(HostTensor(zeros: k)), value: b.upload(HostTensor(zeros: v)))
+                    try b.attention(
+                        query: b.upload(HostTensor(zeros: q)), key: b.upload(HostTensor(zeros: k)),
+                        value: b.upload(HostTensor(zeros: v)))
                 }
             }
         }

@@ -1,8 +1,9 @@
 import Foundation
 import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
+
+@testable import TensorsVulkan
 
 /// Batch norm and BigGAN's conditional batch norm (they share `batchnorm.comp`).
 @Suite("batchNorm")
@@ -20,17 +21,19 @@ struct BatchNormTests {
     @Test func referenceValues() throws {
         let cpu = CPUBackend()
         // x [3, 1]: one channel, mean 2, var 1, ε 0 → x − 2.
-        let plain = BatchNormParameters(mean: try cpu.upload(HostTensor(shape: [1], data: [2])),
-                                        variance: try cpu.upload(HostTensor(shape: [1], data: [1])), epsilon: 0)
+        let plain = BatchNormParameters(
+            mean: try cpu.upload(HostTensor(shape: [1], data: [2])),
+            variance: try cpu.upload(HostTensor(shape: [1], data: [1])), epsilon: 0)
         let x = try cpu.upload(HostTensor(shape: [3, 1], data: [1, 2, 3]))
         #expect(try cpu.values(cpu.batchNorm(x, parameters: plain, activation: .none)) == [-1, 0, 1])
         #expect(try cpu.values(cpu.batchNorm(x, parameters: plain, activation: .relu)) == [0, 0, 1])
         // Two channels with γ, β and ε: σ = sqrt(3 + 1) = 2 and sqrt(0 + 1) = 1.
         // (3 − 0)/2·2 + 1 = 4;  (3 − 1)/1·(−1) + 0.5 = −1.5 → relu 0.
-        let affine = BatchNormParameters(mean: try cpu.upload(HostTensor(shape: [2], data: [0, 1])),
-                                         variance: try cpu.upload(HostTensor(shape: [2], data: [3, 0])),
-                                         scale: try cpu.upload(HostTensor(shape: [2], data: [2, -1])),
-                                         offset: try cpu.upload(HostTensor(shape: [2], data: [1, 0.5])), epsilon: 1)
+        let affine = BatchNormParameters(
+            mean: try cpu.upload(HostTensor(shape: [2], data: [0, 1])),
+            variance: try cpu.upload(HostTensor(shape: [2], data: [3, 0])),
+            scale: try cpu.upload(HostTensor(shape: [2], data: [2, -1])),
+            offset: try cpu.upload(HostTensor(shape: [2], data: [1, 0.5])), epsilon: 1)
         let x2 = try cpu.upload(HostTensor(shape: [1, 2], data: [3, 3]))
         #expect(try cpu.values(cpu.batchNorm(x2, parameters: affine, activation: .none)) == [4, -1.5])
         #expect(try cpu.values(cpu.batchNorm(x2, parameters: affine, activation: .relu)) == [4, 0])
@@ -59,12 +62,16 @@ struct BatchNormTests {
         // C % 4 == 0 runs the vec4 variant.
         for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 9, 11, 13], [1, 1, 1, 1], [2, 5, 3, 8], [3, 12]] {
             let c = shape.channels
-            let inputs = [rng.normalTensor(shape, standardDeviation: 3), rng.normalTensor([c]), rng.uniformTensor([c], in: 0.05 ..< 2),
-                          rng.normalTensor([c], standardDeviation: 2), rng.normalTensor([c])]
+            let inputs = [
+                rng.normalTensor(shape, standardDeviation: 3), rng.normalTensor([c]),
+                rng.uniformTensor([c], in: 0.05 ..< 2),
+                rng.normalTensor([c], standardDeviation: 2), rng.normalTensor([c]),
+            ]
             for affine in [false, true] {
                 try expectParity(inputs, Self.tolerance, "\(shape) affine \(affine) \(activation)") { b, t in
-                    let p = BatchNormParameters(mean: t[1], variance: t[2], scale: affine ? t[3] : nil,
-                                                offset: affine ? t[4] : nil, epsilon: 1e-3)
+                    let p = BatchNormParameters(
+                        mean: t[1], variance: t[2], scale: affine ? t[3] : nil,
+                        offset: affine ? t[4] : nil, epsilon: 1e-3)
                     return try b.batchNorm(t[0], parameters: p, activation: activation)
                 }
             }
@@ -75,11 +82,15 @@ struct BatchNormTests {
     @Test func parityWithScaleOrOffsetOnly() throws {
         var rng = SeededRandom(seed: 13)
         let shape: Shape = [2, 3, 5, 6]
-        let inputs = [rng.normalTensor(shape), rng.normalTensor([6]), rng.uniformTensor([6], in: 0.1 ..< 2), rng.normalTensor([6], standardDeviation: 2)]
+        let inputs = [
+            rng.normalTensor(shape), rng.normalTensor([6]), rng.uniformTensor([6], in: 0.1 ..< 2),
+            rng.normalTensor([6], standardDeviation: 2),
+        ]
         for scaleOnly in [false, true] {
             try expectParity(inputs, Self.tolerance, "scale only \(scaleOnly)") { b, t in
-                let p = BatchNormParameters(mean: t[1], variance: t[2], scale: scaleOnly ? t[3] : nil,
-                                            offset: scaleOnly ? nil : t[3], epsilon: 1e-5)
+                let p = BatchNormParameters(
+                    mean: t[1], variance: t[2], scale: scaleOnly ? t[3] : nil,
+                    offset: scaleOnly ? nil : t[3], epsilon: 1e-5)
                 return try b.batchNorm(t[0], parameters: p, activation: .none)
             }
         }
@@ -88,12 +99,19 @@ struct BatchNormTests {
     @Test(arguments: [Activation.none, .relu])
     func conditionalParity(activation: Activation) throws {
         var rng = SeededRandom(seed: activation == .relu ? 21 : 22)
-        for (shape, k): (Shape, Int) in [([2, 5, 7, 13], 148), ([1, 3, 3, 6], 148), ([3, 17], 5), ([1, 1], 1), ([3, 2, 5, 12], 20)] {
-            let c = shape.channels, n = shape.batch
-            let inputs = [rng.normalTensor(shape, standardDeviation: 3), rng.normalTensor([n, k]), rng.normalTensor([c]), rng.uniformTensor([c], in: 0.05 ..< 2),
-                          rng.normalTensor([k, c], standardDeviation: 0.1), rng.normalTensor([k, c], standardDeviation: 0.1)]
+        for (shape, k): (Shape, Int) in [
+            ([2, 5, 7, 13], 148), ([1, 3, 3, 6], 148), ([3, 17], 5), ([1, 1], 1), ([3, 2, 5, 12], 20),
+        ] {
+            let c = shape.channels
+            let n = shape.batch
+            let inputs = [
+                rng.normalTensor(shape, standardDeviation: 3), rng.normalTensor([n, k]), rng.normalTensor([c]),
+                rng.uniformTensor([c], in: 0.05 ..< 2),
+                rng.normalTensor([k, c], standardDeviation: 0.1), rng.normalTensor([k, c], standardDeviation: 0.1),
+            ]
             try expectParity(inputs, Self.conditionalTolerance, "\(shape) K \(k) \(activation)") { b, t in
-                let p = ConditionalBatchNormParameters(mean: t[2], variance: t[3], gainWeight: t[4], biasWeight: t[5], epsilon: 1e-4)
+                let p = ConditionalBatchNormParameters(
+                    mean: t[2], variance: t[3], gainWeight: t[4], biasWeight: t[5], epsilon: 1e-4)
                 return try b.conditionalBatchNorm(t[0], condition: t[1], parameters: p, activation: activation)
             }
         }
@@ -110,35 +128,61 @@ struct BatchNormTests {
         let gain = try HostTensor(shape: [3, 4], data: (0 ..< 12).map { Float($0) * 0.25 - 1 })
         let bias = try HostTensor(shape: [3, 4], data: (0 ..< 12).map { Float($0) - 6 })
         try expectParity([x, condition, mean, variance, gain, bias], Self.conditionalTolerance, "split") { b, t in
-            let p = ConditionalBatchNormParameters(mean: t[2], variance: t[3], gainWeight: t[4], biasWeight: t[5], epsilon: 0)
+            let p = ConditionalBatchNormParameters(
+                mean: t[2], variance: t[3], gainWeight: t[4], biasWeight: t[5], epsilon: 0)
             return try b.conditionalBatchNorm(t[0], condition: t[1], parameters: p, activation: .none)
         }
     }
 
     @Test func rejectsBadShapesAndParameters() throws {
-        let cpu = CPUBackend(), gpu = try TestDevice.vulkan()
+        let cpu = CPUBackend()
+        let gpu = try TestDevice.vulkan()
         for b in [cpu, gpu] as [any Backend] {
             let t = { (shape: Shape) in try b.upload(HostTensor(zeros: shape)) }
-            let x = try t([2, 3, 3, 4]), c4 = try t([4]), c3 = try t([3])
-            #expect(throws: TensorError.self) { try b.batchNorm(x, parameters: .init(mean: c3, variance: c4, epsilon: 0), activation: .none) }
-            #expect(throws: TensorError.self) { try b.batchNorm(x, parameters: .init(mean: c4, variance: c4, scale: c3, epsilon: 0), activation: .none) }
-            #expect(throws: TensorError.self) { try b.batchNorm(x, parameters: .init(mean: c4, variance: c4, epsilon: -1), activation: .none) }
-            #expect(throws: TensorError.self) { try b.batchNorm(t([4]), parameters: .init(mean: t([1]), variance: t([1]), epsilon: 0), activation: .none) }
+            let x = try t([2, 3, 3, 4])
+            let c4 = try t([4])
+            let c3 = try t([3])
+            #expect(throws: TensorError.self) {
+                try b.batchNorm(x, parameters: .init(mean: c3, variance: c4, epsilon: 0), activation: .none)
+            }
+            #expect(throws: TensorError.self) {
+                try b.batchNorm(x, parameters: .init(mean: c4, variance: c4, scale: c3, epsilon: 0), activation: .none)
+            }
+            #expect(throws: TensorError.self) {
+                try b.batchNorm(x, parameters: .init(mean: c4, variance: c4, epsilon: -1), activation: .none)
+            }
+            #expect(throws: TensorError.self) {
+                try b.batchNorm(
+                    t([4]), parameters: .init(mean: t([1]), variance: t([1]), epsilon: 0), activation: .none)
+            }
 
-            let good = ConditionalBatchNormParameters(mean: c4, variance: c4, gainWeight: try t([5, 4]), biasWeight: try t([5, 4]), epsilon: 0)
-            #expect(throws: Never.self) { try b.conditionalBatchNorm(x, condition: t([2, 5]), parameters: good, activation: .none) }
-            #expect(throws: TensorError.self) { try b.conditionalBatchNorm(x, condition: t([3, 5]), parameters: good, activation: .none) }
-            #expect(throws: TensorError.self) { try b.conditionalBatchNorm(x, condition: t([2, 6]), parameters: good, activation: .none) }
+            let good = ConditionalBatchNormParameters(
+                mean: c4, variance: c4, gainWeight: try t([5, 4]), biasWeight: try t([5, 4]), epsilon: 0)
+            #expect(throws: Never.self) {
+                try b.conditionalBatchNorm(x, condition: t([2, 5]), parameters: good, activation: .none)
+            }
+            #expect(throws: TensorError.self) {
+                try b.conditionalBatchNorm(x, condition: t([3, 5]), parameters: good, activation: .none)
+            }
+            #expect(throws: TensorError.self) {
+                try b.conditionalBatchNorm(x, condition: t([2, 6]), parameters: good, activation: .none)
+            }
             var bad = good
             bad.biasWeight = try t([5, 3])
-            #expect(throws: TensorError.self) { try b.conditionalBatchNorm(x, condition: t([2, 5]), parameters: bad, activation: .none) }
+            #expect(throws: TensorError.self) {
+                try b.conditionalBatchNorm(x, condition: t([2, 5]), parameters: bad, activation: .none)
+            }
             bad = good
             bad.variance = c3
-            #expect(throws: TensorError.self) { try b.conditionalBatchNorm(x, condition: t([2, 5]), parameters: bad, activation: .none) }
+            #expect(throws: TensorError.self) {
+                try b.conditionalBatchNorm(x, condition: t([2, 5]), parameters: bad, activation: .none)
+            }
         }
         // Parameters from the other backend.
         let foreign = try cpu.upload(HostTensor(zeros: [4]))
         let x = try gpu.upload(HostTensor(zeros: [1, 4]))
-        #expect(throws: TensorError.self) { try gpu.batchNorm(x, parameters: .init(mean: foreign, variance: foreign, epsilon: 0), activation: .none) }
+        #expect(throws: TensorError.self) {
+            try gpu.batchNorm(x, parameters: .init(mean: foreign, variance: foreign, epsilon: 0), activation: .none)
+        }
     }
 }

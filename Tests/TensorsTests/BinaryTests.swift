@@ -1,7 +1,8 @@
 import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
+
+@testable import TensorsVulkan
 
 @Suite("binary")
 struct BinaryTests {
@@ -21,7 +22,10 @@ struct BinaryTests {
     func parity(op: BinaryOp) throws {
         var rng = SeededRandom(seed: 31)
         for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 9, 11, 13], [5]] {
-            try expectParity([rng.normalTensor(shape, standardDeviation: 3), rng.normalTensor(shape, standardDeviation: 3)], .exact, "\(op) \(shape)") { b, t in
+            try expectParity(
+                [rng.normalTensor(shape, standardDeviation: 3), rng.normalTensor(shape, standardDeviation: 3)], .exact,
+                "\(op) \(shape)"
+            ) { b, t in
                 try b.binary(t[0], t[1], op)
             }
         }
@@ -29,7 +33,8 @@ struct BinaryTests {
 
     @Test func rejectsDifferentShapes() throws {
         for b in [CPUBackend(), try TestDevice.vulkan()] as [any Backend] {
-            let a = try b.upload(HostTensor(zeros: [2, 3])), c = try b.upload(HostTensor(zeros: [3, 2]))
+            let a = try b.upload(HostTensor(zeros: [2, 3]))
+            let c = try b.upload(HostTensor(zeros: [3, 2]))
             #expect(throws: TensorError.self) { try b.binary(a, c, .multiply) }
             #expect(throws: TensorError.self) { try b.add(a, b.upload(HostTensor(zeros: [2, 3, 1]))) }
         }

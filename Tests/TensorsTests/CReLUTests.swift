@@ -1,7 +1,8 @@
 import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
+
+@testable import TensorsVulkan
 
 @Suite("crelu")
 struct CReLUTests {

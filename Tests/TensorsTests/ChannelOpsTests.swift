@@ -1,7 +1,8 @@
 import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
+
+@testable import TensorsVulkan
 
 /// concatChannels, padChannels and sliceChannels: they only move values, so parity is exact.
 @Suite("channelOps")
@@ -33,7 +34,9 @@ struct ChannelOpsTests {
 
     @Test func padParity() throws {
         var rng = SeededRandom(seed: 52)
-        for (shape, before, after): (Shape, Int, Int) in [([1, 7], 0, 3), ([3, 5, 7, 3], 3, 0), ([2, 9, 11, 13], 2, 5), ([4], 1, 1)] {
+        for (shape, before, after): (Shape, Int, Int) in [
+            ([1, 7], 0, 3), ([3, 5, 7, 3], 3, 0), ([2, 9, 11, 13], 2, 5), ([4], 1, 1),
+        ] {
             try expectParity([rng.normalTensor(shape)], .exact, "\(shape) pad \(before), \(after)") { b, t in
                 try b.padChannels(t[0], before: before, after: after)
             }
@@ -42,7 +45,9 @@ struct ChannelOpsTests {
 
     @Test func sliceParity() throws {
         var rng = SeededRandom(seed: 53)
-        for (shape, start, count): (Shape, Int, Int) in [([1, 7], 0, 3), ([3, 5, 7, 3], 2, 1), ([2, 9, 11, 13], 5, 8), ([4], 1, 3)] {
+        for (shape, start, count): (Shape, Int, Int) in [
+            ([1, 7], 0, 3), ([3, 5, 7, 3], 2, 1), ([2, 9, 11, 13], 5, 8), ([4], 1, 3),
+        ] {
             try expectParity([rng.normalTensor(shape)], .exact, "\(shape) slice \(start)+\(count)") { b, t in
                 try b.sliceChannels(t[0], start: start, count: count)
             }

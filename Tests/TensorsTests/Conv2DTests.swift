@@ -1,16 +1,21 @@
 import Foundation
 import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
 
+@testable import TensorsVulkan
+
 @Suite("conv2d")
 struct Conv2DTests {
-    private func conv(_ x: HostTensor, _ w: HostTensor, bias: HostTensor? = nil, residual: HostTensor? = nil,
-                      _ options: Conv2DOptions) throws -> HostTensor {
+    private func conv(
+        _ x: HostTensor, _ w: HostTensor, bias: HostTensor? = nil, residual: HostTensor? = nil,
+        _ options: Conv2DOptions
+    ) throws -> HostTensor {
         let cpu = CPUBackend()
-        return try cpu.download(cpu.conv2d(cpu.upload(x), weight: cpu.upload(w), bias: bias.map { try cpu.upload($0) },
-                                           residual: residual.map { try cpu.upload($0) }, options: options))
+        return try cpu.download(
+            cpu.conv2d(
+                cpu.upload(x), weight: cpu.upload(w), bias: bias.map { try cpu.upload($0) },
+                residual: residual.map { try cpu.upload($0) }, options: options))
     }
 
     /// x = 1…9 in a 3×3 image, kernel [[1,2],[3,4]].
@@ -36,7 +41,7 @@ struct Conv2DTests {
     /// Two channels in and out, 1×1: y = relu(x·W + bias + residual) per pixel.
     @Test func referenceEpilogue() throws {
         let x = try HostTensor(shape: [1, 1, 2, 2], data: [1, 2, -1, 0.5])
-        let w = try HostTensor(shape: [1, 1, 2, 2], data: [1, -1, 2, 3]) // [Cin, Cout] = [[1,-1],[2,3]]
+        let w = try HostTensor(shape: [1, 1, 2, 2], data: [1, -1, 2, 3])  // [Cin, Cout] = [[1,-1],[2,3]]
         let bias = try HostTensor(shape: [2], data: [1, -20])
         let residual = try HostTensor(shape: [1, 1, 2, 2], data: [0.5, 1, -1, 30])
         let y = try conv(x, w, bias: bias, residual: residual, Conv2DOptions(activation: .relu))
@@ -80,15 +85,17 @@ struct Conv2DTests {
         Case(input: [2, 8, 9, 16], kernel: 3, cout: 70, stride: 2, padding: .valid, bias: true),
         Case(input: [1, 17, 19, 24], kernel: 3, cout: 64, residual: true, relu: true),
         Case(input: [2, 10, 11, 6], kernel: 2, kernelW: 3, cout: 7, stride: 3, bias: true),
-        Case(input: [1, 3, 3, 4], kernel: 5, cout: 2, bias: true), // kernel larger than the image
-        Case(input: [2, 6, 21, 5], kernel: 3, cout: 12, stride: 2, bias: true, residual: true), // 11 output columns: a partial pixel segment
+        Case(input: [1, 3, 3, 4], kernel: 5, cout: 2, bias: true),  // kernel larger than the image
+        // 11 output columns: a partial pixel segment
+        Case(input: [2, 6, 21, 5], kernel: 3, cout: 12, stride: 2, bias: true, residual: true),
         Case(input: [1, 4, 4, 8], kernel: 5, cout: 4, relu: true),
-        Case(input: [2, 5, 7, 6], kernel: 3, cout: 8, bias: true, residual: true, relu: true, upsample: true), // GBlock's conv0
+        // GBlock's conv0
+        Case(input: [2, 5, 7, 6], kernel: 3, cout: 8, bias: true, residual: true, relu: true, upsample: true),
         Case(input: [1, 4, 3, 5], kernel: 3, cout: 6, stride: 2, padding: .valid, upsample: true),
         // Cin and Cout multiples of 4: the tiled kernel's vec4 loads and stores (A_VEC4, B_VEC4, C_VEC4).
         Case(input: [2, 9, 7, 8], kernel: 3, cout: 12, bias: true, residual: true, relu: true, upsample: true),
-        Case(input: [2, 17, 15, 4], kernel: 7, cout: 8, stride: 2, bias: true, relu: true), // ResNet stem shape
-        Case(input: [2, 9, 9, 16], kernel: 1, cout: 32, stride: 2, residual: true),     // projection shortcut
+        Case(input: [2, 17, 15, 4], kernel: 7, cout: 8, stride: 2, bias: true, relu: true),  // ResNet stem shape
+        Case(input: [2, 9, 9, 16], kernel: 1, cout: 32, stride: 2, residual: true),  // projection shortcut
         Case(input: [1, 6, 5, 12], kernel: 1, cout: 20, bias: true, relu: true),
         // ≥ 129 pixels and channels: 128-wide tiles with 8×8 micro-tiles where the device has few compute units
         // (lavapipe), 64-wide ones where it has many.
@@ -118,8 +125,9 @@ struct Conv2DTests {
     @Test(arguments: cases, kernels)
     func parity(c: Case, kernel: Kernels) throws {
         let tolerance = kernel.winograd == .always ? Self.winogradTolerance(k: c.k) : Self.tolerance(k: c.k)
-        try expectParity(c.inputs(seed: UInt64(c.input.count * 31 + c.cout)), tolerance, "\(c.testDescription) \(kernel)",
-                         configure: kernel.configure, c.apply)
+        try expectParity(
+            c.inputs(seed: UInt64(c.input.count * 31 + c.cout)), tolerance, "\(c.testDescription) \(kernel)",
+            configure: kernel.configure, c.apply)
     }
 
     /// Fused input upsampling is exactly conv(upsampleNearest2x(x)) on both backends: the same products in the
@@ -127,30 +135,42 @@ struct Conv2DTests {
     @Test(arguments: kernels)
     func fusedUpsamplingEqualsExplicitUpsampling(kernel: Kernels) throws {
         var rng = SeededRandom(seed: 8)
-        let x = rng.normalTensor([2, 5, 6, 7]), w = rng.normalTensor([3, 3, 7, 12], standardDeviation: 0.2), b = rng.normalTensor([12])
+        let x = rng.normalTensor([2, 5, 6, 7])
+        let w = rng.normalTensor([3, 3, 7, 12], standardDeviation: 0.2)
+        let b = rng.normalTensor([12])
         let gpu = try TestDevice.vulkan()
         kernel.configure(gpu)
         for backend: any Backend in [CPUBackend(), gpu] {
             let (xt, wt, bt) = (try backend.upload(x), try backend.upload(w), try backend.upload(b))
-            let fused = try backend.download(backend.conv2d(xt, weight: wt, bias: bt, residual: nil, options: Conv2DOptions(inputUpsampling: 2)))
-            let explicit = try backend.download(backend.conv2d(backend.upsampleNearest2x(xt), weight: wt, bias: bt, residual: nil, options: Conv2DOptions()))
+            let fused = try backend.download(
+                backend.conv2d(xt, weight: wt, bias: bt, residual: nil, options: Conv2DOptions(inputUpsampling: 2)))
+            let explicit = try backend.download(
+                backend.conv2d(
+                    backend.upsampleNearest2x(xt), weight: wt, bias: bt, residual: nil, options: Conv2DOptions()))
             #expect(fused.shape == [2, 10, 12, 12])
             expectClose(fused, explicit, .exact, "\(backend.name) \(kernel)")
         }
         #expect(throws: TensorError.self) {
-            _ = try Conv2D.geometry(input: [1, 4, 4, 3], weight: [3, 3, 3, 4], bias: nil, residual: nil, options: Conv2DOptions(inputUpsampling: 3))
+            _ = try Conv2D.geometry(
+                input: [1, 4, 4, 3], weight: [3, 3, 3, 4], bias: nil, residual: nil,
+                options: Conv2DOptions(inputUpsampling: 3))
         }
     }
 
     /// A 1×1 convolution is a matmul of the pixels by the [Cin, Cout] weight.
     @Test func pointwiseConvIsMatMul() throws {
         var rng = SeededRandom(seed: 7)
-        let x = rng.normalTensor([2, 5, 7, 13]), w = rng.normalTensor([1, 1, 13, 6], standardDeviation: 0.3)
+        let x = rng.normalTensor([2, 5, 7, 13])
+        let w = rng.normalTensor([1, 1, 13, 6], standardDeviation: 0.3)
         for backend: any Backend in [CPUBackend(), try TestDevice.vulkan()] {
             let (xt, wt) = (try backend.upload(x), try backend.upload(w))
-            let conv = try backend.download(backend.conv2d(xt, weight: wt, bias: nil, residual: nil, options: Conv2DOptions()))
-            let product = try backend.matmul(xt.reshaped([70, 13]), wt.reshaped([13, 6]), bias: nil, options: MatMulOptions())
-            expectClose(conv, try HostTensor(shape: [2, 5, 7, 6], data: backend.values(product)), Self.tolerance(k: 13), backend.name)
+            let conv = try backend.download(
+                backend.conv2d(xt, weight: wt, bias: nil, residual: nil, options: Conv2DOptions()))
+            let product = try backend.matmul(
+                xt.reshaped([70, 13]), wt.reshaped([13, 6]), bias: nil, options: MatMulOptions())
+            expectClose(
+                conv, try HostTensor(shape: [2, 5, 7, 6], data: backend.values(product)), Self.tolerance(k: 13),
+                backend.name)
         }
     }
 
@@ -160,26 +180,34 @@ struct Conv2DTests {
         let shape: Shape = [2, 1536, 1400, 1]
         let x = try HostTensor(shape: shape, data: (0 ..< shape.count).map { Float($0 % 1999) - 999 })
         let gpu = try TestDevice.vulkan()
-        let y = try gpu.conv2d(gpu.upload(x), weight: gpu.upload(HostTensor(shape: [1, 1, 1, 1], data: [2])),
-                               bias: gpu.upload(HostTensor(shape: [1], data: [1])), residual: nil, options: Conv2DOptions())
-        expectClose(try gpu.download(y), try HostTensor(shape: shape, data: x.data.map { 2 * $0 + 1 }), .exact, "2x + 1")
+        let y = try gpu.conv2d(
+            gpu.upload(x), weight: gpu.upload(HostTensor(shape: [1, 1, 1, 1], data: [2])),
+            bias: gpu.upload(HostTensor(shape: [1], data: [1])), residual: nil, options: Conv2DOptions())
+        expectClose(
+            try gpu.download(y), try HostTensor(shape: shape, data: x.data.map { 2 * $0 + 1 }), .exact, "2x + 1")
     }
 
     /// A BigGAN-size layer (release builds only: the debug reference is too slow), with timings.
     @Test(.enabled(if: isReleaseBuild)) func bigGANLayer() throws {
         var rng = SeededRandom(seed: 5)
-        let x = rng.normalTensor([1, 128, 128, 96]), w = rng.normalTensor([3, 3, 96, 96], standardDeviation: 1 / Float(864).squareRoot())
-        let b = rng.normalTensor([96]), r = rng.normalTensor([1, 128, 128, 96])
-        let cpu = CPUBackend(), gpu = try TestDevice.vulkan()
+        let x = rng.normalTensor([1, 128, 128, 96])
+        let w = rng.normalTensor([3, 3, 96, 96], standardDeviation: 1 / Float(864).squareRoot())
+        let b = rng.normalTensor([96])
+        let r = rng.normalTensor([1, 128, 128, 96])
+        let cpu = CPUBackend()
+        let gpu = try TestDevice.vulkan()
         var results: [HostTensor] = []
         for backend: any Backend in [cpu, gpu] {
             let t = try [x, w, b, r].map { try backend.upload($0) }
             try backend.synchronize()
             let start = Date()
-            let y = try backend.conv2d(t[0], weight: t[1], bias: t[2], residual: t[3], options: Conv2DOptions(activation: .relu))
+            let y = try backend.conv2d(
+                t[0], weight: t[1], bias: t[2], residual: t[3], options: Conv2DOptions(activation: .relu))
             try backend.synchronize()
             let seconds = Date().timeIntervalSince(start)
-            print("conv2d 1×128×128×96→96 3×3 on \(backend.name): \(String(format: "%.3f", seconds)) s, \(String(format: "%.1f", 2 * 16384 * 96 * 864 / seconds / 1e9)) GFLOP/s")
+            print(
+                "conv2d 1×128×128×96→96 3×3 on \(backend.name): \(String(format: "%.3f", seconds)) s, \(String(format: "%.1f", 2 * 16384 * 96 * 864 / seconds / 1e9)) GFLOP/s"
+            )
             results.append(try backend.download(y))
         }
         expectClose(results[1], results[0], Self.tolerance(k: 864))
@@ -188,34 +216,43 @@ struct Conv2DTests {
     @Test func rejectsBadArguments() throws {
         for backend: any Backend in [CPUBackend(), try TestDevice.vulkan()] {
             let x = try backend.upload(HostTensor(zeros: [1, 4, 4, 3]))
-            func expectError(_ weight: Shape, bias: Shape? = nil, residual: Shape? = nil, _ options: Conv2DOptions = Conv2DOptions()) throws {
+            func expectError(
+                _ weight: Shape, bias: Shape? = nil, residual: Shape? = nil, _ options: Conv2DOptions = Conv2DOptions()
+            ) throws {
                 let w = try backend.upload(HostTensor(zeros: weight))
                 let b = try bias.map { try backend.upload(HostTensor(zeros: $0)) }
                 let r = try residual.map { try backend.upload(HostTensor(zeros: $0)) }
-                #expect(throws: TensorError.self, "\(weight) \(String(describing: bias)) \(String(describing: residual)) \(options)") {
+                #expect(
+                    throws: TensorError.self,
+                    "\(weight) \(String(describing: bias)) \(String(describing: residual)) \(options)"
+                ) {
                     try backend.conv2d(x, weight: w, bias: b, residual: r, options: options)
                 }
             }
-            try expectError([3, 3, 4, 8])                           // Cin mismatch
-            try expectError([3, 3, 3])                              // weight rank
-            try expectError([3, 3, 3, 8], bias: [7])                // bias length
+            try expectError([3, 3, 4, 8])  // Cin mismatch
+            try expectError([3, 3, 3])  // weight rank
+            try expectError([3, 3, 3, 8], bias: [7])  // bias length
             try expectError([3, 3, 3, 8], residual: [1, 4, 4, 7])  // residual shape
             try expectError([3, 3, 3, 8], residual: [1, 2, 2, 8])  // residual of the stride-2 shape
-            try expectError([3, 3, 3, 8], Conv2DOptions(stride: 0)) // stride
-            try expectError([5, 5, 3, 8], Conv2DOptions(padding: .valid)) // kernel larger than input
+            try expectError([3, 3, 3, 8], Conv2DOptions(stride: 0))  // stride
+            try expectError([5, 5, 3, 8], Conv2DOptions(padding: .valid))  // kernel larger than input
             let image = try backend.upload(HostTensor(zeros: [4, 4, 3]))
             let w = try backend.upload(HostTensor(zeros: [3, 3, 3, 8]))
-            #expect(throws: TensorError.self) { try backend.conv2d(image, weight: w, bias: nil, residual: nil, options: Conv2DOptions()) }
+            #expect(throws: TensorError.self) {
+                try backend.conv2d(image, weight: w, bias: nil, residual: nil, options: Conv2DOptions())
+            }
             let foreign = try CPUBackend().upload(HostTensor(zeros: [3, 3, 3, 8]))
-            #expect(throws: TensorError.self) { try backend.conv2d(x, weight: foreign, bias: nil, residual: nil, options: Conv2DOptions()) }
+            #expect(throws: TensorError.self) {
+                try backend.conv2d(x, weight: foreign, bias: nil, residual: nil, options: Conv2DOptions())
+            }
         }
     }
 }
 
 #if DEBUG
-let isReleaseBuild = false
+    let isReleaseBuild = false
 #else
-let isReleaseBuild = true
+    let isReleaseBuild = true
 #endif
 
 extension Conv2DTests.Case {
@@ -223,14 +260,16 @@ extension Conv2DTests.Case {
     var k: Int { kernel * (kernelW ?? kernel) * input[3] }
 
     var options: Conv2DOptions {
-        Conv2DOptions(stride: stride, padding: padding, activation: relu ? .relu : .none, inputUpsampling: upsample ? 2 : 1)
+        Conv2DOptions(
+            stride: stride, padding: padding, activation: relu ? .relu : .none, inputUpsampling: upsample ? 2 : 1)
     }
 
     /// x ~ N(0, 1) and w ~ N(0, 1/K), then the bias and the residual when the case has them.
     func inputs(seed: UInt64) throws -> [HostTensor] {
         var rng = SeededRandom(seed: seed)
         let weight: Shape = [kernel, kernelW ?? kernel, input[3], cout]
-        let out = try Conv2D.geometry(input: input, weight: weight, bias: nil, residual: nil, options: options).outputShape
+        let out = try Conv2D.geometry(input: input, weight: weight, bias: nil, residual: nil, options: options)
+            .outputShape
         var tensors = [rng.normalTensor(input), rng.normalTensor(weight, standardDeviation: 1 / Float(k).squareRoot())]
         if bias { tensors.append(rng.normalTensor([cout], standardDeviation: 0.5)) }
         if residual { tensors.append(rng.normalTensor(out)) }
@@ -239,6 +278,7 @@ extension Conv2DTests.Case {
 
     /// The case's convolution of tensors made from `inputs`.
     func apply(_ b: any Backend, _ t: [Tensor]) throws -> Tensor {
-        try b.conv2d(t[0], weight: t[1], bias: bias ? t[2] : nil, residual: residual ? t[bias ? 3 : 2] : nil, options: options)
+        try b.conv2d(
+            t[0], weight: t[1], bias: bias ? t[2] : nil, residual: residual ? t[bias ? 3 : 2] : nil, options: options)
     }
 }

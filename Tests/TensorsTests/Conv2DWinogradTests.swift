@@ -1,8 +1,9 @@
 import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
 import VulkanCompute
+
+@testable import TensorsVulkan
 
 /// Winograd F(4×4, 3×3) (`conv2d_winograd_*.comp`): when it is chosen, and that it matches the reference.
 /// The shape-by-shape parity over odd sizes, padding, upsampling and epilogues is in `Conv2DTests.parity`
@@ -10,19 +11,24 @@ import VulkanCompute
 @Suite("conv2d winograd")
 struct Conv2DWinogradTests {
     /// Runs one convolution on a timed backend and returns the labels of its dispatches.
-    private func labels(_ input: Shape, cout: Int, stride: Int = 1, kernel: Int = 3, choice: WinogradChoice) throws -> Set<String> {
+    private func labels(_ input: Shape, cout: Int, stride: Int = 1, kernel: Int = 3, choice: WinogradChoice) throws
+        -> Set<String>
+    {
         var rng = SeededRandom(seed: 3)
         let gpu = try TestDevice.vulkan(.init(timing: true))
         gpu.winogradChoice = choice
-        let x = try gpu.upload(rng.normalTensor(input)), w = try gpu.upload(rng.normalTensor([kernel, kernel, input[3], cout], standardDeviation: 0.1))
+        let x = try gpu.upload(rng.normalTensor(input))
+        let w = try gpu.upload(rng.normalTensor([kernel, kernel, input[3], cout], standardDeviation: 0.1))
         _ = try gpu.download(gpu.conv2d(x, weight: w, bias: nil, residual: nil, options: Conv2DOptions(stride: stride)))
         return Set(gpu.lastTimings.map(\.label))
     }
 
     @Test func chosenForWideStride1ThreeByThree() throws {
-        let winograd: Set = ["conv2d_winograd.weights", "conv2d_winograd.input", "conv2d_winograd.product", "conv2d_winograd.output"]
+        let winograd: Set = [
+            "conv2d_winograd.weights", "conv2d_winograd.input", "conv2d_winograd.product", "conv2d_winograd.output",
+        ]
         #expect(try labels([1, 8, 8, 16], cout: 16, choice: .automatic).isSuperset(of: winograd))
-        #expect(try labels([1, 8, 8, 8], cout: 16, choice: .automatic).isDisjoint(with: winograd)) // too narrow
+        #expect(try labels([1, 8, 8, 8], cout: 16, choice: .automatic).isDisjoint(with: winograd))  // too narrow
         #expect(try labels([1, 8, 8, 3], cout: 5, choice: .always).isSuperset(of: winograd))
         #expect(try labels([1, 8, 8, 16], cout: 16, stride: 2, choice: .always).isDisjoint(with: winograd))
         #expect(try labels([1, 8, 8, 16], cout: 16, kernel: 5, choice: .always).isDisjoint(with: winograd))
@@ -34,15 +40,18 @@ struct Conv2DWinogradTests {
     @Test(arguments: [KernelChoice.direct, .tiledGEMM])
     func passesOverTheBatchMatchOnePass(product: KernelChoice) throws {
         var rng = SeededRandom(seed: 11)
-        let x = rng.normalTensor([5, 9, 7, 12]), w = rng.normalTensor([3, 3, 12, 20], standardDeviation: 0.1), r = rng.normalTensor([5, 18, 14, 20])
+        let x = rng.normalTensor([5, 9, 7, 12])
+        let w = rng.normalTensor([3, 3, 12, 20], standardDeviation: 0.1)
+        let r = rng.normalTensor([5, 18, 14, 20])
         var results: [HostTensor] = []
         for budget in [256 << 20, 40_000] {
             let gpu = try TestDevice.vulkan(.init(timing: true))
             gpu.winogradChoice = .always
             gpu.kernelChoice = product
-            gpu.winogradWorkspaceBytes = budget // 40 kB holds one sample's 2×3·36·(12+20)·4 = 27.6 kB
-            let y = try gpu.conv2d(gpu.upload(x), weight: gpu.upload(w), bias: nil, residual: gpu.upload(r),
-                                   options: Conv2DOptions(activation: .relu, inputUpsampling: 2))
+            gpu.winogradWorkspaceBytes = budget  // 40 kB holds one sample's 2×3·36·(12+20)·4 = 27.6 kB
+            let y = try gpu.conv2d(
+                gpu.upload(x), weight: gpu.upload(w), bias: nil, residual: gpu.upload(r),
+                options: Conv2DOptions(activation: .relu, inputUpsampling: 2))
             results.append(try gpu.download(y))
             let passes = gpu.lastTimings.filter { $0.label == "conv2d_winograd.input" }.count
             #expect(passes == (budget == 40_000 ? 5 : 1))
@@ -57,11 +66,24 @@ struct Conv2DWinogradTests {
     @Test(arguments: [false, true], [KernelChoice.direct, .tiledGEMM])
     func parityAtGeneratorWidths(upsample: Bool, product: KernelChoice) throws {
         var rng = SeededRandom(seed: upsample ? 21 : 22)
-        let cin = 128, cout = 64, k = 9 * cin
+        let cin = 128
+        let cout = 64
+        let k = 9 * cin
         let input: Shape = upsample ? [2, 4, 4, cin] : [2, 8, 8, cin]
-        let inputs = [rng.normalTensor(input), rng.normalTensor([3, 3, cin, cout], standardDeviation: 1 / Float(k).squareRoot()), rng.normalTensor([2, 8, 8, cout])]
-        try expectParity(inputs, Conv2DTests.tolerance(k: k), configure: { $0.kernelChoice = product; $0.winogradChoice = .automatic }) { b, t in
-            try b.conv2d(t[0], weight: t[1], bias: nil, residual: t[2], options: Conv2DOptions(inputUpsampling: upsample ? 2 : 1))
+        let inputs = [
+            rng.normalTensor(input), rng.normalTensor([3, 3, cin, cout], standardDeviation: 1 / Float(k).squareRoot()),
+            rng.normalTensor([2, 8, 8, cout]),
+        ]
+        try expectParity(
+            inputs, Conv2DTests.tolerance(k: k),
+            configure: {
+                $0.kernelChoice = product
+                $0.winogradChoice = .automatic
+            }
+        ) { b, t in
+            try b.conv2d(
+                t[0], weight: t[1], bias: nil, residual: t[2], options: Conv2DOptions(inputUpsampling: upsample ? 2 : 1)
+            )
         }
     }
 }
@@ -79,10 +101,12 @@ struct WinogradFilterCacheTests {
         var rng = SeededRandom(seed: 5)
         let gpu = try TestDevice.vulkan(.init(timing: true))
         gpu.cachesWinogradFilters = caching
-        let x = try gpu.upload(rng.normalTensor([1, 8, 8, 16])), w = try gpu.upload(rng.normalTensor([3, 3, 16, 16], standardDeviation: 0.1))
+        let x = try gpu.upload(rng.normalTensor([1, 8, 8, 16]))
+        let w = try gpu.upload(rng.normalTensor([3, 3, 16, 16], standardDeviation: 0.1))
         var outputs: [HostTensor] = []
         for _ in 0 ..< 2 {
-            outputs.append(try gpu.download(gpu.conv2d(x, weight: w, bias: nil, residual: nil, options: Conv2DOptions())))
+            outputs.append(
+                try gpu.download(gpu.conv2d(x, weight: w, bias: nil, residual: nil, options: Conv2DOptions())))
             #expect(weightsDispatches(gpu) == (caching && outputs.count == 2 ? 0 : 1))
         }
         expectClose(outputs[1], outputs[0], .exact, "second call")
@@ -96,10 +120,13 @@ struct WinogradFilterCacheTests {
         let x = try gpu.upload(xHost)
         for seed in 0 ..< 3 {
             let wHost = rng.normalTensor([3, 3, 16, 16], standardDeviation: 0.1)
-            let y = try gpu.download(gpu.conv2d(x, weight: gpu.upload(wHost), bias: nil, residual: nil, options: Conv2DOptions()))
+            let y = try gpu.download(
+                gpu.conv2d(x, weight: gpu.upload(wHost), bias: nil, residual: nil, options: Conv2DOptions()))
             #expect(weightsDispatches(gpu) == 1, "weights \(seed)")
             let cpu = CPUBackend()
-            let expected = try cpu.download(cpu.conv2d(cpu.upload(xHost), weight: cpu.upload(wHost), bias: nil, residual: nil, options: Conv2DOptions()))
+            let expected = try cpu.download(
+                cpu.conv2d(
+                    cpu.upload(xHost), weight: cpu.upload(wHost), bias: nil, residual: nil, options: Conv2DOptions()))
             expectClose(y, expected, Conv2DTests.tolerance(k: 144), "weights \(seed)")
         }
         #expect(gpu.winogradFilterCount <= 1)
@@ -113,8 +140,10 @@ struct WinogradHalfStorageTests {
     /// Against the reference on half-rounded inputs (outputs O(1–3)), measured on lavapipe at K = 216 and 576 with
     /// vec4 and scalar transforms: max abs 0.065 and 0.045, NMSE 6.4e-6 and 1.1e-5; bound 0.2 absolute and NMSE 5e-5
     /// (3× and 4.5×), against 2.4e-7 for a direct fp16 convolution.
-    @Test(arguments: [Conv2DTests.Case(input: [1, 17, 19, 24], kernel: 3, cout: 64, residual: true, relu: true),
-                      Conv2DTests.Case(input: [2, 6, 5, 64], kernel: 3, cout: 18, bias: true, upsample: true)])
+    @Test(arguments: [
+        Conv2DTests.Case(input: [1, 17, 19, 24], kernel: 3, cout: 64, residual: true, relu: true),
+        Conv2DTests.Case(input: [2, 6, 5, 64], kernel: 3, cout: 18, bias: true, upsample: true),
+    ])
     func halfStorageAlways(c: Conv2DTests.Case) throws {
         let inputs = try c.inputs(seed: 41)
         let cpu = CPUBackend()

@@ -1,7 +1,8 @@
 import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
+
+@testable import TensorsVulkan
 
 @Suite("globalAveragePool")
 struct GlobalAveragePoolTests {
@@ -21,7 +22,10 @@ struct GlobalAveragePoolTests {
     @Test func parity() throws {
         var rng = SeededRandom(seed: 41)
         for shape: Shape in [[1, 1, 1, 3], [1, 7, 5, 3], [3, 4, 9, 5], [2, 64, 64, 5], [1, 8, 8, 67]] {
-            try expectParity([rng.uniformTensor(shape, in: 0 ..< 2)], Tolerance(absolute: 1e-7, relative: 1e-5, nmse: 1e-12), "\(shape)") { b, t in
+            try expectParity(
+                [rng.uniformTensor(shape, in: 0 ..< 2)], Tolerance(absolute: 1e-7, relative: 1e-5, nmse: 1e-12),
+                "\(shape)"
+            ) { b, t in
                 try b.globalAveragePool(t[0])
             }
         }

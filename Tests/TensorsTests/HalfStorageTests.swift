@@ -1,9 +1,10 @@
 import Foundation
-@testable import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
 import VulkanCompute
+
+@testable import Tensors
+@testable import TensorsVulkan
 
 /// fp16 storage (`Precision.fp16`): tensors stored as IEEE half, every shader computing in fp32.
 ///
@@ -27,9 +28,12 @@ struct HalfStorageTests {
         var options = VulkanBackend.Options(precision: .fp16)
         options.alwaysStage = alwaysStage
         let gpu = try TestDevice.vulkan(options)
-        let special: [Float] = [0, -0.0, 1, -1, 0.5, 65504, -65504, 0x1p-14, 0x1p-24, -0x1p-24, 3 * 0x1p-24, 2047, 2048, -1.5,
-                                .infinity, -.infinity]
-        let all = special + (0 ..< 2000).map { Float(Float16(bitPattern: UInt16($0 * 31 % 0x7C00))) } // finite positive halves
+        let special: [Float] = [
+            0, -0.0, 1, -1, 0.5, 65504, -65504, 0x1p-14, 0x1p-24, -0x1p-24, 3 * 0x1p-24, 2047, 2048, -1.5,
+            .infinity, -.infinity,
+        ]
+        // finite positive halves
+        let all = special + (0 ..< 2000).map { Float(Float16(bitPattern: UInt16($0 * 31 % 0x7C00))) }
         let host = try HostTensor(shape: [all.count], data: all)
         let back = try gpu.download(gpu.upload(host))
         #expect(back.data.map(\.bitPattern) == all.map(\.bitPattern))
@@ -77,14 +81,16 @@ struct HalfStorageTests {
 
     @Test(arguments: Conv2DTests.cases)
     func conv2d(c: Conv2DTests.Case) throws {
-        try expectHalfParity(c.inputs(seed: UInt64(c.input.count * 37 + c.cout)), Conv2DTests.tolerance(k: c.k).withHalfOutput(),
-                             c.testDescription, c.apply)
+        try expectHalfParity(
+            c.inputs(seed: UInt64(c.input.count * 37 + c.cout)), Conv2DTests.tolerance(k: c.k).withHalfOutput(),
+            c.testDescription, c.apply)
     }
 
     @Test(arguments: MatMulTests.cases)
     func matmul(c: MatMulTests.Case) throws {
-        try expectHalfParity(c.inputs(seed: UInt64(c.m * 1000 + c.k * 10 + c.n + 1)), MatMulTests.tolerance(k: c.k).withHalfOutput(),
-                             c.testDescription, c.apply)
+        try expectHalfParity(
+            c.inputs(seed: UInt64(c.m * 1000 + c.k * 10 + c.n + 1)), MatMulTests.tolerance(k: c.k).withHalfOutput(),
+            c.testDescription, c.apply)
     }
 
     @Test(arguments: [Activation.none, .relu])
@@ -92,7 +98,11 @@ struct HalfStorageTests {
         var rng = SeededRandom(seed: activation == .relu ? 71 : 72)
         for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 9, 11, 13], [1, 1, 1, 1]] {
             let c = shape.channels
-            let inputs = [rng.normalTensor(shape, standardDeviation: 3), rng.normalTensor([c]), rng.uniformTensor([c], in: 0.05 ..< 2), rng.normalTensor([c], standardDeviation: 2), rng.normalTensor([c])]
+            let inputs = [
+                rng.normalTensor(shape, standardDeviation: 3), rng.normalTensor([c]),
+                rng.uniformTensor([c], in: 0.05 ..< 2), rng.normalTensor([c], standardDeviation: 2),
+                rng.normalTensor([c]),
+            ]
             try expectHalfParity(inputs, BatchNormTests.tolerance.withHalfOutput(), "\(shape) \(activation)") { b, t in
                 let p = BatchNormParameters(mean: t[1], variance: t[2], scale: t[3], offset: t[4], epsilon: 1e-3)
                 return try b.batchNorm(t[0], parameters: p, activation: activation)
@@ -109,13 +119,21 @@ struct HalfStorageTests {
         let intermediates = Float(3.6 * 2 + 1) * Tolerance.halfRoundoff
         var tolerance = BatchNormTests.conditionalTolerance
         tolerance.absolute += intermediates
-        tolerance.nmse = 1e-6 // the intermediates' error relative to |y| ~ 1: ≤ (8.2·2⁻¹¹)², i.e. ~4e-6 at worst, ~u² typically
+        // the intermediates' error relative to |y| ~ 1: ≤ (8.2·2⁻¹¹)², i.e. ~4e-6 at worst, ~u² typically
+        tolerance.nmse = 1e-6
         for (shape, k): (Shape, Int) in [([2, 5, 7, 13], 148), ([1, 3, 3, 6], 20), ([3, 17], 5), ([1, 1], 1)] {
-            let c = shape.channels, n = shape.batch, w = 1 / Float(k)
-            let inputs = [rng.uniformTensor(shape, in: -2 ..< 2), rng.uniformTensor([n, k], in: -1 ..< 1), rng.uniformTensor([c], in: -0.5 ..< 0.5),
-                          rng.uniformTensor([c], in: 0.5 ..< 2), rng.uniformTensor([k, c], in: -w ..< w), rng.uniformTensor([k, c], in: -w ..< w)]
+            let c = shape.channels
+            let n = shape.batch
+            let w = 1 / Float(k)
+            let inputs = [
+                rng.uniformTensor(shape, in: -2 ..< 2), rng.uniformTensor([n, k], in: -1 ..< 1),
+                rng.uniformTensor([c], in: -0.5 ..< 0.5),
+                rng.uniformTensor([c], in: 0.5 ..< 2), rng.uniformTensor([k, c], in: -w ..< w),
+                rng.uniformTensor([k, c], in: -w ..< w),
+            ]
             try expectHalfParity(inputs, tolerance.withHalfOutput(), "\(shape) K \(k) \(activation)") { b, t in
-                let p = ConditionalBatchNormParameters(mean: t[2], variance: t[3], gainWeight: t[4], biasWeight: t[5], epsilon: 1e-4)
+                let p = ConditionalBatchNormParameters(
+                    mean: t[2], variance: t[3], gainWeight: t[4], biasWeight: t[5], epsilon: 1e-4)
                 return try b.conditionalBatchNorm(t[0], condition: t[1], parameters: p, activation: activation)
             }
         }
@@ -125,9 +143,12 @@ struct HalfStorageTests {
     @Test(arguments: [UnaryOp.relu, .tanh, .softplus])
     func unary(op: UnaryOp) throws {
         var rng = SeededRandom(seed: UInt64(op.rawValue) + 81)
-        let tolerance = op == .relu ? Tolerance.exact : Tolerance(absolute: 1e-6, relative: 1e-5, nmse: 1e-10).withHalfOutput()
+        let tolerance =
+            op == .relu ? Tolerance.exact : Tolerance(absolute: 1e-6, relative: 1e-5, nmse: 1e-10).withHalfOutput()
         for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 9, 11, 13], [1, 1]] {
-            try expectHalfParity([rng.normalTensor(shape, standardDeviation: 6)], tolerance, "\(op) \(shape)") { b, t in try b.unary(t[0], op) }
+            try expectHalfParity([rng.normalTensor(shape, standardDeviation: 6)], tolerance, "\(op) \(shape)") { b, t in
+                try b.unary(t[0], op)
+            }
         }
     }
 
@@ -136,7 +157,10 @@ struct HalfStorageTests {
     func binary(op: BinaryOp) throws {
         var rng = SeededRandom(seed: 91)
         for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 9, 11, 13]] {
-            try expectHalfParity([rng.normalTensor(shape, standardDeviation: 3), rng.normalTensor(shape, standardDeviation: 3)], Tolerance.exact.withHalfOutput(), "\(op) \(shape)") { b, t in
+            try expectHalfParity(
+                [rng.normalTensor(shape, standardDeviation: 3), rng.normalTensor(shape, standardDeviation: 3)],
+                Tolerance.exact.withHalfOutput(), "\(op) \(shape)"
+            ) { b, t in
                 try b.binary(t[0], t[1], op)
             }
         }
@@ -146,14 +170,19 @@ struct HalfStorageTests {
     @Test func movesAreExact() throws {
         var rng = SeededRandom(seed: 101)
         for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 9, 11, 13]] {
-            let x = rng.normalTensor(shape), other = rng.normalTensor(Shape(shape.dims.dropLast() + [5]))
+            let x = rng.normalTensor(shape)
+            let other = rng.normalTensor(Shape(shape.dims.dropLast() + [5]))
             try expectHalfParity([x], .exact, "crelu \(shape)") { b, t in try b.crelu(t[0]) }
             try expectHalfParity([x, other], .exact, "concat \(shape)") { b, t in try b.concatChannels(t[0], t[1]) }
             try expectHalfParity([x], .exact, "pad \(shape)") { b, t in try b.padChannels(t[0], before: 1, after: 2) }
-            try expectHalfParity([x], .exact, "slice \(shape)") { b, t in try b.sliceChannels(t[0], start: 1, count: shape.channels - 1) }
+            try expectHalfParity([x], .exact, "slice \(shape)") { b, t in
+                try b.sliceChannels(t[0], start: 1, count: shape.channels - 1)
+            }
         }
         for shape: Shape in [[1, 3, 5, 3], [2, 4, 4, 7]] {
-            try expectHalfParity([rng.normalTensor(shape)], .exact, "upsample \(shape)") { b, t in try b.upsampleNearest2x(t[0]) }
+            try expectHalfParity([rng.normalTensor(shape)], .exact, "upsample \(shape)") { b, t in
+                try b.upsampleNearest2x(t[0])
+            }
         }
     }
 
@@ -161,9 +190,13 @@ struct HalfStorageTests {
     @Test(arguments: Pool2DTests.configurations)
     func pool2d(options: Pool2DOptions) throws {
         var rng = SeededRandom(seed: 111 + UInt64(options.window * 10 + options.stride))
-        let tolerance = options.kind == .max ? Tolerance.exact : Tolerance(absolute: 2e-6, relative: 0, nmse: 1e-12).withHalfOutput()
+        let tolerance =
+            options.kind == .max
+            ? Tolerance.exact : Tolerance(absolute: 2e-6, relative: 0, nmse: 1e-12).withHalfOutput()
         for shape: Shape in [[1, 7, 5, 3], [2, 9, 9, 5], [3, 4, 6, 2]] {
-            try expectHalfParity([rng.normalTensor(shape)], tolerance, "\(options) \(shape)") { b, t in try b.pool2d(t[0], options: options) }
+            try expectHalfParity([rng.normalTensor(shape)], tolerance, "\(options) \(shape)") { b, t in
+                try b.pool2d(t[0], options: options)
+            }
         }
     }
 
@@ -171,7 +204,10 @@ struct HalfStorageTests {
     @Test func globalAveragePool() throws {
         var rng = SeededRandom(seed: 121)
         for shape: Shape in [[1, 1, 1, 3], [1, 7, 5, 3], [3, 4, 9, 5], [2, 32, 32, 5]] {
-            try expectHalfParity([rng.uniformTensor(shape, in: 0 ..< 2)], Tolerance(absolute: 1e-7, relative: 1e-5, nmse: 1e-12).withHalfOutput(), "\(shape)") { b, t in
+            try expectHalfParity(
+                [rng.uniformTensor(shape, in: 0 ..< 2)],
+                Tolerance(absolute: 1e-7, relative: 1e-5, nmse: 1e-12).withHalfOutput(), "\(shape)"
+            ) { b, t in
                 try b.globalAveragePool(t[0])
             }
         }
@@ -181,9 +217,14 @@ struct HalfStorageTests {
     @Test(arguments: [ResizeMethod.bilinear, .bicubic])
     func resize(method: ResizeMethod) throws {
         var rng = SeededRandom(seed: 131 + UInt64(method.rawValue))
-        for (shape, height, width) in [([1, 7, 5, 3], 13, 11), ([2, 9, 9, 5], 4, 4), ([3, 1, 6, 2], 3, 17)] as [(Shape, Int, Int)] {
+        for (shape, height, width) in [([1, 7, 5, 3], 13, 11), ([2, 9, 9, 5], 4, 4), ([3, 1, 6, 2], 3, 17)]
+            as [(Shape, Int, Int)]
+        {
             let options = ResizeOptions(height: height, width: width, method: method)
-            try expectHalfParity([rng.normalTensor(shape)], Tolerance(absolute: 1e-5, relative: 0, nmse: 1e-11).withHalfOutput(), "\(shape) → \(height)×\(width)") { b, t in
+            try expectHalfParity(
+                [rng.normalTensor(shape)], Tolerance(absolute: 1e-5, relative: 0, nmse: 1e-11).withHalfOutput(),
+                "\(shape) → \(height)×\(width)"
+            ) { b, t in
                 try b.resize(t[0], options: options)
             }
         }
@@ -194,7 +235,9 @@ struct HalfStorageTests {
     @Test func softmax() throws {
         var rng = SeededRandom(seed: 141)
         for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 3, 1024], [5]] {
-            try expectHalfParity([rng.normalTensor(shape, standardDeviation: 4)], SoftmaxTests.tolerance.withHalfOutput(), "\(shape)") { b, t in try b.softmax(t[0]) }
+            try expectHalfParity(
+                [rng.normalTensor(shape, standardDeviation: 4)], SoftmaxTests.tolerance.withHalfOutput(), "\(shape)"
+            ) { b, t in try b.softmax(t[0]) }
         }
     }
 
@@ -204,7 +247,9 @@ struct HalfStorageTests {
     func attention(c: AttentionTests.Case) throws {
         var rng = SeededRandom(seed: UInt64(c.queries * 1000 + c.keys * 10 + c.depth) + 151)
         let inputs = c.inputs(&rng).map(\.roundedToHalf)
-        try expectHalfParity(inputs, AttentionTests.tolerance(inputs[0], inputs[1], inputs[2]).withHalfOutput(), c.testDescription) { b, t in
+        try expectHalfParity(
+            inputs, AttentionTests.tolerance(inputs[0], inputs[1], inputs[2]).withHalfOutput(), c.testDescription
+        ) { b, t in
             try b.attention(query: t[0], key: t[1], value: t[2])
         }
     }
@@ -226,14 +271,17 @@ extension Tolerance {
     func withHalfOutput() -> Tolerance {
         let u = Self.halfRoundoff
         let root = nmse.squareRoot() * (1 + Double(u)) + Double(u)
-        return Tolerance(absolute: absolute * (1 + u) + Self.halfSubnormalError, relative: relative * (1 + u) + u, nmse: root * root)
+        return Tolerance(
+            absolute: absolute * (1 + u) + Self.halfSubnormalError, relative: relative * (1 + u) + u, nmse: root * root)
     }
 }
 
 /// Runs `op` on the CPU reference with the inputs rounded to half and on an fp16 Vulkan backend with the inputs
 /// as given (its upload rounds them), and compares, with the direct and the tiled conv and matmul kernels.
-func expectHalfParity(_ inputs: [HostTensor], _ tolerance: Tolerance, _ context: String = "",
-                      sourceLocation: SourceLocation = #_sourceLocation, _ op: (any Backend, [Tensor]) throws -> Tensor) throws {
+func expectHalfParity(
+    _ inputs: [HostTensor], _ tolerance: Tolerance, _ context: String = "",
+    sourceLocation: SourceLocation = #_sourceLocation, _ op: (any Backend, [Tensor]) throws -> Tensor
+) throws {
     let cpu = CPUBackend()
     let expected = try cpu.download(op(cpu, inputs.map { try cpu.upload($0.roundedToHalf) }))
     for kernel in [KernelChoice.direct, .tiledGEMM] {

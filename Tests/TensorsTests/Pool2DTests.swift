@@ -1,7 +1,8 @@
 import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
+
+@testable import TensorsVulkan
 
 @Suite("pool2d")
 struct Pool2DTests {
@@ -14,7 +15,8 @@ struct Pool2DTests {
         let up = try cpu.values(cpu.pool2d(cpu.upload(HostTensor(shape: [1, 5, 5, 1], data: ramp)), options: options))
         #expect(up == [6, 8, 9, 16, 18, 19, 21, 23, 24])
         // Negated: the maxima are the windows' first pixels; padding treated as 0 would give 0 on the border.
-        let down = try cpu.values(cpu.pool2d(cpu.upload(HostTensor(shape: [1, 5, 5, 1], data: ramp.map { -$0 })), options: options))
+        let down = try cpu.values(
+            cpu.pool2d(cpu.upload(HostTensor(shape: [1, 5, 5, 1], data: ramp.map { -$0 })), options: options))
         #expect(down == [0, -1, -3, -5, -6, -8, -15, -16, -18])
     }
 
@@ -32,11 +34,13 @@ struct Pool2DTests {
     @Test func averageSameCountsOnlyImagePixels() throws {
         let cpu = CPUBackend()
         let x = try cpu.upload(HostTensor(shape: [1, 3, 3, 1], data: (1 ... 9).map { Float($0) }))
-        let y = try cpu.values(cpu.pool2d(x, options: Pool2DOptions(kind: .average, window: 2, stride: 2, padding: .same)))
+        let y = try cpu.values(
+            cpu.pool2d(x, options: Pool2DOptions(kind: .average, window: 2, stride: 2, padding: .same)))
         #expect(y == [3, 4.5, 7.5, 9])
         let ramp = try cpu.upload(HostTensor(shape: [1, 5, 5, 1], data: (0 ..< 25).map { Float($0) }))
-        let z = try cpu.values(cpu.pool2d(ramp, options: Pool2DOptions(kind: .average, window: 3, stride: 2, padding: .same)))
-        #expect(z[0] == 3 && z[4] == 12 && z[8] == 21) // centre (1…3)² → 12; corner {3,4}² → (18+19+23+24)/4
+        let z = try cpu.values(
+            cpu.pool2d(ramp, options: Pool2DOptions(kind: .average, window: 3, stride: 2, padding: .same)))
+        #expect(z[0] == 3 && z[4] == 12 && z[8] == 21)  // centre (1…3)² → 12; corner {3,4}² → (18+19+23+24)/4
     }
 
     static let configurations: [Pool2DOptions] = [
@@ -59,7 +63,9 @@ struct Pool2DTests {
         var rng = SeededRandom(seed: 31 + UInt64(options.window * 10 + options.stride))
         let tolerance = options.kind == .max ? Tolerance.exact : Tolerance(absolute: 2e-6, relative: 0, nmse: 1e-12)
         for shape: Shape in [[1, 7, 5, 3], [2, 9, 9, 5], [3, 4, 6, 2], [1, 3, 3, 7], [2, 16, 16, 8]] {
-            try expectParity([rng.normalTensor(shape)], tolerance, "\(options) \(shape)") { b, t in try b.pool2d(t[0], options: options) }
+            try expectParity([rng.normalTensor(shape)], tolerance, "\(options) \(shape)") { b, t in
+                try b.pool2d(t[0], options: options)
+            }
         }
     }
 
@@ -67,10 +73,18 @@ struct Pool2DTests {
         for backend: any Backend in [CPUBackend(), try TestDevice.vulkan()] {
             let image = try backend.upload(HostTensor(zeros: [1, 2, 2, 3]))
             let flat = try backend.upload(HostTensor(zeros: [2, 2, 3]))
-            #expect(throws: TensorError.self) { try backend.pool2d(flat, options: Pool2DOptions(kind: .max, window: 2, stride: 2)) }
-            #expect(throws: TensorError.self) { try backend.pool2d(image, options: Pool2DOptions(kind: .max, window: 3, stride: 2)) }
-            #expect(throws: TensorError.self) { try backend.pool2d(image, options: Pool2DOptions(kind: .average, window: 0, stride: 1)) }
-            #expect(throws: TensorError.self) { try backend.pool2d(image, options: Pool2DOptions(kind: .average, window: 2, stride: 0, padding: .same)) }
+            #expect(throws: TensorError.self) {
+                try backend.pool2d(flat, options: Pool2DOptions(kind: .max, window: 2, stride: 2))
+            }
+            #expect(throws: TensorError.self) {
+                try backend.pool2d(image, options: Pool2DOptions(kind: .max, window: 3, stride: 2))
+            }
+            #expect(throws: TensorError.self) {
+                try backend.pool2d(image, options: Pool2DOptions(kind: .average, window: 0, stride: 1))
+            }
+            #expect(throws: TensorError.self) {
+                try backend.pool2d(image, options: Pool2DOptions(kind: .average, window: 2, stride: 0, padding: .same))
+            }
         }
     }
 }

@@ -1,7 +1,8 @@
 import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
+
+@testable import TensorsVulkan
 
 @Suite("resize")
 struct ResizeTests {
@@ -12,7 +13,8 @@ struct ResizeTests {
         var rng = SeededRandom(seed: 21)
         let x = rng.normalTensor([2, 5, 7, 3])
         for backend: any Backend in [CPUBackend(), try TestDevice.vulkan()] {
-            let y = try backend.download(backend.resize(backend.upload(x), options: ResizeOptions(height: 5, width: 7, method: method)))
+            let y = try backend.download(
+                backend.resize(backend.upload(x), options: ResizeOptions(height: 5, width: 7, method: method)))
             #expect(y == x, "\(backend.name) \(method)")
         }
     }
@@ -23,10 +25,13 @@ struct ResizeTests {
         let cpu = CPUBackend()
         let x = try cpu.upload(HostTensor(shape: [1, 2, 2, 1], data: [0, 4, 8, 12]))
         let y = try cpu.values(cpu.resize(x, options: ResizeOptions(height: 4, width: 4, method: .bilinear)))
-        #expect(y == [0, 1, 3, 4,
-                      2, 3, 5, 6,
-                      6, 7, 9, 10,
-                      8, 9, 11, 12])
+        #expect(
+            y == [
+                0, 1, 3, 4,
+                2, 3, 5, 6,
+                6, 7, 9, 10,
+                8, 9, 11, 12,
+            ])
     }
 
     /// alignCorners 2 → 3 puts the middle output exactly halfway between the inputs; a single output row maps to 0.
@@ -44,11 +49,15 @@ struct ResizeTests {
     @Test func cubicWeights() {
         #expect(Resize.cubicWeight(1.5, a: -0.5) == -0.0625)
         #expect(Resize.cubicWeight(0.5, a: -0.5) == 0.5625)
-        #expect(Resize.cubicWeight(0, a: -0.75) == 1 && Resize.cubicWeight(1, a: -0.75) == 0 && Resize.cubicWeight(2, a: -0.75) == 0)
+        #expect(
+            Resize.cubicWeight(0, a: -0.75) == 1 && Resize.cubicWeight(1, a: -0.75) == 0
+                && Resize.cubicWeight(2, a: -0.75) == 0)
         for a: Float in [-0.5, -0.75] {
             for step in 0 ..< 16 {
                 let f = Float(step) / 16
-                let sum = Resize.cubicWeight(f + 1, a: a) + Resize.cubicWeight(f, a: a) + Resize.cubicWeight(1 - f, a: a) + Resize.cubicWeight(2 - f, a: a)
+                let sum =
+                    Resize.cubicWeight(f + 1, a: a) + Resize.cubicWeight(f, a: a) + Resize.cubicWeight(1 - f, a: a)
+                    + Resize.cubicWeight(2 - f, a: a)
                 #expect(abs(sum - 1) < 1e-6, "a \(a) fraction \(f)")
             }
         }
@@ -59,7 +68,8 @@ struct ResizeTests {
     @Test func bicubicByHand() throws {
         let cpu = CPUBackend()
         let x = try cpu.upload(HostTensor(shape: [1, 1, 4, 1], data: [16, 0, 32, 64]))
-        let y = try cpu.values(cpu.resize(x, options: ResizeOptions(height: 1, width: 8, method: .bicubic, coordinates: .asymmetric)))
+        let y = try cpu.values(
+            cpu.resize(x, options: ResizeOptions(height: 1, width: 8, method: .bicubic, coordinates: .asymmetric)))
         #expect(y[0] == 16 && y[2] == 0 && y[4] == 32 && y[6] == 64)
         #expect(y[3] == 13 && y[7] == 66)
     }
@@ -85,13 +95,19 @@ struct ResizeTests {
     @Test(arguments: [ResizeMethod.bilinear, .bicubic])
     func parity(method: ResizeMethod) throws {
         var rng = SeededRandom(seed: 23 + UInt64(method.rawValue))
-        let cases: [(Shape, Int, Int)] = [([1, 7, 5, 3], 13, 11), ([2, 9, 9, 5], 4, 4), ([3, 1, 6, 2], 3, 17), ([1, 4, 4, 8], 1, 1)]
+        let cases: [(Shape, Int, Int)] = [
+            ([1, 7, 5, 3], 13, 11), ([2, 9, 9, 5], 4, 4), ([3, 1, 6, 2], 3, 17), ([1, 4, 4, 8], 1, 1),
+        ]
         for (shape, height, width) in cases {
             let x = rng.normalTensor(shape)
             for coordinates in [ResizeCoordinates.halfPixel, .asymmetric, .alignCorners] {
                 for a: Float in method == .bicubic ? [-0.5, -0.75] : [-0.5] {
-                    let options = ResizeOptions(height: height, width: width, method: method, coordinates: coordinates, cubicCoefficient: a)
-                    try expectParity([x], Tolerance(absolute: 1e-5, relative: 0, nmse: 1e-11), "\(shape) → \(height)×\(width) \(coordinates) a \(a)") { b, t in
+                    let options = ResizeOptions(
+                        height: height, width: width, method: method, coordinates: coordinates, cubicCoefficient: a)
+                    try expectParity(
+                        [x], Tolerance(absolute: 1e-5, relative: 0, nmse: 1e-11),
+                        "\(shape) → \(height)×\(width) \(coordinates) a \(a)"
+                    ) { b, t in
                         try b.resize(t[0], options: options)
                     }
                 }
@@ -114,7 +130,8 @@ struct ResizeTests {
         let generated = rng.uniformTensor([2, 128, 128, 3], in: -1 ..< 1)
         for coordinates in [ResizeCoordinates.halfPixel, .asymmetric, .alignCorners] {
             try expectParity([generated], tolerance, "128 → 256 \(coordinates)") { b, t in
-                try b.resize(t[0], options: ResizeOptions(height: 256, width: 256, method: .bilinear, coordinates: coordinates))
+                try b.resize(
+                    t[0], options: ResizeOptions(height: 256, width: 256, method: .bilinear, coordinates: coordinates))
             }
         }
     }
@@ -124,10 +141,18 @@ struct ResizeTests {
             let image = try backend.upload(HostTensor(zeros: [1, 4, 4, 2]))
             let flat = try backend.upload(HostTensor(zeros: [4, 4, 2]))
             let empty = try backend.upload(HostTensor(zeros: [1, 0, 4, 2]))
-            #expect(throws: TensorError.self) { try backend.resize(flat, options: ResizeOptions(height: 2, width: 2, method: .bilinear)) }
-            #expect(throws: TensorError.self) { try backend.resize(image, options: ResizeOptions(height: 0, width: 2, method: .bilinear)) }
-            #expect(throws: TensorError.self) { try backend.resize(image, options: ResizeOptions(height: 2, width: -1, method: .bicubic)) }
-            #expect(throws: TensorError.self) { try backend.resize(empty, options: ResizeOptions(height: 2, width: 2, method: .bicubic)) }
+            #expect(throws: TensorError.self) {
+                try backend.resize(flat, options: ResizeOptions(height: 2, width: 2, method: .bilinear))
+            }
+            #expect(throws: TensorError.self) {
+                try backend.resize(image, options: ResizeOptions(height: 0, width: 2, method: .bilinear))
+            }
+            #expect(throws: TensorError.self) {
+                try backend.resize(image, options: ResizeOptions(height: 2, width: -1, method: .bicubic))
+            }
+            #expect(throws: TensorError.self) {
+                try backend.resize(empty, options: ResizeOptions(height: 2, width: 2, method: .bicubic))
+            }
         }
     }
 }

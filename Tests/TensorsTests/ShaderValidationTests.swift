@@ -8,7 +8,9 @@ import VulkanCompute
 /// (glslang's C API at run time) pass `spirv-val` for Vulkan 1.2.
 @Suite("shader validation")
 struct ShaderValidationTests {
-    static let shaderDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Shaders").standardized
+    static let shaderDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "../../Shaders"
+    ).standardized
 
     static var shaderNames: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: shaderDirectory.path)) ?? [])
@@ -17,8 +19,10 @@ struct ShaderValidationTests {
 
     @Test func everyOpFamilyHasAShader() {
         let names = Set(Self.shaderNames)
-        for required in ["unary", "conv2d", "matmul", "batchnorm", "binary", "crelu", "channels", "softmax",
-                         "upsample_nearest", "resize", "pool2d", "global_avg_pool", "attention"] {
+        for required in [
+            "unary", "conv2d", "matmul", "batchnorm", "binary", "crelu", "channels", "softmax",
+            "upsample_nearest", "resize", "pool2d", "global_avg_pool", "attention",
+        ] {
             #expect(names.contains(required), "Shaders/\(required).comp is missing")
         }
     }
@@ -27,10 +31,15 @@ struct ShaderValidationTests {
     /// that run.
     @Test func builtInShadersMatchTheSourceTree() throws {
         let builtIn = VulkanBackend.shaderLibrary(.init()).files
-        let onDisk = try FileManager.default.contentsOfDirectory(atPath: Self.shaderDirectory.path).filter { $0.hasSuffix(".comp") || $0.hasSuffix(".glsl") }
+        let onDisk = try FileManager.default.contentsOfDirectory(atPath: Self.shaderDirectory.path).filter {
+            $0.hasSuffix(".comp") || $0.hasSuffix(".glsl")
+        }
         #expect(Set(builtIn.keys) == Set(onDisk))
         for name in onDisk {
-            #expect(try builtIn[name] == String(contentsOf: Self.shaderDirectory.appendingPathComponent(name), encoding: .utf8), "\(name)")
+            #expect(
+                try builtIn[name]
+                    == String(contentsOf: Self.shaderDirectory.appendingPathComponent(name), encoding: .utf8), "\(name)"
+            )
         }
     }
 
@@ -38,10 +47,13 @@ struct ShaderValidationTests {
     /// with fp16 storage (`STORAGE_FP16`) for shaders that include `common.glsl`.
     static var variants: [String] {
         shaderNames.flatMap { name -> [String] in
-            let source = (try? String(contentsOf: shaderDirectory.appendingPathComponent(name + ".comp"), encoding: .utf8)) ?? ""
+            let source =
+                (try? String(contentsOf: shaderDirectory.appendingPathComponent(name + ".comp"), encoding: .utf8)) ?? ""
             var seen = Set<String>()
-            let defines = source.split(separator: "\n").filter { $0.hasPrefix("#ifdef ") }.map { String($0.dropFirst(7)) }
-                .filter { seen.insert($0).inserted } // a define tested twice is one variant (and one temporary folder)
+            let defines = source.split(separator: "\n").filter { $0.hasPrefix("#ifdef ") }.map {
+                String($0.dropFirst(7))
+            }
+            .filter { seen.insert($0).inserted }  // a define tested twice is one variant (and one temporary folder)
             let fp32 = [name] + defines.map { "\(name)+\($0)" }
             return source.contains("#include \"common.glsl\"") ? fp32 + fp32.map { $0 + "+STORAGE_FP16" } : fp32
         }
@@ -50,19 +62,24 @@ struct ShaderValidationTests {
     @Test(arguments: ShaderValidationTests.variants)
     func validates(variant: String) throws {
         let parts = variant.split(separator: "+").map(String.init)
-        let name = parts[0], defines = parts.dropFirst().map { ($0, "1") }
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("shader-validation-\(getpid())-\(variant)")
+        let name = parts[0]
+        let defines = parts.dropFirst().map { ($0, "1") }
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "shader-validation-\(getpid())-\(variant)")
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: temporary) }
         let source = Self.shaderDirectory.appendingPathComponent(name + ".comp")
         let reference = temporary.appendingPathComponent("reference.spv")
         let ours = temporary.appendingPathComponent("ours.spv")
 
-        let compiled = try run("glslangValidator", ["-V", "--target-env", "vulkan1.2", "-I" + Self.shaderDirectory.path]
-                               + defines.map { "-D\($0.0)=\($0.1)" } + ["-o", reference.path, source.path])
+        let compiled = try run(
+            "glslangValidator",
+            ["-V", "--target-env", "vulkan1.2", "-I" + Self.shaderDirectory.path]
+                + defines.map { "-D\($0.0)=\($0.1)" } + ["-o", reference.path, source.path])
         #expect(compiled.status == 0, "glslangValidator rejected \(name).comp:\n\(compiled.output)")
         let referenceCheck = try run("spirv-val", ["--target-env", "vulkan1.2", reference.path])
-        #expect(referenceCheck.status == 0, "spirv-val rejected glslangValidator's \(name).spv:\n\(referenceCheck.output)")
+        #expect(
+            referenceCheck.status == 0, "spirv-val rejected glslangValidator's \(name).spv:\n\(referenceCheck.output)")
 
         let library = VulkanBackend.shaderLibrary(.init())
         let words = try library.spirv(name: name, defines: defines)
@@ -72,7 +89,9 @@ struct ShaderValidationTests {
         if parts.contains("STORAGE_FP16") {
             // fp16 storage must need only storageBuffer16BitAccess: any half arithmetic or half constant would
             // declare the Float16 capability (shaderFloat16), which the backend does not require.
-            #expect(!Self.declaresCapability(Self.float16Capability, words), "\(variant) computes in half precision somewhere")
+            #expect(
+                !Self.declaresCapability(Self.float16Capability, words),
+                "\(variant) computes in half precision somewhere")
         }
     }
 
@@ -80,9 +99,10 @@ struct ShaderValidationTests {
 
     /// Whether a SPIR-V module has `OpCapability capability` (opcode 17, two words).
     static func declaresCapability(_ capability: UInt32, _ words: [UInt32]) -> Bool {
-        var i = 5 // after the header
+        var i = 5  // after the header
         while i < words.count {
-            let count = Int(words[i] >> 16), opcode = words[i] & 0xFFFF
+            let count = Int(words[i] >> 16)
+            let opcode = words[i] & 0xFFFF
             if opcode == 17, i + 1 < words.count, words[i + 1] == capability { return true }
             i += max(count, 1)
         }

@@ -1,8 +1,9 @@
 import Foundation
 import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
+
+@testable import TensorsVulkan
 
 @Suite("softmax")
 struct SoftmaxTests {
@@ -23,14 +24,18 @@ struct SoftmaxTests {
     @Test func parity() throws {
         var rng = SeededRandom(seed: 61)
         for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 9, 11, 13], [5], [2, 3, 1024], [1, 2, 3000], [4, 1]] {
-            try expectParity([rng.normalTensor(shape, standardDeviation: 4)], Self.tolerance, "\(shape)") { b, t in try b.softmax(t[0]) }
+            try expectParity([rng.normalTensor(shape, standardDeviation: 4)], Self.tolerance, "\(shape)") { b, t in
+                try b.softmax(t[0])
+            }
         }
     }
 
     /// 70 000 rows is more than 65 535 workgroups: the groups must stride over the remaining rows.
     @Test func moreRowsThanWorkgroups() throws {
         var rng = SeededRandom(seed: 62)
-        try expectParity([rng.normalTensor([70_000, 3], standardDeviation: 4)], Self.tolerance, "70000 rows") { b, t in try b.softmax(t[0]) }
+        try expectParity([rng.normalTensor([70_000, 3], standardDeviation: 4)], Self.tolerance, "70000 rows") { b, t in
+            try b.softmax(t[0])
+        }
     }
 
     @Test func rejectsEmptyAxis() throws {

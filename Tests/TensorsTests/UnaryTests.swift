@@ -1,9 +1,10 @@
 import Foundation
 import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
 import VulkanCompute
+
+@testable import TensorsVulkan
 
 @Suite("unary")
 struct UnaryTests {
@@ -15,9 +16,9 @@ struct UnaryTests {
         let t = try cpu.values(cpu.unary(x, .tanh))
         #expect(abs(t[2] - 0.46211716) < 1e-7 && t[3] == 1 && t[4] == -1 && t[1] == 0)
         let s = try cpu.values(cpu.unary(x, .softplus))
-        #expect(abs(s[1] - 0.69314718) < 1e-7)     // ln 2
-        #expect(abs(s[0] - 0.31326169) < 1e-7)     // ln(1 + e⁻¹)
-        #expect(s[3] == 20)                        // 20 + ln(1 + e⁻²⁰) rounds to 20 in fp32
+        #expect(abs(s[1] - 0.69314718) < 1e-7)  // ln 2
+        #expect(abs(s[0] - 0.31326169) < 1e-7)  // ln(1 + e⁻¹)
+        #expect(s[3] == 20)  // 20 + ln(1 + e⁻²⁰) rounds to 20 in fp32
         #expect(abs(s[4] - 2.0611537e-9) < 1e-15)  // e⁻²⁰ to first order, no underflow to 0
     }
 
@@ -47,12 +48,12 @@ struct UnaryTests {
     }
 
     @Test func rejectsForeignTensor() throws {
-        let cpu = CPUBackend(), other = CPUBackend()
+        let cpu = CPUBackend()
+        let other = CPUBackend()
         let x = try other.upload(HostTensor(zeros: [1, 2]))
         #expect(throws: TensorError.self) { try cpu.unary(x, .relu) }
     }
 }
-
 
 /// Uploads and downloads through staging buffers, the path GPUs with unmappable device memory take.
 @Suite("staging transfers")
@@ -73,6 +74,8 @@ struct StagingTransferTests {
         #expect(gpu.resourceCounters.submissions == submissions + 1, "several tensors come back with one submission")
         #expect(try gpu.download(gpu.upload(HostTensor(zeros: [0, 4]))).shape == [0, 4])
         let mapped = try TestDevice.vulkan()
-        #expect(try mapped.download(mapped.upload(HostTensor(zeros: [0, 4]))).shape == [0, 4], "empty tensors on the mapped path too")
+        #expect(
+            try mapped.download(mapped.upload(HostTensor(zeros: [0, 4]))).shape == [0, 4],
+            "empty tensors on the mapped path too")
     }
 }

@@ -1,7 +1,8 @@
 import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
+
+@testable import TensorsVulkan
 
 @Suite("upsampleNearest2x")
 struct UpsampleNearestTests {
@@ -10,10 +11,13 @@ struct UpsampleNearestTests {
         let x = try cpu.upload(HostTensor(shape: [1, 2, 2, 1], data: [1, 2, 3, 4]))
         let y = try cpu.download(cpu.upsampleNearest2x(x))
         #expect(y.shape == [1, 4, 4, 1])
-        #expect(y.data == [1, 1, 2, 2,
-                           1, 1, 2, 2,
-                           3, 3, 4, 4,
-                           3, 3, 4, 4])
+        #expect(
+            y.data == [
+                1, 1, 2, 2,
+                1, 1, 2, 2,
+                3, 3, 4, 4,
+                3, 3, 4, 4,
+            ])
     }
 
     /// The op only copies values, so Vulkan must match exactly.

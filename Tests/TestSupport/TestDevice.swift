@@ -17,7 +17,9 @@ public enum TestDevice {
 
     /// One context shared by all tests; each test makes its own `VulkanBackend`, since backends are
     /// single-threaded and Swift Testing runs tests in parallel.
-    public static let context: Result<VulkanContext, any Error> = Result { try VulkanBackend.openContext(deviceOptions) }
+    public static let context: Result<VulkanContext, any Error> = Result {
+        try VulkanBackend.openContext(deviceOptions)
+    }
 
     /// A new backend on the shared context.
     public static func vulkan(_ options: VulkanBackend.Options = .init()) throws -> VulkanBackend {

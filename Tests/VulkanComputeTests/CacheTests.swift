@@ -1,12 +1,14 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import VulkanCompute
 
 /// Ways a cache file gets damaged: one byte flipped in each header field or in the payload, or the file cut short or
 /// extended (`CacheEntry` layout).
 enum CacheDamage: String, CaseIterable {
-    case magic, version, length, key, checksum, firstPayloadByte, lastPayloadByte, truncatedHeader, truncatedPayload, empty, extended
+    case magic, version, length, key, checksum, firstPayloadByte, lastPayloadByte, truncatedHeader, truncatedPayload,
+        empty, extended
 
     func apply(to file: URL) throws {
         var bytes = [UInt8](try Data(contentsOf: file))
@@ -52,11 +54,13 @@ struct CacheTests {
         for file in files { try damage.apply(to: file) }
 
         let lines = DiagnosticLines()
-        let next = ShaderLibrary(files: EngineFixture.shaderFiles, cacheDirectory: cache, diagnostics: { lines.append($0) })
+        let next = ShaderLibrary(
+            files: EngineFixture.shaderFiles, cacheDirectory: cache, diagnostics: { lines.append($0) })
         #expect(try Self.variants.map { try next.spirv(name: "add_one", defines: $0) } == words)
         Self.expectOneLine(per: files, in: lines.all)
         #expect(try files.map { try Data(contentsOf: $0) } == cleanBytes, "rewritten as a clean run writes them")
-        let third = ShaderLibrary(files: EngineFixture.shaderFiles, cacheDirectory: cache, diagnostics: { lines.append($0) })
+        let third = ShaderLibrary(
+            files: EngineFixture.shaderFiles, cacheDirectory: cache, diagnostics: { lines.append($0) })
         #expect(try Self.variants.map { try third.spirv(name: "add_one", defines: $0) } == words)
         #expect(lines.all.count == files.count, "nothing more to report")
     }
@@ -96,15 +100,20 @@ struct CacheTests {
         let file = try #require(try Self.files(in: cache.appendingPathComponent("spirv")).first)
         let cleanBytes = [UInt8](try Data(contentsOf: file))
         let key = Array(cleanBytes[20 ..< 52])
-        guard case .valid(var payload) = CacheEntry.decode(cleanBytes, key: key) else { throw CacheTestError.unreadable(file) }
-        payload[16] = 1 // word 4, the schema, which must be 0
+        guard case .valid(var payload) = CacheEntry.decode(cleanBytes, key: key) else {
+            throw CacheTestError.unreadable(file)
+        }
+        payload[16] = 1  // word 4, the schema, which must be 0
         try Data(CacheEntry.encode(payload, key: key)).write(to: file)
 
         let lines = DiagnosticLines()
-        let context = try EngineFixture.makeContext(cacheDirectory: cache, validation: false, diagnostics: { lines.append($0) })
+        let context = try EngineFixture.makeContext(
+            cacheDirectory: cache, validation: false, diagnostics: { lines.append($0) })
         #expect(try Self.addOne(input, on: context).map(\.bitPattern) == expected.map(\.bitPattern))
-        #expect(lines.all.count == 1 && lines.all.first?.contains("\(file.path): rejected by the driver (vkCreateComputePipelines") == true,
-                "\(lines.all)")
+        #expect(
+            lines.all.count == 1
+                && lines.all.first?.contains("\(file.path): rejected by the driver (vkCreateComputePipelines") == true,
+            "\(lines.all)")
         #expect([UInt8](try Data(contentsOf: file)) == cleanBytes)
     }
 
@@ -138,11 +147,13 @@ struct CacheTests {
     /// add_one (scale 3) of `input` on `context`.
     static func addOne(_ input: [Float], on context: VulkanContext) throws -> [Float] {
         let arena = try MemoryArena(context: context, kind: .device)
-        let x = try arena.allocate(bytes: input.count * 4), y = try arena.allocate(bytes: input.count * 4)
+        let x = try arena.allocate(bytes: input.count * 4)
+        let y = try arena.allocate(bytes: input.count * 4)
         EngineFixture.write(input, to: x)
         let recorder = try CommandRecorder(context: context)
-        try recorder.dispatch(EngineFixture.addOne(context, scale: 3), bindings: [.init(x, access: .read), .init(y, access: .write)],
-                              push: EngineFixture.push(input.count), groups: (x: (input.count + 63) / 64, y: 1, z: 1), label: "add_one")
+        try recorder.dispatch(
+            EngineFixture.addOne(context, scale: 3), bindings: [.init(x, access: .read), .init(y, access: .write)],
+            push: EngineFixture.push(input.count), groups: (x: (input.count + 63) / 64, y: 1, z: 1), label: "add_one")
         try recorder.submitAndWait()
         return EngineFixture.read(y, count: input.count)
     }
@@ -151,19 +162,24 @@ struct CacheTests {
     static func expectOneLine(per files: [URL], in lines: [String], sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(lines.count == files.count, "\(lines)", sourceLocation: sourceLocation)
         for file in files {
-            #expect(lines.filter { $0.hasPrefix("discarded cache entry \(file.path): ") }.count == 1, "\(file.lastPathComponent): \(lines)",
-                    sourceLocation: sourceLocation)
+            #expect(
+                lines.filter { $0.hasPrefix("discarded cache entry \(file.path): ") }.count == 1,
+                "\(file.lastPathComponent): \(lines)",
+                sourceLocation: sourceLocation)
         }
     }
 
     /// The entries under `folder` (temporary files are hidden), sorted by path.
     static func files(in folder: URL) throws -> [URL] {
-        let all = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil, options: .skipsHiddenFiles)?.allObjects as? [URL] ?? []
+        let all =
+            FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil, options: .skipsHiddenFiles)?
+            .allObjects as? [URL] ?? []
         return all.filter { !$0.hasDirectoryPath }.sorted { $0.path < $1.path }
     }
 
     static func temporaryFolder() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bigbigan-cache-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "bigbigan-cache-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         return folder
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VulkanCompute
 
 @Suite("command recorder")
@@ -25,15 +26,23 @@ struct CommandRecorderTests {
         let arena = try MemoryArena(context: context, kind: .device)
         let kernel = try EngineFixture.addOne(context)
         let n = 1000
-        let x = try arena.allocate(bytes: n * 4), y = try arena.allocate(bytes: n * 4)
-        let z = try arena.allocate(bytes: n * 4), w = try arena.allocate(bytes: n * 4)
+        let x = try arena.allocate(bytes: n * 4)
+        let y = try arena.allocate(bytes: n * 4)
+        let z = try arena.allocate(bytes: n * 4)
+        let w = try arena.allocate(bytes: n * 4)
         EngineFixture.write((0 ..< n).map(Float.init), to: x)
         let recorder = try CommandRecorder(context: context, timing: true)
         let groups = (x: (n + 63) / 64, y: 1, z: 1)
-        try recorder.dispatch(kernel, bindings: [.init(x, access: .read), .init(y, access: .write)], push: EngineFixture.push(n), groups: groups, label: "x→y")
-        try recorder.dispatch(kernel, bindings: [.init(x, access: .read), .init(z, access: .write)], push: EngineFixture.push(n), groups: groups, label: "x→z")
+        try recorder.dispatch(
+            kernel, bindings: [.init(x, access: .read), .init(y, access: .write)], push: EngineFixture.push(n),
+            groups: groups, label: "x→y")
+        try recorder.dispatch(
+            kernel, bindings: [.init(x, access: .read), .init(z, access: .write)], push: EngineFixture.push(n),
+            groups: groups, label: "x→z")
         #expect(recorder.barrierCount == 0)
-        try recorder.dispatch(kernel, bindings: [.init(y, access: .read), .init(w, access: .write)], push: EngineFixture.push(n), groups: groups, label: "y→w")
+        try recorder.dispatch(
+            kernel, bindings: [.init(y, access: .read), .init(w, access: .write)], push: EngineFixture.push(n),
+            groups: groups, label: "y→w")
         #expect(recorder.barrierCount == 1)
         #expect(recorder.submissionCount == 0 && recorder.hostWaitCount == 0)
         let timings = try recorder.submitAndWait()
@@ -61,9 +70,10 @@ struct CommandRecorderTests {
             let scratch = try MemoryArena(context: context, kind: .device, blockSize: 1 << 20)
             let input = try scratch.allocate(bytes: n * 4)
             EngineFixture.write([Float](repeating: 1, count: n), to: input)
-            try recorder.dispatch(kernel, bindings: [.init(input, access: .read), .init(output, access: .write)],
-                                  push: EngineFixture.push(n), groups: (n / 64, 1, 1))
-        } // the scratch arena and its allocation are released here, before the GPU has run
+            try recorder.dispatch(
+                kernel, bindings: [.init(input, access: .read), .init(output, access: .write)],
+                push: EngineFixture.push(n), groups: (n / 64, 1, 1))
+        }  // the scratch arena and its allocation are released here, before the GPU has run
         try recorder.submitAndWait()
         #expect(EngineFixture.read(output, count: n).allSatisfy { $0 == 4 })
     }
@@ -74,13 +84,23 @@ struct CommandRecorderTests {
         let recorder = try CommandRecorder(context: context)
         let kernel = try EngineFixture.addOne(context)
         let a = try arena.allocate(bytes: 64)
-        #expect(throws: VulkanError.self) { try recorder.dispatch(kernel, bindings: [.init(a, access: .read)], push: EngineFixture.push(1), groups: (1, 1, 1)) }
-        #expect(throws: VulkanError.self) { try recorder.dispatch(kernel, bindings: [.init(a, access: .read), .init(a, access: .write)], groups: (1, 1, 1)) }
         #expect(throws: VulkanError.self) {
-            try recorder.dispatch(kernel, bindings: [.init(a, access: .read), .init(a, access: .write)], push: EngineFixture.push(1), groups: (1 << 20, 1, 1))
+            try recorder.dispatch(
+                kernel, bindings: [.init(a, access: .read)], push: EngineFixture.push(1), groups: (1, 1, 1))
         }
         #expect(throws: VulkanError.self) {
-            try recorder.dispatch(kernel, bindings: [.init(a, offset: 32, byteCount: 64, access: .read), .init(a, access: .write)], push: EngineFixture.push(1), groups: (1, 1, 1))
+            try recorder.dispatch(
+                kernel, bindings: [.init(a, access: .read), .init(a, access: .write)], groups: (1, 1, 1))
+        }
+        #expect(throws: VulkanError.self) {
+            try recorder.dispatch(
+                kernel, bindings: [.init(a, access: .read), .init(a, access: .write)], push: EngineFixture.push(1),
+                groups: (1 << 20, 1, 1))
+        }
+        #expect(throws: VulkanError.self) {
+            try recorder.dispatch(
+                kernel, bindings: [.init(a, offset: 32, byteCount: 64, access: .read), .init(a, access: .write)],
+                push: EngineFixture.push(1), groups: (1, 1, 1))
         }
         #expect(recorder.commandCount == 0)
     }

@@ -1,5 +1,6 @@
 import CVulkan
 import Testing
+
 @testable import VulkanCompute
 
 @Suite("devices")
@@ -40,7 +41,8 @@ struct DeviceTests {
     @Test func validationMessagesBecomeErrors() throws {
         let instance = try VulkanInstance(validation: true)
         let physical = try DeviceSelection.choose(from: instance.physicalDevices(), choice: nil)
-        let context = try VulkanContext(physicalDevice: physical, shaders: ShaderLibrary(files: [:], cacheDirectory: nil))
+        let context = try VulkanContext(
+            physicalDevice: physical, shaders: ShaderLibrary(files: [:], cacheDirectory: nil))
         try context.checkValidation()
         var info = VkBufferCreateInfo()
         info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO

@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+
 @testable import VulkanCompute
 
 /// A context on the test device whose shader library holds small test kernels instead of the model's.
@@ -28,19 +29,24 @@ enum EngineFixture {
         "broken.comp": "#version 450\nvoid main() { this is not glsl }\n",
     ]
 
-    static let cacheDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("bigbigan-engine-cache-\(getpid())")
+    static let cacheDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "bigbigan-engine-cache-\(getpid())")
 
     /// A new context with the test kernels on the test device; `diagnostics` hears about discarded cache entries.
-    static func makeContext(cacheDirectory: URL? = nil, validation: Bool = TestDevice.deviceOptions.validation,
-                            diagnostics: (@Sendable (String) -> Void)? = nil) throws -> VulkanContext {
+    static func makeContext(
+        cacheDirectory: URL? = nil, validation: Bool = TestDevice.deviceOptions.validation,
+        diagnostics: (@Sendable (String) -> Void)? = nil
+    ) throws -> VulkanContext {
         let shaders = ShaderLibrary(files: shaderFiles, cacheDirectory: cacheDirectory, diagnostics: diagnostics)
-        return try VulkanContext(deviceChoice: TestDevice.deviceOptions.device, shaders: shaders, validation: validation)
+        return try VulkanContext(
+            deviceChoice: TestDevice.deviceOptions.device, shaders: shaders, validation: validation)
     }
 
     static let context: Result<VulkanContext, any Error> = Result { try makeContext(cacheDirectory: cacheDirectory) }
 
     static func addOne(_ context: VulkanContext, scale: Float = 1) throws -> Kernel {
-        try context.kernel(KernelDescriptor(shader: "add_one", bindings: 2, pushConstantBytes: 4, specialization: [.float(scale)]))
+        try context.kernel(
+            KernelDescriptor(shader: "add_one", bindings: 2, pushConstantBytes: 4, specialization: [.float(scale)]))
     }
 
     static func push(_ count: Int) -> PushConstants {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VulkanCompute
 
 @Suite("memory arena")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VulkanCompute
 
 @Suite("shader library")
@@ -14,7 +15,8 @@ struct ShaderLibraryTests {
     }
 
     @Test func cachesSPIRVOnDisk() throws {
-        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("spv-cache-\(UInt32.random(in: 0 ... .max))")
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "spv-cache-\(UInt32.random(in: 0 ... .max))")
         defer { try? FileManager.default.removeItem(at: cache) }
         let first = ShaderLibrary(files: EngineFixture.shaderFiles, cacheDirectory: cache)
         let words = try first.spirv(name: "add_one", defines: [("BIAS", "2")])
@@ -30,10 +32,12 @@ struct ShaderLibraryTests {
     /// Files in the override directory replace built-in files of the same name, included ones too; the others
     /// still come from the built-in set.
     @Test func overrideDirectoryReplacesBuiltInFiles() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shader-override-\(UInt32.random(in: 0 ... .max))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "shader-override-\(UInt32.random(in: 0 ... .max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        try "float plusOne(float v) { return v + 100.0; }\n".write(to: directory.appendingPathComponent("helpers.glsl"), atomically: true, encoding: .utf8)
+        try "float plusOne(float v) { return v + 100.0; }\n".write(
+            to: directory.appendingPathComponent("helpers.glsl"), atomically: true, encoding: .utf8)
         let library = ShaderLibrary(files: EngineFixture.shaderFiles, overrideDirectory: directory, cacheDirectory: nil)
         let source = try library.expandedSource(name: "add_one")
         #expect(source.contains("v + 100.0") && !source.contains("v + 1.0;"))
@@ -60,7 +64,10 @@ struct ShaderLibraryTests {
                 _ = try context.kernel(KernelDescriptor(shader: "add_one", bindings: 2, pushConstantBytes: bytes))
                 Issue.record("\(bytes) bytes of push constants were accepted")
             } catch let error as VulkanError {
-                guard case .limitExceeded = error else { Issue.record("\(error)"); continue }
+                guard case .limitExceeded = error else {
+                    Issue.record("\(error)")
+                    continue
+                }
                 #expect(error.description.contains("add_one: \(bytes) bytes of push constants"), "\(error)")
             }
         }

@@ -47,15 +47,19 @@ public final class Encoder {
         case .revnet50x4: trunk = try RevNetEncoder(w, config: config)
         }
         let features = config.featureChannels
-        featureNorm = try BatchNormLayer(w.scoped(EncoderNames.featureNorm), channels: features, affine: false, epsilon: config.epsilon)
+        featureNorm = try BatchNormLayer(
+            w.scoped(EncoderNames.featureNorm), channels: features, affine: false, epsilon: config.epsilon)
         // Synthetic gains: He (√2) on a plain layer; ½ on a residual one, which adds an eighth of E[h²], so four of them
         // grow h by 1.125⁴ ≈ 1.6 rather than 1.5⁴; 1 on the last linear, so μ and σ̂ have about h's scale.
-        var hidden: [LinearLayer] = [], residual: [Bool] = []
+        var hidden: [LinearLayer] = []
+        var residual: [Bool] = []
         var width = features
         for (i, out) in config.head.hiddenWidths.enumerated() {
             let isResidual = config.head.residual && out == width
-            hidden.append(try LinearLayer(w.scoped(EncoderNames.hidden(i)), inputs: width, outputs: out,
-                                          gain: isResidual ? 0.5 : Float(2).squareRoot(), activation: .relu))
+            hidden.append(
+                try LinearLayer(
+                    w.scoped(EncoderNames.hidden(i)), inputs: width, outputs: out,
+                    gain: isResidual ? 0.5 : Float(2).squareRoot(), activation: .relu))
             residual.append(isResidual)
             width = out
         }
@@ -69,7 +73,9 @@ public final class Encoder {
     /// same seed and input give the same sample. Work is recorded on the backend; read the outputs with
     /// `backend.download`. `tap`, when given, sees each named layer's output in order (for `bigbigan parity`).
     public func callAsFunction(_ x: Tensor, noiseSeed: UInt64, tap: LayerTap? = nil) throws -> EncoderOutput {
-        let b = backend, r = config.resolution, zDim = config.zDim
+        let b = backend
+        let r = config.resolution
+        let zDim = config.zDim
         guard x.shape.rank == 4, x.shape[0] >= 1, x.shape[1] == r, x.shape[2] == r, x.shape[3] == 3 else {
             throw TensorError.shapeMismatch(op: "encode", "x must be [N,\(r),\(r),3], got \(x.shape)")
         }

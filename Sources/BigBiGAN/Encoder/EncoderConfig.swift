@@ -41,9 +41,11 @@ public struct EncoderConfig: Sendable, Equatable {
     /// ε of every batch norm (`EncoderConventions.batchNormEpsilon`, unconfirmed).
     public var epsilon: Float
 
-    public init(architecture: EncoderArchitecture, width: Int, blocksPerStage: [Int] = [3, 4, 6, 3], resolution: Int = 256,
-                zDim: Int = 120, head: EncoderHead = EncoderConventions.releasedHead,
-                epsilon: Float = EncoderConventions.batchNormEpsilon) {
+    public init(
+        architecture: EncoderArchitecture, width: Int, blocksPerStage: [Int] = [3, 4, 6, 3], resolution: Int = 256,
+        zDim: Int = 120, head: EncoderHead = EncoderConventions.releasedHead,
+        epsilon: Float = EncoderConventions.batchNormEpsilon
+    ) {
         self.architecture = architecture
         self.width = width
         self.blocksPerStage = blocksPerStage
@@ -61,10 +63,13 @@ public struct EncoderConfig: Sendable, Equatable {
 
     /// A small member of the family for tests: the same code paths (projection and identity blocks, reversible
     /// blocks, channel doubling, residual head) at a fraction of the cost.
-    public static func reduced(_ architecture: EncoderArchitecture, width: Int = 32, blocksPerStage: [Int] = [2, 1, 2, 1],
-                               resolution: Int = 64, zDim: Int = 16, hiddenWidths: [Int] = [48, 48]) -> EncoderConfig {
-        EncoderConfig(architecture: architecture, width: width, blocksPerStage: blocksPerStage, resolution: resolution,
-                      zDim: zDim, head: EncoderHead(hiddenWidths: hiddenWidths))
+    public static func reduced(
+        _ architecture: EncoderArchitecture, width: Int = 32, blocksPerStage: [Int] = [2, 1, 2, 1],
+        resolution: Int = 64, zDim: Int = 16, hiddenWidths: [Int] = [48, 48]
+    ) -> EncoderConfig {
+        EncoderConfig(
+            architecture: architecture, width: width, blocksPerStage: blocksPerStage, resolution: resolution,
+            zDim: zDim, head: EncoderHead(hiddenWidths: hiddenWidths))
     }
 
     /// The width multiplier of the paper's names ("×4"); fractional for reduced configs.
@@ -90,9 +95,13 @@ public struct EncoderConfig: Sendable, Equatable {
         guard !blocksPerStage.isEmpty, blocksPerStage.allSatisfy({ $0 >= 1 }), stages <= 8 else {
             throw TensorError.unsupported(op: op, "blocks per stage \(blocksPerStage): need 1…8 stages of ≥ 1 block")
         }
-        guard width >= 8, width % 8 == 0 else { throw TensorError.unsupported(op: op, "width \(width) must be a positive multiple of 8") }
+        guard width >= 8, width % 8 == 0 else {
+            throw TensorError.unsupported(op: op, "width \(width) must be a positive multiple of 8")
+        }
         guard resolution >= downsampling, resolution % downsampling == 0 else {
-            throw TensorError.unsupported(op: op, "resolution \(resolution) must be a positive multiple of \(downsampling) for \(stages) stage(s)")
+            throw TensorError.unsupported(
+                op: op, "resolution \(resolution) must be a positive multiple of \(downsampling) for \(stages) stage(s)"
+            )
         }
         guard zDim >= 1, head.hiddenWidths.allSatisfy({ $0 >= 1 }) else {
             throw TensorError.unsupported(op: op, "zDim \(zDim) and head widths \(head.hiddenWidths) must be ≥ 1")
@@ -105,11 +114,15 @@ extension EncoderConfig {
     /// The released `architecture` at the width `weights` were made for, read from the stem convolution
     /// [7, 7, 3, stem channels] (stem = width/4 for ResNet-50, width for RevNet). An explicit `width` wins;
     /// sources that cannot tell (synthetic weights) get the released width.
-    public static func matching(_ architecture: EncoderArchitecture, weights: any WeightSource, width: Int? = nil) -> EncoderConfig {
+    public static func matching(_ architecture: EncoderArchitecture, weights: any WeightSource, width: Int? = nil)
+        -> EncoderConfig
+    {
         var config: EncoderConfig = architecture == .resnet50 ? .resnet50 : .revnet50x4
         if let width {
             config.width = width
-        } else if let stem = weights.storedShape(EncoderConventions.scope + "/" + EncoderNames.stem + "/w"), stem.rank == 4 {
+        } else if let stem = weights.storedShape(EncoderConventions.scope + "/" + EncoderNames.stem + "/w"),
+            stem.rank == 4
+        {
             config.width = architecture == .resnet50 ? stem[3] * 4 : stem[3]
         }
         return config

@@ -15,19 +15,23 @@ struct ResNetEncoder: EncoderTrunk {
     init(_ w: WeightBinder, config: EncoderConfig) throws {
         stem = try EncoderStem(w.scoped(EncoderNames.stem), channels: config.stemChannels)
         var channels = config.stemChannels
-        var blocks: [PreActBottleneck] = [], names: [String] = []
+        var blocks: [PreActBottleneck] = []
+        var names: [String] = []
         for (s, count) in config.blocksPerStage.enumerated() {
             for k in 0 ..< count {
                 let name = EncoderNames.block(stage: s, block: k)
-                blocks.append(try PreActBottleneck(w.scoped(name), cin: channels, cout: config.stageChannels(s),
-                                                   stride: s > 0 && k == 0 ? 2 : 1, epsilon: config.epsilon))
+                blocks.append(
+                    try PreActBottleneck(
+                        w.scoped(name), cin: channels, cout: config.stageChannels(s),
+                        stride: s > 0 && k == 0 ? 2 : 1, epsilon: config.epsilon))
                 names.append(name)
                 channels = config.stageChannels(s)
             }
         }
         self.blocks = blocks
         blockNames = names
-        finalNorm = try BatchNormLayer(w.scoped(EncoderNames.finalNorm), channels: channels, affine: true, epsilon: config.epsilon)
+        finalNorm = try BatchNormLayer(
+            w.scoped(EncoderNames.finalNorm), channels: channels, affine: true, epsilon: config.epsilon)
     }
 
     func callAsFunction(_ x: Tensor, on b: any Backend, tap: LayerTap?) throws -> Tensor {
@@ -64,15 +68,19 @@ struct PreActBottleneck {
         let (stride1, stride3) = EncoderConventions.strideOnThreeByThree ? (1, stride) : (stride, 1)
         bn1 = try BatchNormLayer(w.scoped("bn1"), channels: cin, affine: true, epsilon: epsilon)
         // He gain √2 after ReLU keeps the inner convs' outputs at E[x²] ≈ 1, which their BNs expect.
-        conv1 = try ConvLayer(w.scoped("conv1"), kernel: 1, cin: cin, cout: mid, stride: stride1,
-                              foldingNorm: w.scoped("bn2"), epsilon: epsilon, activation: .relu)
-        conv2 = try ConvLayer(w.scoped("conv2"), kernel: 3, cin: mid, cout: mid, stride: stride3,
-                              foldingNorm: w.scoped("bn3"), epsilon: epsilon, activation: .relu)
+        conv1 = try ConvLayer(
+            w.scoped("conv1"), kernel: 1, cin: cin, cout: mid, stride: stride1,
+            foldingNorm: w.scoped("bn2"), epsilon: epsilon, activation: .relu)
+        conv2 = try ConvLayer(
+            w.scoped("conv2"), kernel: 3, cin: mid, cout: mid, stride: stride3,
+            foldingNorm: w.scoped("bn3"), epsilon: epsilon, activation: .relu)
         // Gain 1 on the branch's last conv (and on the projection) adds E[x²] ≈ ½ per block: a projection block
         // restarts the stream at ½ + ½ = 1, identity blocks grow it linearly, not geometrically.
         conv3 = try ConvLayer(w.scoped("conv3"), kernel: 1, cin: mid, cout: cout, bias: false, gain: 1)
-        shortcut = stride != 1 || cin != cout
-            ? try ConvLayer(w.scoped("shortcut"), kernel: 1, cin: cin, cout: cout, bias: false, stride: stride, gain: 1) : nil
+        shortcut =
+            stride != 1 || cin != cout
+            ? try ConvLayer(w.scoped("shortcut"), kernel: 1, cin: cin, cout: cout, bias: false, stride: stride, gain: 1)
+            : nil
     }
 
     func callAsFunction(_ x: Tensor, on b: any Backend) throws -> Tensor {

@@ -20,10 +20,13 @@ struct RevNetEncoder: EncoderTrunk {
         stem = try EncoderStem(w.scoped(EncoderNames.stem), channels: config.stemChannels)
         stages = try config.blocksPerStage.enumerated().map { s, count in
             try (0 ..< count).map { k in
-                try ReversibleBlock(w.scoped(EncoderNames.block(stage: s, block: k)), channels: config.stageChannels(s), epsilon: config.epsilon)
+                try ReversibleBlock(
+                    w.scoped(EncoderNames.block(stage: s, block: k)), channels: config.stageChannels(s),
+                    epsilon: config.epsilon)
             }
         }
-        finalNorm = try BatchNormLayer(w.scoped(EncoderNames.finalNorm), channels: config.featureChannels, affine: true, epsilon: config.epsilon)
+        finalNorm = try BatchNormLayer(
+            w.scoped(EncoderNames.finalNorm), channels: config.featureChannels, affine: true, epsilon: config.epsilon)
     }
 
     /// The tap sees each block's output as its two halves concatenated (an extra copy, only when tapping).
@@ -48,8 +51,10 @@ struct RevNetEncoder: EncoderTrunk {
     private func poolAndDoubleChannels(_ a: Tensor, _ c: Tensor, on b: any Backend) throws -> (Tensor, Tensor) {
         let pool = Pool2DOptions(kind: .average, window: 2, stride: 2, padding: .same)
         let pad = a.shape.channels
-        return (try b.padChannels(b.pool2d(a, options: pool), before: pad, after: 0),
-                try b.padChannels(b.pool2d(c, options: pool), before: 0, after: pad))
+        return (
+            try b.padChannels(b.pool2d(a, options: pool), before: pad, after: 0),
+            try b.padChannels(b.pool2d(c, options: pool), before: 0, after: pad)
+        )
     }
 }
 
@@ -67,12 +72,17 @@ struct ReversibleBlock {
     let conv3: ConvLayer
 
     init(_ w: WeightBinder, channels c: Int, epsilon: Float) throws {
-        let half = c / 2, mid = c / 8
+        let half = c / 2
+        let mid = c / 8
         bn1 = try BatchNormLayer(w.scoped("bn1"), channels: half, affine: true, epsilon: epsilon)
         // As in `PreActBottleneck`: He gain inside, gain 1 on the last conv, so each block adds E[x²] = ½ to one
         // half and the stream grows linearly over the 16 blocks.
-        conv1 = try ConvLayer(w.scoped("conv1"), kernel: 1, cin: half, cout: mid, foldingNorm: w.scoped("bn2"), epsilon: epsilon, activation: .relu)
-        conv2 = try ConvLayer(w.scoped("conv2"), kernel: 3, cin: mid, cout: mid, foldingNorm: w.scoped("bn3"), epsilon: epsilon, activation: .relu)
+        conv1 = try ConvLayer(
+            w.scoped("conv1"), kernel: 1, cin: half, cout: mid, foldingNorm: w.scoped("bn2"), epsilon: epsilon,
+            activation: .relu)
+        conv2 = try ConvLayer(
+            w.scoped("conv2"), kernel: 3, cin: mid, cout: mid, foldingNorm: w.scoped("bn3"), epsilon: epsilon,
+            activation: .relu)
         conv3 = try ConvLayer(w.scoped("conv3"), kernel: 1, cin: mid, cout: half, bias: false, gain: 1)
     }
 

@@ -13,9 +13,11 @@ struct GBlock {
     let shortcut: ConvLayer
 
     init(_ w: WeightBinder, cin: Int, cout: Int, conditionDim: Int, epsilon: Float) throws {
-        bn0 = try ConditionalBatchNormLayer(w.scoped("BatchNorm"), channels: cin, conditionDim: conditionDim, epsilon: epsilon)
+        bn0 = try ConditionalBatchNormLayer(
+            w.scoped("BatchNorm"), channels: cin, conditionDim: conditionDim, epsilon: epsilon)
         conv0 = try ConvLayer(w.scoped("conv0"), kernel: 3, cin: cin, cout: cout, inputUpsampling: 2)
-        bn1 = try ConditionalBatchNormLayer(w.scoped("BatchNorm_1"), channels: cout, conditionDim: conditionDim, epsilon: epsilon)
+        bn1 = try ConditionalBatchNormLayer(
+            w.scoped("BatchNorm_1"), channels: cout, conditionDim: conditionDim, epsilon: epsilon)
         // Synthetic gains of 1 on both paths keep the sum at unit variance (each branch contributes ½).
         conv1 = try ConvLayer(w.scoped("conv1"), kernel: 3, cin: cout, cout: cout, gain: 1)
         shortcut = try ConvLayer(w.scoped("conv_sc"), kernel: 1, cin: cin, cout: cout, gain: Float(0.5).squareRoot())
@@ -23,7 +25,7 @@ struct GBlock {
 
     func callAsFunction(_ x: Tensor, condition: Tensor, on b: any Backend) throws -> Tensor {
         var h = try bn0(x, condition: condition, on: b, activation: .relu)
-        h = try conv0(h, on: b) // upsamples its input on the fly
+        h = try conv0(h, on: b)  // upsamples its input on the fly
         h = try bn1(h, condition: condition, on: b, activation: .relu)
         // A 1×1 convolution commutes with nearest upsampling, so convolving first is exact and 4× cheaper.
         let skip = try b.upsampleNearest2x(shortcut(x, on: b))

@@ -36,13 +36,16 @@ public final class Generator {
         let w = WeightBinder(source: source, backend: backend, scope: Self.scope)
         let ch = config.ch
         embedding = try w.scoped("linear").tensor("w", [1, config.embeddingDim], .embedding)
-        zLinear = try LinearLayer(w.scoped("GenZ/G_linear"), inputs: config.chunkSize,
-                                  outputs: config.bottomResolution * config.bottomResolution * config.bottomChannels)
+        zLinear = try LinearLayer(
+            w.scoped("GenZ/G_linear"), inputs: config.chunkSize,
+            outputs: config.bottomResolution * config.bottomResolution * config.bottomChannels)
         var blocks: [GBlock] = []
         var attentionAfter: Int?
         for (k, (cin, cout)) in config.blockMultipliers.enumerated() {
-            blocks.append(try GBlock(w.scoped(k == 0 ? "GBlock" : "GBlock_\(k)"), cin: cin * ch, cout: cout * ch,
-                                     conditionDim: config.conditionDim, epsilon: config.epsilon))
+            blocks.append(
+                try GBlock(
+                    w.scoped(k == 0 ? "GBlock" : "GBlock_\(k)"), cin: cin * ch, cout: cout * ch,
+                    conditionDim: config.conditionDim, epsilon: config.epsilon))
             if config.bottomResolution << (k + 1) == config.attentionResolution { attentionAfter = k }
         }
         self.blocks = blocks
@@ -104,8 +107,10 @@ public final class Generator {
         let size = 2 * config.resolution
         switch config.upsampled {
         case .nearest: return try backend.upsampleNearest2x(image)
-        case .bilinear: return try backend.resize(image, options: ResizeOptions(height: size, width: size, method: .bilinear))
-        case .bicubic: return try backend.resize(image, options: ResizeOptions(height: size, width: size, method: .bicubic))
+        case .bilinear:
+            return try backend.resize(image, options: ResizeOptions(height: size, width: size, method: .bilinear))
+        case .bicubic:
+            return try backend.resize(image, options: ResizeOptions(height: size, width: size, method: .bicubic))
         }
     }
 }

@@ -30,8 +30,10 @@ public struct GeneratorConfig: Sendable, Equatable {
 
     /// - Parameters: `blocks` (1…5) keeps the released order of multipliers from the last block backwards,
     ///   so `blocks: 5` is the release and fewer blocks give a smaller image with the same code.
-    public init(ch: Int, blocks: Int = 5, zDim: Int = 120, embeddingDim: Int = 128, attentionResolution: Int? = 64,
-                epsilon: Float = 1e-4, upsampled: UpsampledResize = .nearest) {
+    public init(
+        ch: Int, blocks: Int = 5, zDim: Int = 120, embeddingDim: Int = 128, attentionResolution: Int? = 64,
+        epsilon: Float = 1e-4, upsampled: UpsampledResize = .nearest
+    ) {
         let all = [(16, 16), (16, 8), (8, 4), (4, 2), (2, 1)]
         self.ch = ch
         self.blockMultipliers = Array(all.suffix(max(1, min(blocks, all.count))))
@@ -53,15 +55,23 @@ public struct GeneratorConfig: Sendable, Equatable {
     /// Throws unless the latent splits evenly and channels stay whole in attention (C/8).
     public func validate() throws {
         guard ch >= 1, zDim % (blocks + 1) == 0 else {
-            throw TensorError.unsupported(op: "generator", "z of \(zDim) does not split into \(blocks + 1) chunks, or ch \(ch) < 1")
+            throw TensorError.unsupported(
+                op: "generator", "z of \(zDim) does not split into \(blocks + 1) chunks, or ch \(ch) < 1")
         }
-        if let r = attentionResolution, let (_, out) = blockMultipliers.enumerated().first(where: { bottomResolution << ($0.offset + 1) == r })?.element {
-            guard (out * ch) % 8 == 0 else { throw TensorError.unsupported(op: "generator", "attention needs channels divisible by 8, got \(out * ch)") }
+        if let r = attentionResolution,
+            let (_, out) = blockMultipliers.enumerated().first(where: { bottomResolution << ($0.offset + 1) == r })?
+                .element
+        {
+            guard (out * ch) % 8 == 0 else {
+                throw TensorError.unsupported(
+                    op: "generator", "attention needs channels divisible by 8, got \(out * ch)")
+            }
         }
     }
 
     public static func == (a: GeneratorConfig, b: GeneratorConfig) -> Bool {
-        a.ch == b.ch && a.blockMultipliers.map { [$0.0, $0.1] } == b.blockMultipliers.map { [$0.0, $0.1] } && a.zDim == b.zDim
+        a.ch == b.ch && a.blockMultipliers.map { [$0.0, $0.1] } == b.blockMultipliers.map { [$0.0, $0.1] }
+            && a.zDim == b.zDim
             && a.embeddingDim == b.embeddingDim && a.bottomResolution == b.bottomResolution
             && a.attentionResolution == b.attentionResolution && a.epsilon == b.epsilon && a.upsampled == b.upsampled
     }

@@ -6,18 +6,24 @@ struct ConvLayer {
     let bias: Tensor?
     let options: Conv2DOptions
 
-    init(_ w: WeightBinder, kernel: Int, cin: Int, cout: Int, bias: Bool = true, stride: Int = 1, gain: Float = Float(2).squareRoot(),
-         activation: Activation = .none, inputUpsampling: Int = 1) throws {
+    init(
+        _ w: WeightBinder, kernel: Int, cin: Int, cout: Int, bias: Bool = true, stride: Int = 1,
+        gain: Float = Float(2).squareRoot(),
+        activation: Activation = .none, inputUpsampling: Int = 1
+    ) throws {
         weight = try w.tensor("w", [kernel, kernel, cin, cout], .kernel(gain: gain))
         self.bias = bias ? try w.tensor("b", [cout], .bias) : nil
-        options = Conv2DOptions(stride: stride, padding: .same, activation: activation, inputUpsampling: inputUpsampling)
+        options = Conv2DOptions(
+            stride: stride, padding: .same, activation: activation, inputUpsampling: inputUpsampling)
     }
 
     /// A bias-free convolution followed by an inference batch norm (named by `norm`), folded at load into one
     /// convolution with a bias, which saves the normalisation pass:
     /// w′[…, o] = w[…, o]·s[o],  b′[o] = β[o] − μ[o]·s[o],  s[o] = γ[o] / √(σ²[o] + ε).
-    init(_ w: WeightBinder, kernel: Int, cin: Int, cout: Int, stride: Int = 1, gain: Float = Float(2).squareRoot(),
-         foldingNorm norm: WeightBinder, epsilon: Float, activation: Activation) throws {
+    init(
+        _ w: WeightBinder, kernel: Int, cin: Int, cout: Int, stride: Int = 1, gain: Float = Float(2).squareRoot(),
+        foldingNorm norm: WeightBinder, epsilon: Float, activation: Activation
+    ) throws {
         let raw = w.host("w", [kernel, kernel, cin, cout], .kernel(gain: gain))
         let mean = norm.host("accumulated_mean", [cout], .normMean).data
         let variance = norm.host("accumulated_var", [cout], .normVariance).data
@@ -43,7 +49,9 @@ struct LinearLayer {
     let bias: Tensor?
     let activation: Activation
 
-    init(_ w: WeightBinder, inputs: Int, outputs: Int, bias: Bool = true, gain: Float = 1, activation: Activation = .none) throws {
+    init(
+        _ w: WeightBinder, inputs: Int, outputs: Int, bias: Bool = true, gain: Float = 1, activation: Activation = .none
+    ) throws {
         weight = try w.tensor("w", [inputs, outputs], .kernel(gain: gain))
         self.bias = bias ? try w.tensor("b", [outputs], .bias) : nil
         self.activation = activation

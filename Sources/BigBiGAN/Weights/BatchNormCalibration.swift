@@ -18,11 +18,14 @@ final class BatchNormCalibration: Backend {
     var name: String { "cpu (batch-norm calibration)" }
 
     /// The source to build the calibrated model from: `weights`, telling this calibration which tensors are variances.
-    func observing(_ weights: any WeightSource) -> any WeightSource { VarianceNaming(weights: weights, calibration: self) }
+    func observing(_ weights: any WeightSource) -> any WeightSource {
+        VarianceNaming(weights: weights, calibration: self)
+    }
 
     func batchNorm(_ x: Tensor, parameters: BatchNormParameters, activation: Activation) throws -> Tensor {
         guard let name = varianceNames[ObjectIdentifier(parameters.variance)] else {
-            throw TensorError.invalidData("batch-norm calibration: a variance that was not loaded through `observing(_:)`")
+            throw TensorError.invalidData(
+                "batch-norm calibration: a variance that was not loaded through `observing(_:)`")
         }
         let channels = x.shape.channels
         var sums = [Double](repeating: 0, count: channels)
@@ -31,7 +34,8 @@ final class BatchNormCalibration: Backend {
         let meanSquare = live.isEmpty ? 1 : Float(live.reduce(0, +) / Double(live.count * (x.shape.count / channels)))
         meanSquares[name] = meanSquare
         var calibrated = parameters
-        calibrated.variance = try base.upload(HostTensor(shape: [channels], data: [Float](repeating: meanSquare, count: channels)))
+        calibrated.variance = try base.upload(
+            HostTensor(shape: [channels], data: [Float](repeating: meanSquare, count: channels)))
         return try base.batchNorm(x, parameters: calibrated, activation: activation)
     }
 
@@ -44,13 +48,16 @@ final class BatchNormCalibration: Backend {
     func upload(_ host: HostTensor) throws -> Tensor { try base.upload(host) }
     func download(_ tensor: Tensor) throws -> HostTensor { try base.download(tensor) }
     func synchronize() throws { try base.synchronize() }
-    func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, residual: Tensor?, options: Conv2DOptions) throws -> Tensor {
+    func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, residual: Tensor?, options: Conv2DOptions) throws -> Tensor
+    {
         try base.conv2d(x, weight: weight, bias: bias, residual: residual, options: options)
     }
     func matmul(_ a: Tensor, _ b: Tensor, bias: Tensor?, options: MatMulOptions) throws -> Tensor {
         try base.matmul(a, b, bias: bias, options: options)
     }
-    func conditionalBatchNorm(_ x: Tensor, condition: Tensor, parameters: ConditionalBatchNormParameters, activation: Activation) throws -> Tensor {
+    func conditionalBatchNorm(
+        _ x: Tensor, condition: Tensor, parameters: ConditionalBatchNormParameters, activation: Activation
+    ) throws -> Tensor {
         try base.conditionalBatchNorm(x, condition: condition, parameters: parameters, activation: activation)
     }
     func unary(_ x: Tensor, _ op: UnaryOp) throws -> Tensor { try base.unary(x, op) }
@@ -61,10 +68,16 @@ final class BatchNormCalibration: Backend {
     func pool2d(_ x: Tensor, options: Pool2DOptions) throws -> Tensor { try base.pool2d(x, options: options) }
     func globalAveragePool(_ x: Tensor) throws -> Tensor { try base.globalAveragePool(x) }
     func concatChannels(_ a: Tensor, _ b: Tensor) throws -> Tensor { try base.concatChannels(a, b) }
-    func padChannels(_ x: Tensor, before: Int, after: Int) throws -> Tensor { try base.padChannels(x, before: before, after: after) }
-    func sliceChannels(_ x: Tensor, start: Int, count: Int) throws -> Tensor { try base.sliceChannels(x, start: start, count: count) }
+    func padChannels(_ x: Tensor, before: Int, after: Int) throws -> Tensor {
+        try base.padChannels(x, before: before, after: after)
+    }
+    func sliceChannels(_ x: Tensor, start: Int, count: Int) throws -> Tensor {
+        try base.sliceChannels(x, start: start, count: count)
+    }
     func softmax(_ x: Tensor) throws -> Tensor { try base.softmax(x) }
-    func attention(query: Tensor, key: Tensor, value: Tensor) throws -> Tensor { try base.attention(query: query, key: key, value: value) }
+    func attention(query: Tensor, key: Tensor, value: Tensor) throws -> Tensor {
+        try base.attention(query: query, key: key, value: value)
+    }
 }
 
 /// Passes weights through and tells the calibration which uploaded tensors are stored variances.
@@ -74,7 +87,11 @@ private struct VarianceNaming: WeightSource, UploadObserver {
 
     var description: String { weights.description }
 
-    func load(_ name: String, shape: Shape, role: WeightRole) throws -> HostTensor { try weights.load(name, shape: shape, role: role) }
+    func load(_ name: String, shape: Shape, role: WeightRole) throws -> HostTensor {
+        try weights.load(name, shape: shape, role: role)
+    }
 
-    func uploaded(_ name: String, role: WeightRole, as tensor: Tensor) { calibration.uploaded(name, role: role, as: tensor) }
+    func uploaded(_ name: String, role: WeightRole, as tensor: Tensor) {
+        calibration.uploaded(name, role: role, as: tensor)
+    }
 }

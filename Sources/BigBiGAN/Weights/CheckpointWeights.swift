@@ -79,10 +79,14 @@ public final class CheckpointWeights: WeightSource {
             let uName = layer + "/" + CheckpointConventions.singularVector
             if bundle.entries[uName] != nil {
                 let u = try bundle.float32(uName)
-                guard u.shape.dims.filter({ $0 != 1 }) == [shape.channels] || (shape.channels == 1 && u.shape.count == 1) else {
-                    throw WeightLookupError(detail: "\(uName) has shape \(u.shape); expected \(shape.channels) values (Cout of \(shape))")
+                guard
+                    u.shape.dims.filter({ $0 != 1 }) == [shape.channels] || (shape.channels == 1 && u.shape.count == 1)
+                else {
+                    throw WeightLookupError(
+                        detail: "\(uName) has shape \(u.shape); expected \(shape.channels) values (Cout of \(shape))")
                 }
-                tensor = try SpectralNorm.normalized(weight: tensor, u: u.data, epsilon: CheckpointConventions.spectralNormEpsilon)
+                tensor = try SpectralNorm.normalized(
+                    weight: tensor, u: u.data, epsilon: CheckpointConventions.spectralNormEpsilon)
             }
         }
         return tensor
@@ -117,10 +121,14 @@ public final class CheckpointWeights: WeightSource {
             guard case .kernel = role else { return nil }
             return Self.layer(ofKernel: name)
         }.sorted()
-        let emaProblems = problemsIfPartial(trainable.map { ($0 + CheckpointConventions.emaSuffix, $0) },
-                                            what: "trainable variables have their EMA copy") { "\($0) would load its raw value among EMA weights" }
-        let vectorProblems = problemsIfPartial(kernels.map { ($0 + "/" + CheckpointConventions.singularVector, $0 + "/w") },
-                                               what: "spectrally normalised kernels have their \(CheckpointConventions.singularVector)") {
+        let emaProblems = problemsIfPartial(
+            trainable.map { ($0 + CheckpointConventions.emaSuffix, $0) },
+            what: "trainable variables have their EMA copy"
+        ) { "\($0) would load its raw value among EMA weights" }
+        let vectorProblems = problemsIfPartial(
+            kernels.map { ($0 + "/" + CheckpointConventions.singularVector, $0 + "/w") },
+            what: "spectrally normalised kernels have their \(CheckpointConventions.singularVector)"
+        ) {
             "\($0) would load without spectral normalisation"
         }
         return emaProblems + vectorProblems
@@ -128,13 +136,17 @@ public final class CheckpointWeights: WeightSource {
 
     /// A problem for each `expected` name the bundle lacks, when it holds some of them but not all; `consequence`
     /// says what would happen to the `owner` of a missing one.
-    private func problemsIfPartial(_ expected: [(name: String, owner: String)], what: String,
-                                   consequence: (String) -> String) -> [WeightProblem] {
+    private func problemsIfPartial(
+        _ expected: [(name: String, owner: String)], what: String,
+        consequence: (String) -> String
+    ) -> [WeightProblem] {
         let missing = expected.filter { bundle.entries[$0.name] == nil }
         guard missing.count < expected.count else { return [] }
         return missing.map {
-            WeightProblem(name: $0.name, problem: "missing, though \(expected.count - missing.count) of the model's \(expected.count) \(what): "
-                              + consequence($0.owner))
+            WeightProblem(
+                name: $0.name,
+                problem: "missing, though \(expected.count - missing.count) of the model's \(expected.count) \(what): "
+                    + consequence($0.owner))
         }
     }
 

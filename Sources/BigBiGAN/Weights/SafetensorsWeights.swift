@@ -23,7 +23,9 @@ public struct SafetensorsWeights: WeightSource {
     public func load(_ name: String, shape: Shape, role: WeightRole) throws -> HostTensor {
         guard var tensor = file.tensors[name] else { throw WeightLookupError(detail: "not in the file") }
         if shape.rank == 0, tensor.shape.rank <= 1, tensor.shape.count == 1 { tensor.shape = [] }
-        guard tensor.shape == shape else { throw WeightLookupError(detail: "stored with shape \(tensor.shape), expected \(shape)") }
+        guard tensor.shape == shape else {
+            throw WeightLookupError(detail: "stored with shape \(tensor.shape), expected \(shape)")
+        }
         return tensor
     }
 

@@ -12,16 +12,19 @@ public enum WeightFiles {
         let exists = manager.fileExists(atPath: path, isDirectory: &isDirectory)
         if let prefix = checkpointPrefix(path) { return try CheckpointWeights(prefix: prefix) }
         if exists, isDirectory.boolValue {
-            throw TensorFileError(path: path, kind: .unreadable,
-                                  detail: "a folder without variables/variables.index: not a TF-Hub module or its variables/ folder")
+            throw TensorFileError(
+                path: path, kind: .unreadable,
+                detail: "a folder without variables/variables.index: not a TF-Hub module or its variables/ folder")
         }
         if exists, path.hasSuffix(".safetensors") { return try SafetensorsWeights(url: URL(fileURLWithPath: path)) }
         guard exists else {
             let prefix = path.hasSuffix(".index") ? String(path.dropLast(".index".count)) : path
-            throw TensorFileError(path: path, kind: .unreadable, detail: "no such file, folder or checkpoint prefix (no \(prefix).index)")
+            throw TensorFileError(
+                path: path, kind: .unreadable, detail: "no such file, folder or checkpoint prefix (no \(prefix).index)")
         }
-        throw TensorFileError(path: path, kind: .unsupported,
-                              detail: "not a weights file: expected a TF-Hub module folder, a checkpoint prefix or a .safetensors file")
+        throw TensorFileError(
+            path: path, kind: .unsupported,
+            detail: "not a weights file: expected a TF-Hub module folder, a checkpoint prefix or a .safetensors file")
     }
 
     /// The checkpoint prefix `path` names — a module folder, its `variables/` folder, a prefix or a `.index`

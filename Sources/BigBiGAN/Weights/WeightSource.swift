@@ -81,9 +81,11 @@ public struct WeightLoadError: Error, CustomStringConvertible {
     public let unused: [String]
 
     public var description: String {
-        var text = "\(problems.count) weight problem(s) in \(source):\n" + problems.map { "  \($0)" }.joined(separator: "\n")
+        var text =
+            "\(problems.count) weight problem(s) in \(source):\n" + problems.map { "  \($0)" }.joined(separator: "\n")
         if !unused.isEmpty {
-            text += "\n\(unused.count) stored variable(s) under \(scope)/ that the model did not ask for:\n"
+            text +=
+                "\n\(unused.count) stored variable(s) under \(scope)/ that the model did not ask for:\n"
                 + unused.map { "  \($0)" }.joined(separator: "\n")
         }
         return text
@@ -125,7 +127,8 @@ final class WeightBinder {
                 return HostTensor(zeros: shape)
             }
             if let bad = Self.firstNonFinite(tensor.data) {
-                problems.items.append(WeightProblem(name: full, problem: "non-finite value \(tensor.data[bad]) at element \(bad)"))
+                problems.items.append(
+                    WeightProblem(name: full, problem: "non-finite value \(tensor.data[bad]) at element \(bad)"))
             }
             return tensor
         } catch {
@@ -153,8 +156,9 @@ final class WeightBinder {
     func finish() throws {
         let items = problems.items + source.conventionProblems(requested: problems.requested)
         guard items.isEmpty else {
-            throw WeightLoadError(source: source.description, problems: items, scope: scope,
-                                  unused: source.unusedVariables(scope: scope, requested: Set(problems.requested.keys)))
+            throw WeightLoadError(
+                source: source.description, problems: items, scope: scope,
+                unused: source.unusedVariables(scope: scope, requested: Set(problems.requested.keys)))
         }
     }
 }

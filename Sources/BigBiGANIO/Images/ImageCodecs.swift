@@ -34,7 +34,8 @@ enum ImageCodecs {
             }
         }
         defer { cic_free(image.pixels) }
-        let width = Int(image.width), height = Int(image.height)
+        let width = Int(image.width)
+        let height = Int(image.height)
         let pixels = [UInt8](UnsafeBufferPointer(start: image.pixels, count: width * height * 3))
         return RGBImage(validatedWidth: width, height: height, pixels: pixels)
     }
@@ -42,27 +43,34 @@ enum ImageCodecs {
     static func encodePNG(_ image: RGBImage) throws(Failure) -> [UInt8] {
         try encode { output, outputSize, error, errorSize in
             image.pixels.withUnsafeBufferPointer {
-                cic_png_encode($0.baseAddress, UInt32(clamping: image.width), UInt32(clamping: image.height), output, outputSize,
-                               error, errorSize)
+                cic_png_encode(
+                    $0.baseAddress, UInt32(clamping: image.width), UInt32(clamping: image.height), output, outputSize,
+                    error, errorSize)
             }
         }
     }
 
     /// Encodes `components` (1 grey, 3 RGB, 4 Adobe inverted CMYK) interleaved 8-bit channels.
-    static func encodeJPEG(pixels: [UInt8], width: Int, height: Int, components: Int, quality: Int) throws(Failure) -> [UInt8] {
+    static func encodeJPEG(pixels: [UInt8], width: Int, height: Int, components: Int, quality: Int) throws(Failure)
+        -> [UInt8]
+    {
         guard pixels.count == width * height * components else {
             throw Failure(kind: .writeFailed, message: "\(pixels.count) bytes for \(width)x\(height)x\(components)")
         }
         return try encode { output, outputSize, error, errorSize in
             pixels.withUnsafeBufferPointer {
-                cic_jpeg_encode($0.baseAddress, UInt32(clamping: width), UInt32(clamping: height), Int32(clamping: components),
-                                Int32(clamping: quality), output, outputSize, error, errorSize)
+                cic_jpeg_encode(
+                    $0.baseAddress, UInt32(clamping: width), UInt32(clamping: height), Int32(clamping: components),
+                    Int32(clamping: quality), output, outputSize, error, errorSize)
             }
         }
     }
 
     private static func encode(
-        _ call: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>, UnsafeMutablePointer<Int>, UnsafeMutablePointer<CChar>, Int)
+        _ call: (
+            UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>, UnsafeMutablePointer<Int>, UnsafeMutablePointer<CChar>,
+            Int
+        )
             -> cic_status
     ) throws(Failure) -> [UInt8] {
         var output: UnsafeMutablePointer<UInt8>?

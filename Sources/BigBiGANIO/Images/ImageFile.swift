@@ -13,7 +13,9 @@ public enum ImageFile {
         } catch {
             throw ImageIOError(path: url.path, kind: .unreadable, detail: error.detail)
         }
-        let result = bytes.withUnsafeBytes { raw in Result { () throws(ImageIOError) in try decode(raw, path: url.path) } }
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(ImageIOError) in try decode(raw, path: url.path) }
+        }
         return try result.get()
     }
 
@@ -38,7 +40,8 @@ public enum ImageFile {
     /// Writes a baseline JPEG of the given quality (1...100). The file appears complete or not at all.
     public static func writeJPEG(_ image: RGBImage, to url: URL, quality: Int = 95) throws(ImageIOError) {
         try write(to: url) { () throws(ImageCodecs.Failure) in
-            try ImageCodecs.encodeJPEG(pixels: image.pixels, width: image.width, height: image.height, components: 3, quality: quality)
+            try ImageCodecs.encodeJPEG(
+                pixels: image.pixels, width: image.width, height: image.height, components: 3, quality: quality)
         }
     }
 

@@ -11,7 +11,9 @@ extension RGBImage {
     /// 0...255 (NaN becomes 0).
     public init(tensor: HostTensor, index: Int = 0) throws {
         let (n, h, w, c) = try tensor.shape.nhwc("RGBImage(tensor:)")
-        guard c == 3 else { throw TensorError.shapeMismatch(op: "RGBImage(tensor:)", "expected 3 channels, got \(tensor.shape)") }
+        guard c == 3 else {
+            throw TensorError.shapeMismatch(op: "RGBImage(tensor:)", "expected 3 channels, got \(tensor.shape)")
+        }
         guard (0 ..< n).contains(index) else {
             throw TensorError.unsupported(op: "RGBImage(tensor:)", "image \(index) of a batch of \(n)")
         }
@@ -22,7 +24,7 @@ extension RGBImage {
 
     static func byte(fromUnit value: Float) -> UInt8 {
         let scaled = ((value + 1) * 127.5).rounded()
-        guard scaled > 0 else { return 0 } // also NaN
+        guard scaled > 0 else { return 0 }  // also NaN
         return scaled >= 255 ? 255 : UInt8(scaled)
     }
 }
@@ -50,32 +52,42 @@ extension HostTensor {
 public enum ImageGrid {
     /// Lays same-sized images out row by row in `columns` columns (default `ceil(sqrt(N))`), with `padding` pixels of
     /// `fill` grey between cells and around the edge.
-    public static func compose(_ images: [RGBImage], columns: Int? = nil, padding: Int = 2, fill: UInt8 = 0) throws -> RGBImage {
+    public static func compose(_ images: [RGBImage], columns: Int? = nil, padding: Int = 2, fill: UInt8 = 0) throws
+        -> RGBImage
+    {
         guard let first = images.first else { throw TensorError.invalidData("no images for a grid") }
         guard images.allSatisfy({ $0.width == first.width && $0.height == first.height }) else {
-            throw TensorError.shapeMismatch(op: "ImageGrid", "all images must have the size of the first, \(first.width)x\(first.height)")
+            throw TensorError.shapeMismatch(
+                op: "ImageGrid", "all images must have the size of the first, \(first.width)x\(first.height)")
         }
         let columns = columns ?? Int(Double(images.count).squareRoot().rounded(.up))
         guard columns > 0, padding >= 0 else {
-            throw TensorError.unsupported(op: "ImageGrid", "columns \(columns) must be positive and padding \(padding) not negative")
+            throw TensorError.unsupported(
+                op: "ImageGrid", "columns \(columns) must be positive and padding \(padding) not negative")
         }
         let rows = (images.count + columns - 1) / columns
-        let cellWidth = first.width + padding, cellHeight = first.height + padding
-        let width = columns * cellWidth + padding, height = rows * cellHeight + padding
+        let cellWidth = first.width + padding
+        let cellHeight = first.height + padding
+        let width = columns * cellWidth + padding
+        let height = rows * cellHeight + padding
         var pixels = [UInt8](repeating: fill, count: width * height * 3)
         for (i, image) in images.enumerated() {
-            let left = padding + (i % columns) * cellWidth, top = padding + (i / columns) * cellHeight
+            let left = padding + (i % columns) * cellWidth
+            let top = padding + (i / columns) * cellHeight
             let rowBytes = image.width * 3
             for y in 0 ..< image.height {
                 let destination = ((top + y) * width + left) * 3
-                pixels.replaceSubrange(destination ..< destination + rowBytes, with: image.pixels[y * rowBytes ..< (y + 1) * rowBytes])
+                pixels.replaceSubrange(
+                    destination ..< destination + rowBytes, with: image.pixels[y * rowBytes ..< (y + 1) * rowBytes])
             }
         }
         return try RGBImage(width: width, height: height, pixels: pixels)
     }
 
     /// A grid of the images of an [N, H, W, 3] tensor in [-1, 1].
-    public static func compose(_ images: HostTensor, columns: Int? = nil, padding: Int = 2, fill: UInt8 = 0) throws -> RGBImage {
+    public static func compose(_ images: HostTensor, columns: Int? = nil, padding: Int = 2, fill: UInt8 = 0) throws
+        -> RGBImage
+    {
         try compose(images.rgbImages(), columns: columns, padding: padding, fill: fill)
     }
 }

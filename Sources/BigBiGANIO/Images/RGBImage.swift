@@ -8,7 +8,9 @@ public struct RGBImage: Sendable, Equatable {
 
     /// Throws `TensorError.invalidData` unless both sides are positive and `pixels` holds exactly `width * height * 3` bytes.
     public init(width: Int, height: Int, pixels: [UInt8]) throws {
-        guard width > 0, height > 0 else { throw TensorError.invalidData("image size \(width)x\(height) is not positive") }
+        guard width > 0, height > 0 else {
+            throw TensorError.invalidData("image size \(width)x\(height) is not positive")
+        }
         let (count, overflow) = width.multipliedReportingOverflow(by: height)
         guard !overflow, count <= Int.max / 3, pixels.count == count * 3 else {
             throw TensorError.invalidData("\(pixels.count) bytes for a \(width)x\(height) RGB image")
@@ -22,7 +24,8 @@ public struct RGBImage: Sendable, Equatable {
     /// When the excess is odd, the extra column or row is dropped on the right or bottom.
     public func centerSquareCropped() -> RGBImage {
         let side = min(width, height)
-        let left = (width - side) / 2, top = (height - side) / 2
+        let left = (width - side) / 2
+        let top = (height - side) / 2
         var cropped = [UInt8]()
         cropped.reserveCapacity(side * side * 3)
         for y in top ..< top + side {

@@ -24,7 +24,8 @@ enum JSONText {
         guard let decodingError = error as? DecodingError else { return "\(error)" }
         let context: DecodingError.Context
         switch decodingError {
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c): context = c
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c):
+            context = c
         @unknown default: return "\(error)"
         }
         let path = context.codingPath.map(\.stringValue).joined(separator: ".")

@@ -10,9 +10,10 @@ extension UnsafeRawBufferPointer {
     func float32sFromLittleEndian() -> [Float] {
         let elements = count / 4
         return [Float](unsafeUninitializedCapacity: elements) { buffer, initialized in
-            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: self[0 ..< elements * 4]))
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(
+                from: UnsafeRawBufferPointer(rebasing: self[0 ..< elements * 4]))
             #if _endian(big)
-            for i in 0 ..< elements { buffer[i] = Float(bitPattern: UInt32(littleEndian: buffer[i].bitPattern)) }
+                for i in 0 ..< elements { buffer[i] = Float(bitPattern: UInt32(littleEndian: buffer[i].bitPattern)) }
             #endif
             initialized = elements
         }
@@ -30,9 +31,9 @@ extension Array where Element == Float {
     /// Calls `body` with the values as little-endian float32 bytes.
     func withLittleEndianBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         #if _endian(little)
-        return try withUnsafeBytes(body)
+            return try withUnsafeBytes(body)
         #else
-        return try map { $0.bitPattern.littleEndian }.withUnsafeBytes(body)
+            return try map { $0.bitPattern.littleEndian }.withUnsafeBytes(body)
         #endif
     }
 }

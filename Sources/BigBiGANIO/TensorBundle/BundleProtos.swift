@@ -69,7 +69,8 @@ public struct BundleEntry: Sendable, Equatable {
     public var sliceCount: Int
 
     static func decode(_ bytes: [UInt8]) throws(FormatProblem) -> BundleEntry {
-        var entry = BundleEntry(dtype: TensorDataType(rawValue: 0), shape: [], shard: 0, offset: 0, size: 0, maskedCRC32C: 0, sliceCount: 0)
+        var entry = BundleEntry(
+            dtype: TensorDataType(rawValue: 0), shape: [], shard: 0, offset: 0, size: 0, maskedCRC32C: 0, sliceCount: 0)
         var reader = ProtobufReader(bytes)
         while let (field, value) = try reader.next() {
             switch field {

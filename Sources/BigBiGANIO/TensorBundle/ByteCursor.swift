@@ -37,7 +37,9 @@ struct ByteCursor {
     mutating func varint32() throws(FormatProblem) -> UInt32 {
         let start = position
         let value = try varint64()
-        guard let narrow = UInt32(exactly: value) else { throw .corrupt("varint at byte \(start) (\(value)) overflows 32 bits") }
+        guard let narrow = UInt32(exactly: value) else {
+            throw .corrupt("varint at byte \(start) (\(value)) overflows 32 bits")
+        }
         return narrow
     }
 
@@ -70,7 +72,8 @@ struct ByteCursor {
     /// The range of the next `count` bytes, which are skipped.
     mutating func take(_ count: Int, _ what: @autoclosure () -> String) throws(FormatProblem) -> Range<Int> {
         guard count >= 0, count <= remaining else {
-            throw .corrupt("\(what()) of \(count) bytes at byte \(position) runs past the end of its data (\(remaining) left)")
+            throw .corrupt(
+                "\(what()) of \(count) bytes at byte \(position) runs past the end of its data (\(remaining) left)")
         }
         defer { position += count }
         return position ..< position + count

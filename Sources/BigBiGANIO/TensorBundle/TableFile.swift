@@ -34,11 +34,13 @@ enum TableFile {
         var magicCursor = ByteCursor(file, file.count - 8 ..< file.count)
         let found = try magicCursor.fixed64()
         guard found == magic else {
-            throw .corrupt("no table magic at the end (found 0x\(String(found, radix: 16)), expected 0x\(String(magic, radix: 16))): "
-                + "the file is truncated or is not a TensorFlow checkpoint index")
+            throw .corrupt(
+                "no table magic at the end (found 0x\(String(found, radix: 16)), expected 0x\(String(magic, radix: 16))): "
+                    + "the file is truncated or is not a TensorFlow checkpoint index")
         }
         var footer = ByteCursor(file, footerStart ..< file.count - 8)
-        let metaindex: BlockHandle, index: BlockHandle
+        let metaindex: BlockHandle
+        let index: BlockHandle
         do {
             metaindex = try handle(&footer)
             index = try handle(&footer)
@@ -49,8 +51,9 @@ enum TableFile {
         var keyBudget = 16 * file.count + (1 << 20)
         // The metaindex block is empty in TensorFlow tables; only its checksum is checked.
         _ = try block(metaindex, in: file, limit: footerStart, name: "metaindex block")
-        let indexEntries = try blockEntries(block(index, in: file, limit: footerStart, name: "index block"), in: file,
-                                            name: "index block", keyBudget: &keyBudget)
+        let indexEntries = try blockEntries(
+            block(index, in: file, limit: footerStart, name: "index block"), in: file,
+            name: "index block", keyBudget: &keyBudget)
         var result: [TableEntry] = []
         var nextFreeByte = 0
         for (i, indexEntry) in indexEntries.enumerated() {
@@ -64,17 +67,21 @@ enum TableFile {
             }
             // Data blocks follow each other without overlapping, so every byte is checked at most once.
             guard data.offset >= nextFreeByte else {
-                throw .corrupt("\(name) at offset \(data.offset) overlaps the block before it (which ends at byte \(nextFreeByte))")
+                throw .corrupt(
+                    "\(name) at offset \(data.offset) overlaps the block before it (which ends at byte \(nextFreeByte))"
+                )
             }
             let contents = try block(data, in: file, limit: footerStart, name: name)
             nextFreeByte = contents.upperBound + trailerLength
             let entries = try blockEntries(contents, in: file, name: name, keyBudget: &keyBudget)
             for entry in entries {
                 if let previous = result.last?.key, !previous.lexicographicallyPrecedes(entry.key) {
-                    throw .corrupt("\(name): key '\(printable(entry.key))' does not follow '\(printable(previous))' in order")
+                    throw .corrupt(
+                        "\(name): key '\(printable(entry.key))' does not follow '\(printable(previous))' in order")
                 }
                 guard !indexEntry.key.lexicographicallyPrecedes(entry.key) else {
-                    throw .corrupt("\(name): key '\(printable(entry.key))' is past its index key '\(printable(indexEntry.key))'")
+                    throw .corrupt(
+                        "\(name): key '\(printable(entry.key))' is past its index key '\(printable(indexEntry.key))'")
                 }
                 result.append(entry)
             }
@@ -91,23 +98,32 @@ enum TableFile {
 
     /// The contents range of the block at `handle`, after checking that it and its trailer end before `limit`,
     /// verifying the masked CRC32C of contents + type byte, and rejecting compressed blocks.
-    static func block(_ handle: BlockHandle, in file: [UInt8], limit: Int, name: String) throws(FormatProblem) -> Range<Int> {
+    static func block(_ handle: BlockHandle, in file: [UInt8], limit: Int, name: String) throws(FormatProblem) -> Range<
+        Int
+    > {
         let (contentsEnd, overflow) = handle.offset.addingReportingOverflow(handle.size)
         guard !overflow, contentsEnd <= limit - trailerLength else {
-            throw .corrupt("\(name) at offset \(handle.offset) of \(handle.size) bytes (+\(trailerLength) trailer) "
-                + "extends past the \(limit) bytes before the footer; the file is truncated or the handle is damaged")
+            throw .corrupt(
+                "\(name) at offset \(handle.offset) of \(handle.size) bytes (+\(trailerLength) trailer) "
+                    + "extends past the \(limit) bytes before the footer; the file is truncated or the handle is damaged"
+            )
         }
         let type = file[contentsEnd]
         var trailer = ByteCursor(file, contentsEnd + 1 ..< contentsEnd + trailerLength)
         let stored = CRC32C.unmask(try trailer.fixed32())
-        let actual = file.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[handle.offset ... contentsEnd])) }
+        let actual = file.withUnsafeBytes {
+            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[handle.offset ... contentsEnd]))
+        }
         guard stored == actual else {
-            throw .corrupt("\(name) at offset \(handle.offset) fails its checksum (stored CRC32C 0x\(String(stored, radix: 16)), "
-                + "computed 0x\(String(actual, radix: 16)))")
+            throw .corrupt(
+                "\(name) at offset \(handle.offset) fails its checksum (stored CRC32C 0x\(String(stored, radix: 16)), "
+                    + "computed 0x\(String(actual, radix: 16)))")
         }
         switch type {
         case 0: return handle.offset ..< contentsEnd
-        case 1: throw .unsupported("\(name) at offset \(handle.offset) is Snappy-compressed, which this reader does not support")
+        case 1:
+            throw .unsupported(
+                "\(name) at offset \(handle.offset) is Snappy-compressed, which this reader does not support")
         default: throw .corrupt("\(name) at offset \(handle.offset) has unknown compression type \(type)")
         }
     }
@@ -115,8 +131,10 @@ enum TableFile {
     /// The entries of one block, keys expanded from their shared prefixes, with the restart array checked:
     /// every restart offset must start an entry that shares nothing with the key before it.
     /// `keyBudget` is the number of expanded key bytes still allowed.
-    static func blockEntries(_ range: Range<Int>, in file: [UInt8], name: String,
-                             keyBudget: inout Int) throws(FormatProblem) -> [TableEntry] {
+    static func blockEntries(
+        _ range: Range<Int>, in file: [UInt8], name: String,
+        keyBudget: inout Int
+    ) throws(FormatProblem) -> [TableEntry] {
         do {
             return try blockEntries(range, in: file, keyBudget: &keyBudget)
         } catch {
@@ -124,7 +142,9 @@ enum TableFile {
         }
     }
 
-    private static func blockEntries(_ range: Range<Int>, in file: [UInt8], keyBudget: inout Int) throws(FormatProblem) -> [TableEntry] {
+    private static func blockEntries(_ range: Range<Int>, in file: [UInt8], keyBudget: inout Int) throws(FormatProblem)
+        -> [TableEntry]
+    {
         guard range.count >= 4 else { throw .corrupt("\(range.count) bytes is too short for a block") }
         var countCursor = ByteCursor(file, range.upperBound - 4 ..< range.upperBound)
         let restartCount = Int(try countCursor.fixed32())
@@ -146,12 +166,15 @@ enum TableFile {
             let unshared = Int(try cursor.varint32())
             let valueLength = Int(try cursor.varint32())
             guard shared <= key.count else {
-                throw .corrupt("entry at byte \(entryOffset) shares \(shared) bytes with a \(key.count)-byte previous key")
+                throw .corrupt(
+                    "entry at byte \(entryOffset) shares \(shared) bytes with a \(key.count)-byte previous key")
             }
             let suffix = try cursor.take(unshared, "key")
             let value = try cursor.take(valueLength, "value")
             keyBudget -= shared + unshared
-            guard keyBudget >= 0 else { throw .corrupt("entry at byte \(entryOffset): expanded keys are far larger than the file") }
+            guard keyBudget >= 0 else {
+                throw .corrupt("entry at byte \(entryOffset): expanded keys are far larger than the file")
+            }
             key = Array(key[0 ..< shared]) + file[suffix]
             entries.append(TableEntry(key: key, value: Array(file[value])))
             if shared == 0 { freshStarts.insert(entryOffset) }
@@ -159,7 +182,9 @@ enum TableFile {
         guard !entries.isEmpty || restarts.allSatisfy({ $0 == 0 }) else {
             throw .corrupt("an empty block has restart offsets \(restarts)")
         }
-        guard entries.isEmpty || !restarts.isEmpty else { throw .corrupt("\(entries.count) entries but no restart points") }
+        guard entries.isEmpty || !restarts.isEmpty else {
+            throw .corrupt("\(entries.count) entries but no restart points")
+        }
         for restart in restarts where !entries.isEmpty && !freshStarts.contains(restart) {
             throw .corrupt("restart offset \(restart) is not the start of an entry with an unshared key")
         }
@@ -168,6 +193,7 @@ enum TableFile {
 
     /// A key for messages: printable ASCII kept, other bytes as \xNN.
     static func printable(_ key: [UInt8]) -> String {
-        key.map { $0 >= 0x20 && $0 < 0x7F && $0 != 0x5C ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()
+        key.map { $0 >= 0x20 && $0 < 0x7F && $0 != 0x5C ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }
+            .joined()
     }
 }

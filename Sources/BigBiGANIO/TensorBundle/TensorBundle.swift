@@ -38,7 +38,9 @@ public final class TensorBundle: Sendable {
             do {
                 shards[shard] = try MappedFile(path: url.path)
             } catch {
-                throw TensorFileError(path: url.path, kind: .unreadable, detail: "data shard \(shard) of \(header.shardCount): \(error.detail)")
+                throw TensorFileError(
+                    path: url.path, kind: .unreadable,
+                    detail: "data shard \(shard) of \(header.shardCount): \(error.detail)")
             }
         }
         self.shards = shards
@@ -49,7 +51,10 @@ public final class TensorBundle: Sendable {
 
     /// `<prefix>.data-%05d-of-%05d` (TensorFlow's `naming.cc`).
     public static func dataURL(_ prefix: URL, shard: Int, of count: Int) -> URL {
-        func digits(_ n: Int) -> String { let s = String(n); return String(repeating: "0", count: max(0, 5 - s.count)) + s }
+        func digits(_ n: Int) -> String {
+            let s = String(n)
+            return String(repeating: "0", count: max(0, 5 - s.count)) + s
+        }
         return URL(fileURLWithPath: prefix.path + ".data-\(digits(shard))-of-\(digits(count))")
     }
 
@@ -59,17 +64,23 @@ public final class TensorBundle: Sendable {
     /// The float32 tensor `name`, its checksum verified.
     public func float32(_ name: String) throws(TensorFileError) -> HostTensor {
         let indexPath = Self.indexURL(prefix).path
-        guard let entry = entries[name] else { throw TensorFileError(path: indexPath, kind: .notFound, detail: "no tensor named '\(name)'") }
+        guard let entry = entries[name] else {
+            throw TensorFileError(path: indexPath, kind: .notFound, detail: "no tensor named '\(name)'")
+        }
         guard entry.sliceCount == 0 else {
-            throw TensorFileError(path: indexPath, kind: .unsupported,
-                                  detail: "'\(name)' is a partitioned variable stored in \(entry.sliceCount) slices")
+            throw TensorFileError(
+                path: indexPath, kind: .unsupported,
+                detail: "'\(name)' is a partitioned variable stored in \(entry.sliceCount) slices")
         }
         guard entry.dtype == .float else {
-            throw TensorFileError(path: indexPath, kind: .unsupported, detail: "'\(name)' has dtype \(entry.dtype); only DT_FLOAT tensors are read")
+            throw TensorFileError(
+                path: indexPath, kind: .unsupported,
+                detail: "'\(name)' has dtype \(entry.dtype); only DT_FLOAT tensors are read")
         }
         guard let expected = ElementCount.bytes(of: entry.shape, bytesPerElement: 4), expected == entry.size else {
-            throw TensorFileError(path: indexPath, kind: .corrupt,
-                                  detail: "'\(name)' of shape \(entry.shape) is stored in \(entry.size) bytes, not 4 per element")
+            throw TensorFileError(
+                path: indexPath, kind: .corrupt,
+                detail: "'\(name)' of shape \(entry.shape) is stored in \(entry.size) bytes, not 4 per element")
         }
         let dataPath = Self.dataURL(prefix, shard: entry.shard, of: header.shardCount).path
         guard let shard = shards[entry.shard] else {
@@ -77,14 +88,21 @@ public final class TensorBundle: Sendable {
         }
         let (end, overflow) = entry.offset.addingReportingOverflow(entry.size)
         guard !overflow, end <= shard.bytes.count else {
-            throw TensorFileError(path: dataPath, kind: .corrupt,
-                                  detail: "'\(name)' at bytes \(entry.offset)..<\(entry.offset &+ entry.size) lies beyond the shard's \(shard.bytes.count) bytes")
+            throw TensorFileError(
+                path: dataPath, kind: .corrupt,
+                detail:
+                    "'\(name)' at bytes \(entry.offset)..<\(entry.offset &+ entry.size) lies beyond the shard's \(shard.bytes.count) bytes"
+            )
         }
         let bytes = UnsafeRawBufferPointer(rebasing: shard.bytes[entry.offset ..< end])
-        let stored = CRC32C.unmask(entry.maskedCRC32C), actual = CRC32C.checksum(bytes)
+        let stored = CRC32C.unmask(entry.maskedCRC32C)
+        let actual = CRC32C.checksum(bytes)
         guard stored == actual else {
-            throw TensorFileError(path: dataPath, kind: .corrupt,
-                                  detail: "'\(name)' fails its checksum (stored CRC32C 0x\(String(stored, radix: 16)), computed 0x\(String(actual, radix: 16)))")
+            throw TensorFileError(
+                path: dataPath, kind: .corrupt,
+                detail:
+                    "'\(name)' fails its checksum (stored CRC32C 0x\(String(stored, radix: 16)), computed 0x\(String(actual, radix: 16)))"
+            )
         }
         do {
             return try HostTensor(shape: Shape(entry.shape), data: bytes.float32sFromLittleEndian())
@@ -96,7 +114,9 @@ public final class TensorBundle: Sendable {
     /// The header and entries of an index file's bytes: the first table key must be empty and hold the header.
     static func decodeIndex(_ file: [UInt8]) throws(FormatProblem) -> (BundleHeader, [String: BundleEntry]) {
         let table = try TableFile.entries(of: file)
-        guard let first = table.first, first.key.isEmpty else { throw .corrupt("the table has no bundle header (empty key)") }
+        guard let first = table.first, first.key.isEmpty else {
+            throw .corrupt("the table has no bundle header (empty key)")
+        }
         let header: BundleHeader
         do {
             header = try BundleHeader.decode(first.value)

@@ -28,7 +28,11 @@ public enum NPYFile {
         let padding = (64 - unpadded % 64) % 64
         var bytes = magic + [longHeader ? 2 : 1, 0]
         let headerLength = literal.count + padding + 1
-        if longHeader { bytes.appendLittleEndian(UInt32(headerLength)) } else { bytes.appendLittleEndian(UInt16(headerLength)) }
+        if longHeader {
+            bytes.appendLittleEndian(UInt32(headerLength))
+        } else {
+            bytes.appendLittleEndian(UInt16(headerLength))
+        }
         bytes += literal
         bytes += [UInt8](repeating: 0x20, count: padding)
         bytes.append(0x0A)
@@ -38,14 +42,21 @@ public enum NPYFile {
     /// Parses a whole .npy file held in memory.
     static func decode(_ bytes: UnsafeRawBufferPointer) throws(FormatProblem) -> HostTensor {
         guard bytes.starts(with: magic) else { throw .corrupt("no .npy magic (\\x93NUMPY) at the start") }
-        guard let major = bytes.littleEndian(UInt8.self, at: 6) else { throw .corrupt("the file ends inside the preamble") }
-        let headerStart: Int, headerLength: Int
+        guard let major = bytes.littleEndian(UInt8.self, at: 6) else {
+            throw .corrupt("the file ends inside the preamble")
+        }
+        let headerStart: Int
+        let headerLength: Int
         switch major {
         case 1:
-            guard let length = bytes.littleEndian(UInt16.self, at: 8) else { throw .corrupt("the file ends inside the preamble") }
+            guard let length = bytes.littleEndian(UInt16.self, at: 8) else {
+                throw .corrupt("the file ends inside the preamble")
+            }
             (headerStart, headerLength) = (10, Int(length))
         case 2, 3:
-            guard let length = bytes.littleEndian(UInt32.self, at: 8) else { throw .corrupt("the file ends inside the preamble") }
+            guard let length = bytes.littleEndian(UInt32.self, at: 8) else {
+                throw .corrupt("the file ends inside the preamble")
+            }
             (headerStart, headerLength) = (12, Int(length))
         default:
             throw .unsupported("format version \(major).x (1.0, 2.0 and 3.0 are supported)")
@@ -55,19 +66,24 @@ public enum NPYFile {
         }
         let dataStart = headerStart + headerLength
         let header = try NPYHeader(parsing: Array(bytes[headerStart ..< dataStart]))
-        guard !header.fortranOrder else { throw .unsupported("Fortran-order arrays are not supported; save a C-order array") }
+        guard !header.fortranOrder else {
+            throw .unsupported("Fortran-order arrays are not supported; save a C-order array")
+        }
         let itemSize: Int
         switch header.descr {
         case "<f4": itemSize = 4
         case "<f8": itemSize = 8
-        case ">f4", ">f8": throw .unsupported("big-endian dtype '\(header.descr)'; only little-endian float32/float64 are supported")
+        case ">f4", ">f8":
+            throw .unsupported("big-endian dtype '\(header.descr)'; only little-endian float32/float64 are supported")
         default: throw .unsupported("dtype '\(header.descr)'; only float32 ('<f4') and float64 ('<f8') are supported")
         }
         guard let byteCount = ElementCount.bytes(of: header.shape, bytesPerElement: itemSize) else {
             throw .corrupt("shape \(header.shape) is too large")
         }
         guard byteCount == bytes.count - dataStart else {
-            throw .corrupt("shape \(header.shape) of '\(header.descr)' needs \(byteCount) data bytes, the file has \(bytes.count - dataStart)")
+            throw .corrupt(
+                "shape \(header.shape) of '\(header.descr)' needs \(byteCount) data bytes, the file has \(bytes.count - dataStart)"
+            )
         }
         let data = UnsafeRawBufferPointer(rebasing: bytes[dataStart...])
         let values = itemSize == 4 ? data.float32sFromLittleEndian() : data.float32sFromLittleEndianFloat64()

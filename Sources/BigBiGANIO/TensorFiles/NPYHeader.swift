@@ -27,13 +27,17 @@ struct NPYHeader {
         guard case .string(let descr) = entries["descr"] else {
             throw .unsupported("descr is not a simple dtype string (structured arrays are not supported)")
         }
-        guard case .bool(let fortranOrder) = entries["fortran_order"] else { throw .corrupt("fortran_order is not True or False") }
+        guard case .bool(let fortranOrder) = entries["fortran_order"] else {
+            throw .corrupt("fortran_order is not True or False")
+        }
         guard case .tuple(let shape) = entries["shape"] else { throw .corrupt("shape is not a tuple of integers") }
         self.init(descr: descr, fortranOrder: fortranOrder, shape: shape)
     }
 
     private enum Value {
-        case string(String), bool(Bool), tuple([Int])
+        case string(String)
+        case bool(Bool)
+        case tuple([Int])
     }
 
     private struct Parser {
@@ -48,7 +52,9 @@ struct NPYHeader {
                 if peek() == UInt8(ascii: "}") { break }
                 let key = try string()
                 try expect(UInt8(ascii: ":"))
-                guard entries.updateValue(try value(), forKey: key) == nil else { throw .corrupt("header repeats key '\(key)'") }
+                guard entries.updateValue(try value(), forKey: key) == nil else {
+                    throw .corrupt("header repeats key '\(key)'")
+                }
                 skipSpaces()
                 if peek() == UInt8(ascii: ",") { position += 1 } else { break }
             }
@@ -76,7 +82,9 @@ struct NPYHeader {
                 throw .corrupt("expected a quoted string at header byte \(position)")
             }
             position += 1
-            guard let end = bytes[position...].firstIndex(of: quote) else { throw .corrupt("unterminated string in header") }
+            guard let end = bytes[position...].firstIndex(of: quote) else {
+                throw .corrupt("unterminated string in header")
+            }
             defer { position = end + 1 }
             return String(decoding: bytes[position ..< end], as: UTF8.self)
         }
@@ -101,7 +109,7 @@ struct NPYHeader {
             guard position > start, let number = Int(String(decoding: bytes[start ..< position], as: UTF8.self)) else {
                 throw .corrupt("expected a non-negative integer in shape at header byte \(start)")
             }
-            if peek() == UInt8(ascii: "L") { position += 1 } // Python 2 long suffix
+            if peek() == UInt8(ascii: "L") { position += 1 }  // Python 2 long suffix
             return number
         }
 

@@ -10,7 +10,8 @@ public enum NPZFile {
             let crc = tensor.data.withLittleEndianBytes { data in
                 ZipArchive.crc32(data, continuing: header.withUnsafeBytes { ZipArchive.crc32($0) })
             }
-            return ZipArchive.Member(name: name + ".npy", size: header.count + tensor.data.count * 4, crc32: crc) { sink in
+            return ZipArchive.Member(name: name + ".npy", size: header.count + tensor.data.count * 4, crc32: crc) {
+                sink in
                 try sink.append(header)
                 try tensor.data.withLittleEndianBytes { try sink.append($0) }
             }

@@ -34,24 +34,31 @@ public struct SafetensorsFile: Sendable, Equatable {
     }
 
     /// Writes `tensors` and `metadata` to `url`; see `write(to:)`.
-    public static func write(_ tensors: [String: HostTensor], metadata: [String: String] = [:], to url: URL) throws(TensorFileError) {
+    public static func write(_ tensors: [String: HostTensor], metadata: [String: String] = [:], to url: URL)
+        throws(TensorFileError)
+    {
         try SafetensorsFile(tensors: tensors, metadata: metadata).write(to: url)
     }
 
     /// The length field and padded JSON header, and the tensors in the order their data follows.
     func encodedHeader() throws(FormatProblem) -> ([UInt8], [(String, HostTensor)]) {
-        guard tensors[Self.metadataKey] == nil else { throw .invalid("'\(Self.metadataKey)' is reserved and cannot name a tensor") }
+        guard tensors[Self.metadataKey] == nil else {
+            throw .invalid("'\(Self.metadataKey)' is reserved and cannot name a tensor")
+        }
         let ordered = tensors.sorted { $0.key < $1.key }
         var fields: [String] = []
         if !metadata.isEmpty {
-            let pairs = metadata.sorted { $0.key < $1.key }.map { "\(JSONText.quoted($0.key)):\(JSONText.quoted($0.value))" }
+            let pairs = metadata.sorted { $0.key < $1.key }.map {
+                "\(JSONText.quoted($0.key)):\(JSONText.quoted($0.value))"
+            }
             fields.append("\(JSONText.quoted(Self.metadataKey)):{\(pairs.joined(separator: ","))}")
         }
         var offset = 0
         for (name, tensor) in ordered {
             let end = offset + tensor.data.count * 4
             let shape = tensor.shape.dims.map(String.init).joined(separator: ",")
-            fields.append("\(JSONText.quoted(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            fields.append(
+                "\(JSONText.quoted(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         var json = Array("{\(fields.joined(separator: ","))}".utf8)
@@ -69,7 +76,9 @@ public struct SafetensorsFile: Sendable, Equatable {
         guard headerLength <= UInt64(bytes.count - 8) else {
             throw .corrupt("header length \(headerLength) exceeds the \(bytes.count - 8) bytes after the length field")
         }
-        guard headerLength <= UInt64(maxHeaderLength) else { throw .corrupt("header length \(headerLength) exceeds the 100 MB limit") }
+        guard headerLength <= UInt64(maxHeaderLength) else {
+            throw .corrupt("header length \(headerLength) exceeds the 100 MB limit")
+        }
         let dataStart = 8 + Int(headerLength)
         let json = UnsafeRawBufferPointer(rebasing: bytes[8 ..< dataStart])
         guard json.first == UInt8(ascii: "{") else { throw .corrupt("the header does not start with '{'") }
@@ -96,25 +105,36 @@ public struct SafetensorsFile: Sendable, Equatable {
     }
 
     /// Each entry: F32, a valid shape, offsets in range and sized to the shape; together: no overlaps and no holes.
-    private static func checkLayout(of entries: [String: SafetensorsHeader.Entry], dataSize: Int) throws(FormatProblem) {
+    private static func checkLayout(of entries: [String: SafetensorsHeader.Entry], dataSize: Int) throws(FormatProblem)
+    {
         for (name, entry) in entries {
-            guard entry.dtype == "F32" else { throw .unsupported("tensor '\(name)' has dtype \(entry.dtype); only F32 is supported") }
-            guard entry.dataOffsets.count == 2 else { throw .corrupt("tensor '\(name)' has \(entry.dataOffsets.count) data offsets, not 2") }
+            guard entry.dtype == "F32" else {
+                throw .unsupported("tensor '\(name)' has dtype \(entry.dtype); only F32 is supported")
+            }
+            guard entry.dataOffsets.count == 2 else {
+                throw .corrupt("tensor '\(name)' has \(entry.dataOffsets.count) data offsets, not 2")
+            }
             let (begin, end) = (entry.dataOffsets[0], entry.dataOffsets[1])
             guard begin >= 0, begin <= end, end <= dataSize else {
-                throw .corrupt("tensor '\(name)' has data offsets [\(begin), \(end)] outside the \(dataSize) data bytes")
+                throw .corrupt(
+                    "tensor '\(name)' has data offsets [\(begin), \(end)] outside the \(dataSize) data bytes")
             }
             guard let size = ElementCount.bytes(of: entry.shape, bytesPerElement: 4) else {
                 throw .corrupt("tensor '\(name)' has an invalid shape \(entry.shape)")
             }
             guard size == end - begin else {
-                throw .corrupt("tensor '\(name)' of shape \(entry.shape) needs \(size) bytes, its offsets span \(end - begin)")
+                throw .corrupt(
+                    "tensor '\(name)' of shape \(entry.shape) needs \(size) bytes, its offsets span \(end - begin)")
             }
         }
         var covered = 0
-        for (name, entry) in entries.sorted(by: { ($0.value.dataOffsets[0], $0.key) < ($1.value.dataOffsets[0], $1.key) }) {
+        for (name, entry) in entries.sorted(by: {
+            ($0.value.dataOffsets[0], $0.key) < ($1.value.dataOffsets[0], $1.key)
+        }) {
             let begin = entry.dataOffsets[0]
-            guard begin >= covered else { throw .corrupt("tensor '\(name)' overlaps the data of another tensor at byte \(begin)") }
+            guard begin >= covered else {
+                throw .corrupt("tensor '\(name)' overlaps the data of another tensor at byte \(begin)")
+            }
             guard begin == covered else { throw .corrupt("data bytes \(covered)..<\(begin) belong to no tensor") }
             covered = entry.dataOffsets[1]
         }

@@ -45,14 +45,18 @@ struct FormatProblem: Error {
 
 extension TensorFileError {
     /// Reads `url` once and parses its bytes, attaching the path to any problem.
-    static func reading<T>(_ url: URL, _ parse: (UnsafeRawBufferPointer) throws(FormatProblem) -> T) throws(TensorFileError) -> T {
+    static func reading<T>(_ url: URL, _ parse: (UnsafeRawBufferPointer) throws(FormatProblem) -> T)
+        throws(TensorFileError) -> T
+    {
         let bytes: Data
         do {
             bytes = try FileBytes.read(url)
         } catch {
             throw TensorFileError(path: url.path, kind: .unreadable, detail: error.detail)
         }
-        let result = bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in Result { () throws(FormatProblem) in try parse(raw) } }
+        let result = bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            Result { () throws(FormatProblem) in try parse(raw) }
+        }
         do {
             return try result.get()
         } catch {

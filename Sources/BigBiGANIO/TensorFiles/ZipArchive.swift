@@ -33,40 +33,46 @@ enum ZipArchive {
 
     /// Writes local headers and data, then the central directory and its end record.
     static func write(_ members: [Member], to sink: AtomicFile.Sink) throws {
-        guard members.count < 0xFFFF else { throw FormatProblem.unsupported("\(members.count) members need zip64, which is not supported") }
+        guard members.count < 0xFFFF else {
+            throw FormatProblem.unsupported("\(members.count) members need zip64, which is not supported")
+        }
         var central: [UInt8] = []
         var offset = 0
         for member in members {
             let name = Array(member.name.utf8)
-            guard name.count <= 0xFFFF else { throw FormatProblem.invalid("member name of \(name.count) bytes is too long") }
+            guard name.count <= 0xFFFF else {
+                throw FormatProblem.invalid("member name of \(name.count) bytes is too long")
+            }
             guard member.size < zip32Limit, offset < zip32Limit else {
                 throw FormatProblem.unsupported("archives over 4 GiB need zip64, which is not supported")
             }
             var local: [UInt8] = []
             local.appendLittleEndian(localSignature)
             appendCommonFields(of: member, nameLength: name.count, to: &local)
-            local.appendLittleEndian(UInt16(0)) // extra field length
+            local.appendLittleEndian(UInt16(0))  // extra field length
             try sink.append(local + name)
             try member.write(sink)
 
             central.appendLittleEndian(centralSignature)
             central.appendLittleEndian(versionMadeBy)
             appendCommonFields(of: member, nameLength: name.count, to: &central)
-            central += [0, 0, 0, 0, 0, 0, 0, 0] // extra and comment lengths, disk number, internal attributes
+            central += [0, 0, 0, 0, 0, 0, 0, 0]  // extra and comment lengths, disk number, internal attributes
             central.appendLittleEndian(regularFileMode)
             central.appendLittleEndian(UInt32(offset))
             central += name
             offset += local.count + name.count + member.size
         }
-        guard offset < zip32Limit else { throw FormatProblem.unsupported("archives over 4 GiB need zip64, which is not supported") }
+        guard offset < zip32Limit else {
+            throw FormatProblem.unsupported("archives over 4 GiB need zip64, which is not supported")
+        }
         var end: [UInt8] = []
         end.appendLittleEndian(endSignature)
-        end += [0, 0, 0, 0] // this disk, the directory's disk
+        end += [0, 0, 0, 0]  // this disk, the directory's disk
         end.appendLittleEndian(UInt16(members.count))
         end.appendLittleEndian(UInt16(members.count))
         end.appendLittleEndian(UInt32(central.count))
         end.appendLittleEndian(UInt32(offset))
-        end.appendLittleEndian(UInt16(0)) // comment length
+        end.appendLittleEndian(UInt16(0))  // comment length
         try sink.append(central + end)
     }
 
@@ -74,12 +80,12 @@ enum ZipArchive {
     private static func appendCommonFields(of member: Member, nameLength: Int, to bytes: inout [UInt8]) {
         bytes.appendLittleEndian(versionNeeded)
         bytes.appendLittleEndian(utf8Flag)
-        bytes.appendLittleEndian(UInt16(0)) // stored
-        bytes.appendLittleEndian(UInt16(0)) // time
+        bytes.appendLittleEndian(UInt16(0))  // stored
+        bytes.appendLittleEndian(UInt16(0))  // time
         bytes.appendLittleEndian(dosDate)
         bytes.appendLittleEndian(member.crc32)
-        bytes.appendLittleEndian(UInt32(member.size)) // compressed
-        bytes.appendLittleEndian(UInt32(member.size)) // uncompressed
+        bytes.appendLittleEndian(UInt32(member.size))  // compressed
+        bytes.appendLittleEndian(UInt32(member.size))  // uncompressed
         bytes.appendLittleEndian(UInt16(nameLength))
     }
 
@@ -89,26 +95,28 @@ enum ZipArchive {
     ) throws(FormatProblem) {
         let end = try endRecordOffset(in: bytes)
         guard let count = bytes.littleEndian(UInt16.self, at: end + 10),
-              let directorySize = bytes.littleEndian(UInt32.self, at: end + 12),
-              let directoryOffset = bytes.littleEndian(UInt32.self, at: end + 16)
+            let directorySize = bytes.littleEndian(UInt32.self, at: end + 12),
+            let directoryOffset = bytes.littleEndian(UInt32.self, at: end + 16)
         else { throw .corrupt("truncated end of central directory record") }
         guard count != 0xFFFF, directorySize != 0xFFFF_FFFF, directoryOffset != 0xFFFF_FFFF else {
             throw .unsupported("zip64 archives are not supported")
         }
-        guard Int(directoryOffset) + Int(directorySize) <= end else { throw .corrupt("the central directory overlaps its end record") }
+        guard Int(directoryOffset) + Int(directorySize) <= end else {
+            throw .corrupt("the central directory overlaps its end record")
+        }
         var entry = Int(directoryOffset)
         for _ in 0 ..< count {
             guard bytes.littleEndian(UInt32.self, at: entry) == centralSignature,
-                  let flags = bytes.littleEndian(UInt16.self, at: entry + 8),
-                  let method = bytes.littleEndian(UInt16.self, at: entry + 10),
-                  let crc = bytes.littleEndian(UInt32.self, at: entry + 16),
-                  let compressedSize = bytes.littleEndian(UInt32.self, at: entry + 20),
-                  let size = bytes.littleEndian(UInt32.self, at: entry + 24),
-                  let nameLength = bytes.littleEndian(UInt16.self, at: entry + 28),
-                  let extraLength = bytes.littleEndian(UInt16.self, at: entry + 30),
-                  let commentLength = bytes.littleEndian(UInt16.self, at: entry + 32),
-                  let localOffset = bytes.littleEndian(UInt32.self, at: entry + 42),
-                  entry + 46 + Int(nameLength) <= end
+                let flags = bytes.littleEndian(UInt16.self, at: entry + 8),
+                let method = bytes.littleEndian(UInt16.self, at: entry + 10),
+                let crc = bytes.littleEndian(UInt32.self, at: entry + 16),
+                let compressedSize = bytes.littleEndian(UInt32.self, at: entry + 20),
+                let size = bytes.littleEndian(UInt32.self, at: entry + 24),
+                let nameLength = bytes.littleEndian(UInt16.self, at: entry + 28),
+                let extraLength = bytes.littleEndian(UInt16.self, at: entry + 30),
+                let commentLength = bytes.littleEndian(UInt16.self, at: entry + 32),
+                let localOffset = bytes.littleEndian(UInt32.self, at: entry + 42),
+                entry + 46 + Int(nameLength) <= end
             else { throw .corrupt("bad central directory entry at byte \(entry)") }
             let name = String(decoding: bytes[entry + 46 ..< entry + 46 + Int(nameLength)], as: UTF8.self)
             entry += 46 + Int(nameLength) + Int(extraLength) + Int(commentLength)
@@ -118,12 +126,13 @@ enum ZipArchive {
             }
             let local = Int(localOffset)
             guard bytes.littleEndian(UInt32.self, at: local) == localSignature,
-                  let localNameLength = bytes.littleEndian(UInt16.self, at: local + 26),
-                  let localExtraLength = bytes.littleEndian(UInt16.self, at: local + 28)
+                let localNameLength = bytes.littleEndian(UInt16.self, at: local + 26),
+                let localExtraLength = bytes.littleEndian(UInt16.self, at: local + 28)
             else { throw .corrupt("bad local header for member '\(name)'") }
             let dataStart = local + 30 + Int(localNameLength) + Int(localExtraLength)
             guard dataStart + Int(compressedSize) <= Int(directoryOffset) else {
-                throw .corrupt("member '\(name)' runs past the start of the central directory (the archive is truncated?)")
+                throw .corrupt(
+                    "member '\(name)' runs past the start of the central directory (the archive is truncated?)")
             }
             let stored = UnsafeRawBufferPointer(rebasing: bytes[dataStart ..< dataStart + Int(compressedSize)])
             switch method {
@@ -141,7 +150,8 @@ enum ZipArchive {
                 }
                 try result.get()
             default:
-                throw .unsupported("member '\(name)' uses compression method \(method) (only stored and deflate are supported)")
+                throw .unsupported(
+                    "member '\(name)' uses compression method \(method) (only stored and deflate are supported)")
             }
         }
     }
@@ -152,27 +162,37 @@ enum ZipArchive {
         let lowest = max(0, bytes.count - 22 - 0xFFFF)
         for offset in stride(from: bytes.count - 22, through: lowest, by: -1)
         where bytes.littleEndian(UInt32.self, at: offset) == endSignature {
-            if let commentLength = bytes.littleEndian(UInt16.self, at: offset + 20), offset + 22 + Int(commentLength) == bytes.count {
+            if let commentLength = bytes.littleEndian(UInt16.self, at: offset + 20),
+                offset + 22 + Int(commentLength) == bytes.count
+            {
                 return offset
             }
         }
         throw .corrupt("no zip end of central directory record (not a zip archive, or truncated)")
     }
 
-    private static func checkCRC(_ expected: UInt32, of data: UnsafeRawBufferPointer, name: String) throws(FormatProblem) {
+    private static func checkCRC(_ expected: UInt32, of data: UnsafeRawBufferPointer, name: String)
+        throws(FormatProblem)
+    {
         let actual = crc32(data)
         guard actual == expected else {
-            throw .corrupt("member '\(name)' has CRC-32 \(String(actual, radix: 16)), the directory says \(String(expected, radix: 16))")
+            throw .corrupt(
+                "member '\(name)' has CRC-32 \(String(actual, radix: 16)), the directory says \(String(expected, radix: 16))"
+            )
         }
     }
 
-    private static func inflate(_ compressed: UnsafeRawBufferPointer, size: Int, name: String) throws(FormatProblem) -> [UInt8] {
+    private static func inflate(_ compressed: UnsafeRawBufferPointer, size: Int, name: String) throws(FormatProblem)
+        -> [UInt8]
+    {
         var output = [UInt8](repeating: 0, count: size)
         var error = [CChar](repeating: 0, count: 256)
         let status = output.withUnsafeMutableBufferPointer { out in
             error.withUnsafeMutableBufferPointer { message in
-                cic_inflate_raw(compressed.baseAddress?.assumingMemoryBound(to: UInt8.self), compressed.count, out.baseAddress, size,
-                                message.baseAddress, message.count - 1)
+                cic_inflate_raw(
+                    compressed.baseAddress?.assumingMemoryBound(to: UInt8.self), compressed.count, out.baseAddress,
+                    size,
+                    message.baseAddress, message.count - 1)
             }
         }
         guard status == CIC_OK else {

@@ -6,12 +6,18 @@ extension CPUBackend {
     public func attention(query: Tensor, key: Tensor, value: Tensor) throws -> Tensor {
         let op = "attention"
         let g = try Attention.geometry(query: query.shape, key: key.shape, value: value.shape)
-        let q = try data(query, op), k = try data(key, op), v = try data(value, op)
+        let q = try data(query, op)
+        let k = try data(key, op)
+        let v = try data(value, op)
         let (lq, lk, d, dv) = (g.queries, g.keys, g.depth, g.valueWidth)
         return make(g.outputShape) { y in
             let out = UncheckedSendable(y)
             CPUBackend.parallelFor(g.batch * lq) { row in
-                let item = row / lq, qBase = row * d, kBase = item * lk * d, vBase = item * lk * dv, outBase = row * dv
+                let item = row / lq
+                let qBase = row * d
+                let kBase = item * lk * d
+                let vBase = item * lk * dv
+                let outBase = row * dv
                 var weights = [Float](repeating: 0, count: lk)
                 var m = -Float.greatestFiniteMagnitude
                 for j in 0 ..< lk {
@@ -28,7 +34,8 @@ extension CPUBackend {
                 let inverse = Float(1 / sum)
                 for c in 0 ..< dv { out.value[outBase + c] = 0 }
                 for j in 0 ..< lk {
-                    let w = weights[j] * inverse, vRow = vBase + j * dv
+                    let w = weights[j] * inverse
+                    let vRow = vBase + j * dv
                     for c in 0 ..< dv { out.value[outBase + c] += w * v[vRow + c] }
                 }
             }

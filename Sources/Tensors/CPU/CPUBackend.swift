@@ -38,11 +38,15 @@ public final class CPUBackend: Backend {
     /// Runs `body(i)` for i in 0..<count on all cores, in contiguous chunks.
     static func parallelFor(_ count: Int, _ body: (Int) -> Void) {
         let chunks = min(count, max(1, System.coreCount * 4))
-        guard chunks > 1 else { (0 ..< count).forEach(body); return }
+        guard chunks > 1 else {
+            (0 ..< count).forEach(body)
+            return
+        }
         withoutActuallyEscaping(body) { body in
             let box = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let start = count * chunk / chunks, end = count * (chunk + 1) / chunks
+                let start = count * chunk / chunks
+                let end = count * (chunk + 1) / chunks
                 for i in start ..< end { box.value(i) }
             }
         }
@@ -58,13 +62,13 @@ struct UncheckedSendable<T>: @unchecked Sendable {
 enum System {
     static let coreCount: Int = {
         #if canImport(Glibc)
-        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+            return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #else
-        return 4
+            return 4
         #endif
     }()
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

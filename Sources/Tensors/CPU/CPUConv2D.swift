@@ -1,9 +1,14 @@
 extension CPUBackend {
-    public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, residual: Tensor?, options: Conv2DOptions) throws -> Tensor {
+    public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, residual: Tensor?, options: Conv2DOptions) throws
+        -> Tensor
+    {
         let op = "conv2d"
-        let g = try Conv2D.geometry(input: x.shape, weight: weight.shape, bias: bias?.shape, residual: residual?.shape, options: options)
-        let input = try data(x, op), w = try data(weight, op)
-        let b = try bias.map { try data($0, op) }, r = try residual.map { try data($0, op) }
+        let g = try Conv2D.geometry(
+            input: x.shape, weight: weight.shape, bias: bias?.shape, residual: residual?.shape, options: options)
+        let input = try data(x, op)
+        let w = try data(weight, op)
+        let b = try bias.map { try data($0, op) }
+        let r = try residual.map { try data($0, op) }
         let relu = options.activation == .relu
         return make(g.outputShape) { y in
             guard let yBase = y.baseAddress else { return }
@@ -12,7 +17,9 @@ extension CPUBackend {
                     // One output pixel per index: its Cout outputs accumulate in y, the weight rows for
                     // (ky, kx, ci) being contiguous over Cout in HWIO.
                     CPUBackend.parallelFor(g.n * g.ho * g.wo) { pixel in
-                        let ox = pixel % g.wo, oy = pixel / g.wo % g.ho, n = pixel / (g.wo * g.ho)
+                        let ox = pixel % g.wo
+                        let oy = pixel / g.wo % g.ho
+                        let n = pixel / (g.wo * g.ho)
                         let out = yBase + pixel * g.cout
                         for co in 0 ..< g.cout { out[co] = b?[co] ?? 0 }
                         // (iy, ix) index the upsampled input the convolution sees; the stored pixel is (iy/u, ix/u).

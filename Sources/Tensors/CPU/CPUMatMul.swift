@@ -2,7 +2,9 @@ extension CPUBackend {
     public func matmul(_ a: Tensor, _ b: Tensor, bias: Tensor?, options: MatMulOptions) throws -> Tensor {
         let op = "matmul"
         let g = try MatMul.geometry(a: a.shape, b: b.shape, bias: bias?.shape, options: options)
-        let lhs = try data(a, op), rhs = try data(b, op), bi = try bias.map { try data($0, op) }
+        let lhs = try data(a, op)
+        let rhs = try data(b, op)
+        let bi = try bias.map { try data($0, op) }
         let (m, k, n) = (g.m, g.k, g.n)
         let relu = options.activation == .relu
         return make(g.outputShape) { c in
@@ -28,7 +30,8 @@ extension CPUBackend {
                             // b [K,N]: add a[i]·(row i of b), contiguous over N.
                             for j in 0 ..< n { out[j] = bi?[j] ?? 0 }
                             for i in 0 ..< k {
-                                let v = aRow[i], bRow = bMatrix + i * n
+                                let v = aRow[i]
+                                let bRow = bMatrix + i * n
                                 for j in 0 ..< n { out[j] += v * bRow[j] }
                             }
                         }

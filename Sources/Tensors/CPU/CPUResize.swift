@@ -9,7 +9,8 @@ extension CPUBackend {
         let (outH, outW) = (options.height, options.width)
         return make(outShape) { y in
             CPUBackend.parallelFor(n * outH) { outRow in
-                let sample = outRow / outH, r = outRow % outH
+                let sample = outRow / outH
+                let r = outRow % outH
                 for col in 0 ..< outW {
                     let target = (outRow * outW + col) * c
                     for channel in 0 ..< c {
@@ -19,7 +20,9 @@ extension CPUBackend {
                             let rowBase = (sample * h + rows.index[r * rows.count + i]) * w
                             var rowValue: Float = 0
                             for j in 0 ..< cols.count {
-                                rowValue += cols.weight[col * cols.count + j] * input[(rowBase + cols.index[col * cols.count + j]) * c + channel]
+                                rowValue +=
+                                    cols.weight[col * cols.count + j]
+                                    * input[(rowBase + cols.index[col * cols.count + j]) * c + channel]
                             }
                             value += rows.weight[r * rows.count + i] * rowValue
                         }

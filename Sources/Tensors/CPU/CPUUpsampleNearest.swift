@@ -6,7 +6,8 @@ extension CPUBackend {
         let input = try data(x, op)
         return make(outShape) { y in
             CPUBackend.parallelFor(n * 2 * h) { row in
-                let sample = row / (2 * h), sourceRow = (row % (2 * h)) / 2
+                let sample = row / (2 * h)
+                let sourceRow = (row % (2 * h)) / 2
                 for col in 0 ..< 2 * w {
                     let source = ((sample * h + sourceRow) * w + col / 2) * c
                     let target = (row * 2 * w + col) * c

@@ -19,10 +19,14 @@ public struct ErrorStatistics: Sendable, Equatable, CustomStringConvertible {
     /// Compares `actual` with `expected`, which must have the same count. `relativeFloor` is the smallest |e| whose
     /// relative error counts.
     public init(actual: [Float], expected: [Float], relativeFloor: Float = 1e-3) {
-        precondition(actual.count == expected.count, "ErrorStatistics: \(actual.count) actual values for \(expected.count) expected")
-        var errorSum = 0.0, referenceSum = 0.0
+        precondition(
+            actual.count == expected.count,
+            "ErrorStatistics: \(actual.count) actual values for \(expected.count) expected")
+        var errorSum = 0.0
+        var referenceSum = 0.0
         for i in expected.indices {
-            let a = actual[i], e = expected[i]
+            let a = actual[i]
+            let e = expected[i]
             guard a.isFinite, e.isFinite else {
                 if nonFinite == 0 { worstIndex = i }
                 nonFinite += 1
@@ -31,7 +35,10 @@ public struct ErrorStatistics: Sendable, Equatable, CustomStringConvertible {
             let difference = abs(a - e)
             errorSum += Double(difference) * Double(difference)
             referenceSum += Double(e) * Double(e)
-            if nonFinite == 0, difference > maxAbsolute || worstIndex < 0 { maxAbsolute = difference; worstIndex = i }
+            if nonFinite == 0, difference > maxAbsolute || worstIndex < 0 {
+                maxAbsolute = difference
+                worstIndex = i
+            }
             if abs(e) > relativeFloor { maxRelative = max(maxRelative, difference / abs(e)) }
         }
         if nonFinite > 0 {
@@ -43,6 +50,7 @@ public struct ErrorStatistics: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         "max abs \(maxAbsolute), max rel \(maxRelative), NMSE \(nmse)"
-            + (nonFinite > 0 ? ", \(nonFinite) non-finite element(s)" : "") + (worstIndex >= 0 ? ", worst at \(worstIndex)" : "")
+            + (nonFinite > 0 ? ", \(nonFinite) non-finite element(s)" : "")
+            + (worstIndex >= 0 ? ", worst at \(worstIndex)" : "")
     }
 }

@@ -37,7 +37,8 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
             self.spare = nil
             return spare
         }
-        let r = (-2 * log(unitInterval())).squareRoot(), t = 2 * Double.pi * unitInterval()
+        let r = (-2 * log(unitInterval())).squareRoot()
+        let t = 2 * Double.pi * unitInterval()
         spare = Float(r * sin(t))
         return Float(r * cos(t))
     }

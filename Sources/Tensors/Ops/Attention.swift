@@ -19,8 +19,12 @@ public enum Attention {
         guard key[0] == query[0], value[0] == query[0] else {
             throw TensorError.shapeMismatch(op: op, "batch of query \(query), key \(key) and value \(value) differ")
         }
-        guard key[2] == query[2] else { throw TensorError.shapeMismatch(op: op, "query \(query) and key \(key) differ in width") }
-        guard value[1] == key[1] else { throw TensorError.shapeMismatch(op: op, "key \(key) and value \(value) differ in length") }
+        guard key[2] == query[2] else {
+            throw TensorError.shapeMismatch(op: op, "query \(query) and key \(key) differ in width")
+        }
+        guard value[1] == key[1] else {
+            throw TensorError.shapeMismatch(op: op, "key \(key) and value \(value) differ in length")
+        }
         guard key[1] >= 1 else { throw TensorError.unsupported(op: op, "softmax over no keys: key is \(key)") }
         guard query[2] >= 1 else { throw TensorError.unsupported(op: op, "empty query/key width: query is \(query)") }
         return Geometry(batch: query[0], queries: query[1], keys: key[1], depth: query[2], valueWidth: value[2])

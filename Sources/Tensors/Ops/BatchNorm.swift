@@ -9,7 +9,11 @@ public struct BatchNormParameters {
     public var epsilon: Float
 
     public init(mean: Tensor, variance: Tensor, scale: Tensor? = nil, offset: Tensor? = nil, epsilon: Float) {
-        self.mean = mean; self.variance = variance; self.scale = scale; self.offset = offset; self.epsilon = epsilon
+        self.mean = mean
+        self.variance = variance
+        self.scale = scale
+        self.offset = offset
+        self.epsilon = epsilon
     }
 }
 
@@ -20,7 +24,9 @@ public enum BatchNorm {
         guard x.rank >= 2 else { throw TensorError.shapeMismatch(op: op, "input must have rank ≥ 2, got \(x)") }
         let c = x.channels
         for (name, t) in [("mean", p.mean), ("variance", p.variance), ("scale", p.scale), ("offset", p.offset)] {
-            if let t, t.shape != [c] { throw TensorError.shapeMismatch(op: op, "\(name) must be [\(c)], got \(t.shape)") }
+            if let t, t.shape != [c] {
+                throw TensorError.shapeMismatch(op: op, "\(name) must be [\(c)], got \(t.shape)")
+            }
         }
         guard p.epsilon >= 0, p.epsilon.isFinite else { throw TensorError.unsupported(op: op, "epsilon \(p.epsilon)") }
     }

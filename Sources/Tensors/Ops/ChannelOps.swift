@@ -9,14 +9,17 @@ public enum ChannelOps {
 
     public static func padShape(_ x: Shape, before: Int, after: Int) throws -> Shape {
         guard x.rank >= 1 else { throw TensorError.shapeMismatch(op: "padChannels", "scalar input") }
-        guard before >= 0, after >= 0 else { throw TensorError.unsupported(op: "padChannels", "negative padding \(before), \(after)") }
+        guard before >= 0, after >= 0 else {
+            throw TensorError.unsupported(op: "padChannels", "negative padding \(before), \(after)")
+        }
         return Shape(x.dims.dropLast() + [x.channels + before + after])
     }
 
     public static func sliceShape(_ x: Shape, start: Int, count: Int) throws -> Shape {
         guard x.rank >= 1 else { throw TensorError.shapeMismatch(op: "sliceChannels", "scalar input") }
         guard start >= 0, count >= 1, start + count <= x.channels else {
-            throw TensorError.shapeMismatch(op: "sliceChannels", "channels \(start)..<\(start + count) outside 0..<\(x.channels)")
+            throw TensorError.shapeMismatch(
+                op: "sliceChannels", "channels \(start)..<\(start + count) outside 0..<\(x.channels)")
         }
         return Shape(x.dims.dropLast() + [count])
     }

@@ -10,7 +10,11 @@ public struct ConditionalBatchNormParameters {
     public var epsilon: Float
 
     public init(mean: Tensor, variance: Tensor, gainWeight: Tensor, biasWeight: Tensor, epsilon: Float) {
-        self.mean = mean; self.variance = variance; self.gainWeight = gainWeight; self.biasWeight = biasWeight; self.epsilon = epsilon
+        self.mean = mean
+        self.variance = variance
+        self.gainWeight = gainWeight
+        self.biasWeight = biasWeight
+        self.epsilon = epsilon
     }
 }
 

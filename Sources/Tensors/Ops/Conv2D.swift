@@ -28,7 +28,8 @@ public struct Conv2DOptions: Sendable, Equatable {
 /// `y = act(conv(x, w) + bias + residual)`.
 public enum Conv2D {
     /// Output size and leading padding along one axis.
-    public static func outputSize(input: Int, kernel: Int, stride: Int, padding: Padding) -> (size: Int, padBefore: Int) {
+    public static func outputSize(input: Int, kernel: Int, stride: Int, padding: Padding) -> (size: Int, padBefore: Int)
+    {
         switch padding {
         case .same:
             let out = (input + stride - 1) / stride
@@ -48,13 +49,21 @@ public enum Conv2D {
         public var flops: Double { 2 * Double(n * ho * wo) * Double(cout) * Double(kh * kw * cin) }
     }
 
-    public static func geometry(input: Shape, weight: Shape, bias: Shape?, residual: Shape?, options: Conv2DOptions) throws -> Geometry {
+    public static func geometry(input: Shape, weight: Shape, bias: Shape?, residual: Shape?, options: Conv2DOptions)
+        throws -> Geometry
+    {
         let op = "conv2d"
         let (n, h, w, c) = try input.nhwc(op)
-        guard weight.rank == 4 else { throw TensorError.shapeMismatch(op: op, "weight must be [kh,kw,Cin,Cout], got \(weight)") }
+        guard weight.rank == 4 else {
+            throw TensorError.shapeMismatch(op: op, "weight must be [kh,kw,Cin,Cout], got \(weight)")
+        }
         let (kh, kw, cin, cout) = (weight[0], weight[1], weight[2], weight[3])
-        guard cin == c else { throw TensorError.shapeMismatch(op: op, "input has \(c) channels, weight expects \(cin)") }
-        guard kh >= 1, kw >= 1, cin >= 1, cout >= 1 else { throw TensorError.shapeMismatch(op: op, "empty weight \(weight)") }
+        guard cin == c else {
+            throw TensorError.shapeMismatch(op: op, "input has \(c) channels, weight expects \(cin)")
+        }
+        guard kh >= 1, kw >= 1, cin >= 1, cout >= 1 else {
+            throw TensorError.shapeMismatch(op: op, "empty weight \(weight)")
+        }
         guard options.stride >= 1 else { throw TensorError.unsupported(op: op, "stride \(options.stride)") }
         guard options.inputUpsampling == 1 || options.inputUpsampling == 2 else {
             throw TensorError.unsupported(op: op, "input upsampling \(options.inputUpsampling) (1 or 2)")
@@ -63,9 +72,13 @@ public enum Conv2D {
         let u = options.inputUpsampling
         let (ho, padTop) = outputSize(input: h * u, kernel: kh, stride: options.stride, padding: options.padding)
         let (wo, padLeft) = outputSize(input: w * u, kernel: kw, stride: options.stride, padding: options.padding)
-        guard ho > 0, wo > 0 else { throw TensorError.shapeMismatch(op: op, "kernel \(kh)×\(kw) larger than input \(h * u)×\(w * u) with VALID padding") }
-        let g = Geometry(n: n, h: h, w: w, cin: c, kh: kh, kw: kw, cout: cout, ho: ho, wo: wo, padTop: padTop, padLeft: padLeft,
-                         stride: options.stride, upsampling: u)
+        guard ho > 0, wo > 0 else {
+            throw TensorError.shapeMismatch(
+                op: op, "kernel \(kh)×\(kw) larger than input \(h * u)×\(w * u) with VALID padding")
+        }
+        let g = Geometry(
+            n: n, h: h, w: w, cin: c, kh: kh, kw: kw, cout: cout, ho: ho, wo: wo, padTop: padTop, padLeft: padLeft,
+            stride: options.stride, upsampling: u)
         if let residual, residual != g.outputShape {
             throw TensorError.shapeMismatch(op: op, "residual must be \(g.outputShape), got \(residual)")
         }

@@ -24,15 +24,24 @@ public enum MatMul {
 
     public static func geometry(a: Shape, b: Shape, bias: Shape?, options: MatMulOptions) throws -> Geometry {
         let op = "matmul"
-        guard a.rank == 2 || a.rank == 3 else { throw TensorError.shapeMismatch(op: op, "a must be [M,K] or [B,M,K], got \(a)") }
-        guard b.rank == 2 || b.rank == 3 else { throw TensorError.shapeMismatch(op: op, "b must be rank 2 or 3, got \(b)") }
+        guard a.rank == 2 || a.rank == 3 else {
+            throw TensorError.shapeMismatch(op: op, "a must be [M,K] or [B,M,K], got \(a)")
+        }
+        guard b.rank == 2 || b.rank == 3 else {
+            throw TensorError.shapeMismatch(op: op, "b must be rank 2 or 3, got \(b)")
+        }
         let batch = a.rank == 3 ? a[0] : 1
         let (m, k) = (a[-2], a[-1])
         let (bk, n) = options.transposeB ? (b[-1], b[-2]) : (b[-2], b[-1])
         guard k >= 1 else { throw TensorError.unsupported(op: op, "empty contraction: K = 0 in \(a)") }
-        guard bk == k else { throw TensorError.shapeMismatch(op: op, "a is \(a) but b is \(b)\(options.transposeB ? " (transposed)" : "")") }
+        guard bk == k else {
+            throw TensorError.shapeMismatch(
+                op: op, "a is \(a) but b is \(b)\(options.transposeB ? " (transposed)" : "")")
+        }
         if b.rank == 3 {
-            guard a.rank == 3, b[0] == batch else { throw TensorError.shapeMismatch(op: op, "batch of a \(a) and b \(b) differ") }
+            guard a.rank == 3, b[0] == batch else {
+                throw TensorError.shapeMismatch(op: op, "batch of a \(a) and b \(b) differ")
+            }
         }
         if let bias, bias != [n] { throw TensorError.shapeMismatch(op: op, "bias must be [\(n)], got \(bias)") }
         let out: Shape = a.rank == 3 ? [batch, m, n] : [m, n]

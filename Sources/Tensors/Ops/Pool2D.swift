@@ -13,7 +13,10 @@ public struct Pool2DOptions: Sendable, Equatable {
     public var padding: Padding
 
     public init(kind: PoolKind, window: Int, stride: Int, padding: Padding = .valid) {
-        self.kind = kind; self.window = window; self.stride = stride; self.padding = padding
+        self.kind = kind
+        self.window = window
+        self.stride = stride
+        self.padding = padding
     }
 }
 
@@ -26,10 +29,14 @@ public enum Pool2D {
     public static func geometry(_ x: Shape, _ o: Pool2DOptions) throws -> Geometry {
         let op = "pool2d"
         let (n, h, w, c) = try x.nhwc(op)
-        guard o.window >= 1, o.stride >= 1 else { throw TensorError.unsupported(op: op, "window \(o.window), stride \(o.stride)") }
+        guard o.window >= 1, o.stride >= 1 else {
+            throw TensorError.unsupported(op: op, "window \(o.window), stride \(o.stride)")
+        }
         let (ho, padTop) = Conv2D.outputSize(input: h, kernel: o.window, stride: o.stride, padding: o.padding)
         let (wo, padLeft) = Conv2D.outputSize(input: w, kernel: o.window, stride: o.stride, padding: o.padding)
-        guard ho > 0, wo > 0 else { throw TensorError.shapeMismatch(op: op, "window \(o.window) larger than input \(h)×\(w)") }
+        guard ho > 0, wo > 0 else {
+            throw TensorError.shapeMismatch(op: op, "window \(o.window) larger than input \(h)×\(w)")
+        }
         return Geometry(n: n, h: h, w: w, c: c, ho: ho, wo: wo, padTop: padTop, padLeft: padLeft)
     }
 }

@@ -24,16 +24,24 @@ public struct ResizeOptions: Sendable, Equatable {
     /// Keys' `a`: −0.5 in TF2 and PIL, −0.75 in TF1's ResizeBicubic and PyTorch.
     public var cubicCoefficient: Float
 
-    public init(height: Int, width: Int, method: ResizeMethod, coordinates: ResizeCoordinates = .halfPixel, cubicCoefficient: Float = -0.5) {
-        self.height = height; self.width = width; self.method = method
-        self.coordinates = coordinates; self.cubicCoefficient = cubicCoefficient
+    public init(
+        height: Int, width: Int, method: ResizeMethod, coordinates: ResizeCoordinates = .halfPixel,
+        cubicCoefficient: Float = -0.5
+    ) {
+        self.height = height
+        self.width = width
+        self.method = method
+        self.coordinates = coordinates
+        self.cubicCoefficient = cubicCoefficient
     }
 }
 
 public enum Resize {
     public static func outputShape(_ x: Shape, _ o: ResizeOptions) throws -> Shape {
         let (n, h, w, c) = try x.nhwc("resize")
-        guard o.height >= 1, o.width >= 1 else { throw TensorError.unsupported(op: "resize", "output size \(o.height)×\(o.width)") }
+        guard o.height >= 1, o.width >= 1 else {
+            throw TensorError.unsupported(op: "resize", "output size \(o.height)×\(o.width)")
+        }
         guard h >= 1, w >= 1 else { throw TensorError.shapeMismatch(op: "resize", "empty input \(x)") }
         return [n, o.height, o.width, c]
     }

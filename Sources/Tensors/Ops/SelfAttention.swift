@@ -8,7 +8,11 @@ public struct SelfAttentionWeights {
     public var gamma: Float
 
     public init(theta: Tensor, phi: Tensor, g: Tensor, o: Tensor, gamma: Float) {
-        self.theta = theta; self.phi = phi; self.g = g; self.o = o; self.gamma = gamma
+        self.theta = theta
+        self.phi = phi
+        self.g = g
+        self.o = o
+        self.gamma = gamma
     }
 }
 
@@ -27,16 +31,22 @@ extension Backend {
     public func selfAttention(_ x: Tensor, weights: SelfAttentionWeights) throws -> Tensor {
         let op = "selfAttention"
         let (n, h, w, c) = try x.shape.nhwc(op)
-        guard h % 2 == 0, w % 2 == 0 else { throw TensorError.shapeMismatch(op: op, "H and W must be even for the 2×2 pooling, got \(h)×\(w)") }
+        guard h % 2 == 0, w % 2 == 0 else {
+            throw TensorError.shapeMismatch(op: op, "H and W must be even for the 2×2 pooling, got \(h)×\(w)")
+        }
         let keys = weights.theta.shape.channels
         let values = weights.g.shape.channels
-        for (name, t, shape) in [("theta", weights.theta, [1, 1, c, keys]), ("phi", weights.phi, [1, 1, c, keys]),
-                                 ("g", weights.g, [1, 1, c, values]), ("o", weights.o, [1, 1, values, c])] where t.shape.dims != shape {
+        for (name, t, shape) in [
+            ("theta", weights.theta, [1, 1, c, keys]), ("phi", weights.phi, [1, 1, c, keys]),
+            ("g", weights.g, [1, 1, c, values]), ("o", weights.o, [1, 1, values, c]),
+        ] where t.shape.dims != shape {
             throw TensorError.shapeMismatch(op: op, "\(name) must be \(Shape(shape)), got \(t.shape)")
         }
         let oneByOne = Conv2DOptions(stride: 1, padding: .valid)
         let pool = Pool2DOptions(kind: .max, window: 2, stride: 2, padding: .valid)
-        let theta = try conv2d(x, weight: weights.theta, bias: nil, residual: nil, options: oneByOne).reshaped([n, h * w, keys])
+        let theta = try conv2d(x, weight: weights.theta, bias: nil, residual: nil, options: oneByOne).reshaped([
+            n, h * w, keys,
+        ])
         let phi = try pool2d(conv2d(x, weight: weights.phi, bias: nil, residual: nil, options: oneByOne), options: pool)
             .reshaped([n, h * w / 4, keys])
         let g = try pool2d(conv2d(x, weight: weights.g, bias: nil, residual: nil, options: oneByOne), options: pool)

@@ -10,10 +10,12 @@ public enum SpectralNorm {
     public static func sigma(weight: HostTensor, u: [Float], epsilon: Float) throws -> Float {
         let cout = weight.shape.channels
         guard weight.shape.rank >= 2, cout > 0, weight.shape.count % cout == 0 else {
-            throw TensorError.shapeMismatch(op: "spectralNorm", "weight must be [..., fanIn, Cout], got \(weight.shape)")
+            throw TensorError.shapeMismatch(
+                op: "spectralNorm", "weight must be [..., fanIn, Cout], got \(weight.shape)")
         }
         guard u.count == cout else {
-            throw TensorError.shapeMismatch(op: "spectralNorm", "u has \(u.count) values, weight has \(cout) output channels")
+            throw TensorError.shapeMismatch(
+                op: "spectralNorm", "u has \(u.count) values, weight has \(cout) output channels")
         }
         let fanIn = weight.shape.count / cout
         let w = weight.data

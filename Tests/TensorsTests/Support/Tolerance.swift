@@ -1,8 +1,9 @@
 import Tensors
-@testable import TensorsVulkan
 import TestSupport
 import Testing
 import VulkanCompute
+
+@testable import TensorsVulkan
 
 /// A parity criterion: every element within `absolute + relative·|expected|` (numpy's allclose), and the
 /// normalised mean squared error Σ(a−e)²/Σe² at most `nmse`. Each test states why its numbers are what they are.
@@ -28,22 +29,30 @@ extension Tolerance {
 }
 
 /// Expects `actual` to match `expected` in shape and within `tolerance`.
-func expectClose(_ actual: HostTensor, _ expected: HostTensor, _ tolerance: Tolerance, _ context: String = "",
-                 sourceLocation: SourceLocation = #_sourceLocation) {
-    #expect(actual.shape == expected.shape, "shape \(actual.shape) vs \(expected.shape) \(context)", sourceLocation: sourceLocation)
+func expectClose(
+    _ actual: HostTensor, _ expected: HostTensor, _ tolerance: Tolerance, _ context: String = "",
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(
+        actual.shape == expected.shape, "shape \(actual.shape) vs \(expected.shape) \(context)",
+        sourceLocation: sourceLocation)
     guard actual.shape == expected.shape else { return }
     // Non-finite elements make the NMSE infinite (see `ErrorStatistics`), so the NMSE bound rejects them too.
     let statistics = ErrorStatistics(actual: actual.data, expected: expected.data)
     let outside = tolerance.elementsOutside(actual.data, expected.data)
-    #expect(outside == 0 && statistics.nmse <= tolerance.nmse,
-            "\(context): \(statistics), \(outside) element(s) outside; tolerance \(tolerance)", sourceLocation: sourceLocation)
+    #expect(
+        outside == 0 && statistics.nmse <= tolerance.nmse,
+        "\(context): \(statistics), \(outside) element(s) outside; tolerance \(tolerance)",
+        sourceLocation: sourceLocation)
 }
 
 /// Runs `op` on the CPU reference and on Vulkan with the same inputs and compares the results.
 /// `inputs` are uploaded to each backend and passed to `op` in order.
-func expectParity(_ inputs: [HostTensor], _ tolerance: Tolerance, _ context: String = "",
-                  sourceLocation: SourceLocation = #_sourceLocation, configure: (VulkanBackend) -> Void = { _ in },
-                  _ op: (any Backend, [Tensor]) throws -> Tensor) throws {
+func expectParity(
+    _ inputs: [HostTensor], _ tolerance: Tolerance, _ context: String = "",
+    sourceLocation: SourceLocation = #_sourceLocation, configure: (VulkanBackend) -> Void = { _ in },
+    _ op: (any Backend, [Tensor]) throws -> Tensor
+) throws {
     let cpu = CPUBackend()
     let gpu = try TestDevice.vulkan()
     configure(gpu)
