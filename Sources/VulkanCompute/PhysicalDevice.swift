@@ -227,29 +227,10 @@ public struct PhysicalDevice: @unchecked Sendable {
         _ vk: InstanceFunctions, _ handle: VkPhysicalDevice, api: VulkanVersion,
         extensions: Set<String>, timestamps: Bool
     ) -> ComputeFeatures {
-        // Features chain: base → 16-bit storage (→ float16/int8 and 8-bit storage on 1.2).
-        let storage8 = ChainLink(
-            VkPhysicalDevice8BitStorageFeatures(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES)
-        let float16 = ChainLink(
-            VkPhysicalDeviceShaderFloat16Int8Features(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES)
-        let storage16 = ChainLink(
-            VkPhysicalDevice16BitStorageFeatures(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES)
-        let features2 = ChainLink(VkPhysicalDeviceFeatures2(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2)
-        features2.pointer.pointee.pNext = UnsafeMutableRawPointer(storage16.pointer)
-        if api >= VulkanVersion(1, 2) {
-            storage16.pointer.pointee.pNext = UnsafeMutableRawPointer(float16.pointer)
-            float16.pointer.pointee.pNext = UnsafeMutableRawPointer(storage8.pointer)
-        }
-        // Every link stays alive until the chain has been filled and read.
-        return withExtendedLifetime((storage8, float16, storage16)) {
-            vk.getPhysicalDeviceFeatures2(handle, features2.pointer)
-            var f = ComputeFeatures()
-            f.storageBuffer16BitAccess = storage16.pointer.pointee.storageBuffer16BitAccess != 0
-            if api >= VulkanVersion(1, 2) {
-                f.shaderFloat16 = float16.pointer.pointee.shaderFloat16 != 0
-                f.shaderInt8 = float16.pointer.pointee.shaderInt8 != 0
-                f.storageBuffer8BitAccess = storage8.pointer.pointee.storageBuffer8BitAccess != 0
-            }
+        let chain = FeatureChain(api: api)
+        return withExtendedLifetime(chain) {
+            vk.getPhysicalDeviceFeatures2(handle, chain.head)
+            var f = chain.features
             f.cooperativeMatrixKHR = extensions.contains("VK_KHR_cooperative_matrix")
             f.cooperativeMatrixNV = extensions.contains("VK_NV_cooperative_matrix")
             f.timestamps = timestamps

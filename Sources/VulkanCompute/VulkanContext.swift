@@ -40,40 +40,30 @@ public final class VulkanContext: @unchecked Sendable {
         var enabled = physicalDevice.features
         enabled.cooperativeMatrixKHR = false  // not used yet; enabling needs its extension
         enabled.cooperativeMatrixNV = false
-        let storage8 = ChainLink(
-            VkPhysicalDevice8BitStorageFeatures(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES)
-        let float16 = ChainLink(
-            VkPhysicalDeviceShaderFloat16Int8Features(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES)
-        let storage16 = ChainLink(
-            VkPhysicalDevice16BitStorageFeatures(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES)
-        let features2 = ChainLink(VkPhysicalDeviceFeatures2(), VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2)
-        features2.pointer.pointee.pNext = UnsafeMutableRawPointer(storage16.pointer)
-        storage16.pointer.pointee.storageBuffer16BitAccess = VkBool32(enabled.storageBuffer16BitAccess ? 1 : 0)
-        if physicalDevice.apiVersion >= VulkanVersion(1, 2) {
-            storage16.pointer.pointee.pNext = UnsafeMutableRawPointer(float16.pointer)
-            float16.pointer.pointee.pNext = UnsafeMutableRawPointer(storage8.pointer)
-            float16.pointer.pointee.shaderFloat16 = VkBool32(enabled.shaderFloat16 ? 1 : 0)
-            float16.pointer.pointee.shaderInt8 = VkBool32(enabled.shaderInt8 ? 1 : 0)
-            storage8.pointer.pointee.storageBuffer8BitAccess = VkBool32(enabled.storageBuffer8BitAccess ? 1 : 0)
-        }
+        let chain = FeatureChain(api: physicalDevice.apiVersion)
+        chain.request(enabled)
         enabledFeatures = enabled
 
         var priority: Float = 1
         var device: VkDevice?
-        let result = withUnsafePointer(to: &priority) { priorityPointer -> VkResult in
-            var queueInfo = VkDeviceQueueCreateInfo()
-            queueInfo.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO
-            queueInfo.queueFamilyIndex = family
-            queueInfo.queueCount = 1
-            queueInfo.pQueuePriorities = priorityPointer
-            return withUnsafePointer(to: &queueInfo) { queuePointer in
-                var info = VkDeviceCreateInfo()
-                info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
-                info.pNext = UnsafeRawPointer(features2.pointer)
-                info.queueCreateInfoCount = 1
-                info.pQueueCreateInfos = queuePointer
-                info.pEnabledFeatures = nil  // must be nil: the features travel in pNext (VkPhysicalDeviceFeatures2)
-                return ivk.createDevice(physicalDevice.handle, &info, nil, &device)
+        // The chain must outlive vkCreateDevice, which reads it.
+        let result = withExtendedLifetime(chain) {
+            withUnsafePointer(to: &priority) { priorityPointer -> VkResult in
+                var queueInfo = VkDeviceQueueCreateInfo()
+                queueInfo.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO
+                queueInfo.queueFamilyIndex = family
+                queueInfo.queueCount = 1
+                queueInfo.pQueuePriorities = priorityPointer
+                return withUnsafePointer(to: &queueInfo) { queuePointer in
+                    var info = VkDeviceCreateInfo()
+                    info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
+                    info.pNext = UnsafeRawPointer(chain.head)
+                    info.queueCreateInfoCount = 1
+                    info.pQueueCreateInfos = queuePointer
+                    // Must be nil: the features travel in pNext (VkPhysicalDeviceFeatures2).
+                    info.pEnabledFeatures = nil
+                    return ivk.createDevice(physicalDevice.handle, &info, nil, &device)
+                }
             }
         }
         try check(result, "vkCreateDevice")
