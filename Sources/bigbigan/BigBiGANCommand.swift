@@ -24,4 +24,7 @@ struct DeviceOptions: ParsableArguments {
 
     /// `--device`, else `BIGBIGAN_DEVICE`.
     var choice: String? { device ?? (try? Environment.current.get())?.device }
+
+    /// Every command that takes a device checks the `BIGBIGAN_*` variables before any work, even for `--device cpu`.
+    func validate() throws { _ = try Environment.current.get() }
 }

@@ -327,8 +327,9 @@ struct CLITests {
     func invalidEnvironmentValuesAreUsageErrors(variable: String, value: String, allowed: String) throws {
         let dir = try temporaryDirectory()
         let out = dir.appendingPathComponent("never.npy")
+        // The CPU reference uses none of these, but a mistyped variable is still reported.
         let result = try run(
-            ["generate", "--count", "1", "--ch", "4", "--device", "0", "--output", out.path],
+            ["generate", "--count", "1", "--ch", "4", "--device", "cpu", "--output", out.path],
             environment: [variable: value])
         #expect(result.status == 64, "\(result.stderr)")
         #expect(result.stderr.contains("\(variable)=\(value)") && result.stderr.contains(allowed), "\(result.stderr)")
