@@ -14,8 +14,20 @@ struct Tolerance: CustomStringConvertible {
 
     var description: String { "abs \(absolute) + rel \(relative), NMSE ≤ \(nmse)" }
 
-    /// Exact agreement: for ops that only move or select values.
+    /// Exact agreement: for ops that only move or select values, or round one correctly rounded operation alike.
     static let exact = Tolerance(absolute: 0, relative: 0, nmse: 0)
+
+    /// One fp32 ulp relative to a value: an ulp of v is at most 2⁻²³·|v|.
+    static let ulp: Float = 0x1p-23
+
+    /// For a device result within `n` ulp of the exact value (a bound from the Vulkan specification's table in
+    /// "Precision and Operation of SPIR-V Instructions") against a reference within half an ulp of it: relative
+    /// (n + 1) ulp, n + 1/2 for the two errors and 1/2 for measuring against the rounded reference instead of the
+    /// exact value. Every element within it bounds the NMSE by its square.
+    static func ulps(_ n: Float) -> Tolerance {
+        let relative = (n + 1) * ulp
+        return Tolerance(absolute: 0, relative: relative, nmse: Double(relative) * Double(relative))
+    }
 }
 
 extension Tolerance {
