@@ -28,7 +28,7 @@ public protocol Backend: AnyObject {
     func conditionalBatchNorm(
         _ x: Tensor, condition: Tensor, parameters: ConditionalBatchNormParameters, activation: Activation
     ) throws -> Tensor
-    /// Elementwise ReLU, tanh or softplus. See `Unary`.
+    /// An elementwise function (activations, powers, exp, log, …). See `UnaryOp`.
     func unary(_ x: Tensor, _ op: UnaryOp) throws -> Tensor
     /// An elementwise arithmetic op, maximum or minimum of `a` and `b` broadcast to one shape (NumPy and TensorFlow
     /// rules); equal element counts take the plain elementwise path. See `Binary` and `BinaryOp`.

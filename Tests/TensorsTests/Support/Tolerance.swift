@@ -31,6 +31,17 @@ struct Tolerance: CustomStringConvertible {
 }
 
 extension Tolerance {
+    /// This tolerance with the NMSE bound its element bounds give for `expected`, Σ(abs + rel·|e|)² / Σe²: for
+    /// bounds with an absolute part, where a fixed NMSE would depend on how small the expected values are.
+    func withImpliedNMSE(for expected: [Float]) -> Tolerance {
+        var (bound, reference) = (0.0, 0.0)
+        for e in expected.map(Double.init) {
+            bound += (Double(absolute) + Double(relative) * abs(e)) * (Double(absolute) + Double(relative) * abs(e))
+            reference += e * e
+        }
+        return Tolerance(absolute: absolute, relative: relative, nmse: reference > 0 ? bound / reference : bound)
+    }
+
     /// Elements outside `absolute + relative·|expected|`, a NaN or infinity on either side included.
     func elementsOutside(_ actual: [Float], _ expected: [Float]) -> Int {
         zip(actual, expected).reduce(0) { count, pair in
