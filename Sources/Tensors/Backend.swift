@@ -28,9 +28,10 @@ public protocol Backend: AnyObject {
     func conditionalBatchNorm(
         _ x: Tensor, condition: Tensor, parameters: ConditionalBatchNormParameters, activation: Activation
     ) throws -> Tensor
-    /// Elementwise ReLU, tanh or softplus. See `Unary`.
+    /// An elementwise function (activations, powers, exp, log, …). See `UnaryOp`.
     func unary(_ x: Tensor, _ op: UnaryOp) throws -> Tensor
-    /// Elementwise `a + scale·b` or `a · b` on equal shapes. See `Binary`.
+    /// An elementwise arithmetic op, maximum or minimum of `a` and `b` broadcast to one shape (NumPy and TensorFlow
+    /// rules); equal element counts take the plain elementwise path. See `Binary` and `BinaryOp`.
     func binary(_ a: Tensor, _ b: Tensor, _ op: BinaryOp) throws -> Tensor
     /// Concatenates relu(x) and relu(−x) along the last axis. See `CReLU`.
     func crelu(_ x: Tensor) throws -> Tensor

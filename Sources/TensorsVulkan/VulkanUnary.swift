@@ -4,7 +4,24 @@ import VulkanCompute
 extension VulkanBackend {
     public func unary(_ x: Tensor, _ op: UnaryOp) throws -> Tensor {
         let y = try makeTensor(x.shape)
-        try elementwise("unary", inputs: [x], output: y, specialization: [.int(op.rawValue)])
+        // unary.comp's OP and PARAMETER
+        let specialization: [SpecializationConstant] =
+            switch op {
+            case .relu: [.int(0), .float(0)]
+            case .tanh: [.int(1), .float(0)]
+            case .softplus: [.int(2), .float(0)]
+            case .negate: [.int(3), .float(0)]
+            case .square: [.int(4), .float(0)]
+            case .sqrt: [.int(5), .float(0)]
+            case .rsqrt: [.int(6), .float(0)]
+            case .exp: [.int(7), .float(0)]
+            case .log: [.int(8), .float(0)]
+            case .sigmoid: [.int(9), .float(0)]
+            case .relu6: [.int(10), .float(0)]
+            case .leakyRelu(let alpha): [.int(11), .float(alpha)]
+            case .elu: [.int(12), .float(0)]
+            }
+        try elementwise("unary", inputs: [x], output: y, specialization: specialization)
         return y
     }
 

@@ -17,7 +17,8 @@ import VulkanCompute
 ///
 /// Measured on lavapipe: every computed op's worst relative error is 4.1–4.9e-4 (the half roundoff u = 4.88e-4
 /// is the bound) and its NMSE 1e-8–1.4e-7 (bound ≈ u² = 2.4e-7); conditional batch norm's worst absolute
-/// error is 2.1e-3 against its 4.1e-3 bound; moves, max pooling and ReLU are exact.
+/// error is 2.1e-3 against its 4.1e-3 bound; moves, max pooling, ReLU, ReLU6, negation, maximum and minimum are
+/// exact.
 @Suite("fp16 storage")
 struct HalfStorageTests {
     // MARK: transfers
@@ -139,27 +140,34 @@ struct HalfStorageTests {
         }
     }
 
-    /// ReLU only selects (exact); tanh and softplus keep their fp32 tolerance (UnaryTests) plus the output rounding.
-    @Test(arguments: [UnaryOp.relu, .tanh, .softplus])
+    /// ReLU, ReLU6 and negation return stored halves (exact); every other op keeps its fp32 tolerance (UnaryTests,
+    /// computed from the rounded inputs both sides use) plus the output rounding.
+    @Test(arguments: UnaryTests.ops)
     func unary(op: UnaryOp) throws {
-        var rng = SeededRandom(seed: UInt64(op.rawValue) + 81)
-        let tolerance =
-            op == .relu ? Tolerance.exact : Tolerance(absolute: 1e-6, relative: 1e-5, nmse: 1e-10).withHalfOutput()
+        var rng = SeededRandom(seed: UInt64(UnaryTests.ops.firstIndex(of: op)!) + 81)
         for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 9, 11, 13], [1, 1]] {
-            try expectHalfParity([rng.normalTensor(shape, standardDeviation: 6)], tolerance, "\(op) \(shape)") { b, t in
-                try b.unary(t[0], op)
-            }
+            let x = UnaryTests.input(op, shape, &rng, halfStorage: true)
+            let tolerance =
+                [.relu, .relu6, .negate].contains(op)
+                ? Tolerance.exact : UnaryTests.tolerance(op, input: x.roundedToHalf).withHalfOutput()
+            try expectHalfParity([x], tolerance, "\(op) \(shape)") { b, t in try b.unary(t[0], op) }
         }
     }
 
-    /// The fp32 sum or product is exact against the reference (BinaryTests); only the output is rounded.
-    @Test(arguments: [BinaryOp.add(scale: 1), .add(scale: -0.37), .multiply])
+    /// Maximum and minimum select a stored half (exact). The other fp32 results are exact against the reference,
+    /// or for division within its ulps (BinaryTests), and only the output is rounded. Broadcasting reads the same
+    /// stored halves.
+    @Test(arguments: BinaryTests.ops)
     func binary(op: BinaryOp) throws {
         var rng = SeededRandom(seed: 91)
-        for shape: Shape in [[1, 7], [3, 5, 7, 3], [2, 9, 11, 13]] {
+        let tolerance =
+            [.maximum, .minimum].contains(op) ? Tolerance.exact : BinaryTests.tolerance(op).withHalfOutput()
+        let pairs: [(Shape, Shape)] = [
+            ([1, 7], [1, 7]), ([3, 5, 7, 3], [3, 5, 7, 3]), ([2, 9, 11, 13], [2, 9, 11, 13]),
+        ]
+        for (a, b) in pairs + BinaryTests.broadcastPairs(seed: 43) {
             try expectHalfParity(
-                [rng.normalTensor(shape, standardDeviation: 3), rng.normalTensor(shape, standardDeviation: 3)],
-                Tolerance.exact.withHalfOutput(), "\(op) \(shape)"
+                BinaryTests.operands(op, a, b, &rng), tolerance, "\(op) \(a) with \(b)"
             ) { b, t in
                 try b.binary(t[0], t[1], op)
             }

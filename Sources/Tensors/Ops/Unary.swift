@@ -1,18 +1,55 @@
 import Foundation
 
-/// Elementwise functions of `Backend.unary`.
-public enum UnaryOp: Int32, Sendable, CaseIterable {
-    case relu = 0
-    case tanh = 1
+/// Elementwise functions of `Backend.unary`, named after TensorFlow's ops.
+///
+/// Out-of-domain inputs give IEEE 754 results, as TensorFlow's ops do: `sqrt`, `rsqrt` and `log` of a negative
+/// number are NaN, `log(±0)` is −∞, `rsqrt(±0)` is ±∞, `sqrt(−0)` is −0, `exp` overflows to +∞ above ≈ 88.7, and
+/// NaN stays NaN.
+public enum UnaryOp: Sendable, Equatable {
+    /// max(x, 0).
+    case relu
+    /// Hyperbolic tangent.
+    case tanh
     /// log(1 + eˣ), computed stably as max(x, 0) + log1p(e^−|x|).
-    case softplus = 2
+    case softplus
+    /// −x (TensorFlow's Neg).
+    case negate
+    /// x².
+    case square
+    /// √x.
+    case sqrt
+    /// 1/√x.
+    case rsqrt
+    /// eˣ.
+    case exp
+    /// The natural logarithm.
+    case log
+    /// 1 / (1 + e^−x).
+    case sigmoid
+    /// min(max(x, 0), 6).
+    case relu6
+    /// x for x > 0, else alpha·x (TensorFlow's LeakyRelu, whose default alpha is 0.2).
+    case leakyRelu(alpha: Float)
+    /// x for x ≥ 0, else eˣ − 1 (TensorFlow's Elu, alpha 1).
+    case elu
 
-    /// The reference definition, shared by the CPU backend and the tests.
+    /// The reference definition, shared by the CPU backend and the tests. Where fp32 steps would add roundings
+    /// (rsqrt, sigmoid), it computes in fp64 and rounds once, so it is within about half an ulp of the exact value.
     public func apply(_ x: Float) -> Float {
         switch self {
         case .relu: return max(x, 0)
         case .tanh: return Foundation.tanh(x)
-        case .softplus: return max(x, 0) + log1p(exp(-abs(x)))
+        case .softplus: return max(x, 0) + log1p(Foundation.exp(-abs(x)))
+        case .negate: return -x
+        case .square: return x * x
+        case .sqrt: return x.squareRoot()
+        case .rsqrt: return Float(1 / Double(x).squareRoot())
+        case .exp: return Foundation.exp(x)
+        case .log: return Foundation.log(x)
+        case .sigmoid: return Float(1 / (1 + Foundation.exp(-Double(x))))
+        case .relu6: return min(max(x, 0), 6)
+        case .leakyRelu(let alpha): return x > 0 ? x : alpha * x
+        case .elu: return x < 0 ? expm1(x) : x
         }
     }
 }

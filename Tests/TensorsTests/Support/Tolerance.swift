@@ -14,11 +14,34 @@ struct Tolerance: CustomStringConvertible {
 
     var description: String { "abs \(absolute) + rel \(relative), NMSE ≤ \(nmse)" }
 
-    /// Exact agreement: for ops that only move or select values.
+    /// Exact agreement: for ops that only move or select values, or round one correctly rounded operation alike.
     static let exact = Tolerance(absolute: 0, relative: 0, nmse: 0)
+
+    /// One fp32 ulp relative to a value: an ulp of v is at most 2⁻²³·|v|.
+    static let ulp: Float = 0x1p-23
+
+    /// For a device result within `n` ulp of the exact value (a bound from the Vulkan specification's table in
+    /// "Precision and Operation of SPIR-V Instructions") against a reference within half an ulp of it: relative
+    /// (n + 1) ulp, n + 1/2 for the two errors and 1/2 for measuring against the rounded reference instead of the
+    /// exact value. Every element within it bounds the NMSE by its square.
+    static func ulps(_ n: Float) -> Tolerance {
+        let relative = (n + 1) * ulp
+        return Tolerance(absolute: 0, relative: relative, nmse: Double(relative) * Double(relative))
+    }
 }
 
 extension Tolerance {
+    /// This tolerance with the NMSE bound its element bounds give for `expected`, Σ(abs + rel·|e|)² / Σe²: for
+    /// bounds with an absolute part, where a fixed NMSE would depend on how small the expected values are.
+    func withImpliedNMSE(for expected: [Float]) -> Tolerance {
+        var (bound, reference) = (0.0, 0.0)
+        for e in expected.map(Double.init) {
+            bound += (Double(absolute) + Double(relative) * abs(e)) * (Double(absolute) + Double(relative) * abs(e))
+            reference += e * e
+        }
+        return Tolerance(absolute: absolute, relative: relative, nmse: reference > 0 ? bound / reference : bound)
+    }
+
     /// Elements outside `absolute + relative·|expected|`, a NaN or infinity on either side included.
     func elementsOutside(_ actual: [Float], _ expected: [Float]) -> Int {
         zip(actual, expected).reduce(0) { count, pair in
