@@ -1,5 +1,5 @@
-// JPEG through libjpeg-turbo. The default error handler calls exit(); this one longjmps back into the job, and a
-// premature end of data (which libjpeg only warns about, padding the image with grey) is an error too.
+// JPEG through libjpeg-turbo. The default error handler calls exit(); this one longjmps back into the job, and so do
+// the warnings about damaged data (a premature end, corrupt segments), which libjpeg would only print.
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,13 +34,20 @@ static void jpeg_job_error(j_common_ptr cinfo) {
     longjmp(job->jump, 1);
 }
 
-/// Warnings (level -1) are ignored except the end of data arriving early, i.e. a truncated file; traces are ignored.
+/// Warnings mean damaged data that libjpeg would pad with grey or guess at, so they are errors too; only the two about
+/// header fields that do not change the pixels are ignored. Trace messages (level >= 0) are ignored.
 static void jpeg_job_message(j_common_ptr cinfo, int level) {
-    if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) {
-        jpeg_job *job = (jpeg_job *)cinfo->err;
+    int code = cinfo->err->msg_code;
+    if (level >= 0 || code == JWRN_ADOBE_XFORM || code == JWRN_JFIF_MAJOR) return;
+    jpeg_job *job = (jpeg_job *)cinfo->err;
+    if (code == JWRN_JPEG_EOF) {
         job->status = cic_fail(CIC_CORRUPT, job->error, job->errorSize, "premature end of JPEG data (the file is truncated)");
-        longjmp(job->jump, 1);
+    } else {
+        char message[JMSG_LENGTH_MAX];
+        job->manager.format_message(cinfo, message);
+        job->status = cic_fail(CIC_CORRUPT, job->error, job->errorSize, "%s", message);
     }
+    longjmp(job->jump, 1);
 }
 
 static void jpeg_job_output(j_common_ptr cinfo) { (void)cinfo; }

@@ -144,6 +144,24 @@ import Testing
         expectError(.corrupt, reading: url)
     }
 
+    /// Damage libjpeg only warns about (padding the image with grey or guessing) is an error: the entropy-coded data
+    /// cut short with an end marker appended, stray bytes before the end marker, a restart marker where none belongs.
+    @Test(arguments: ["cut short, end marker appended", "extraneous bytes before the end", "stray restart marker"])
+    func damagedJPEGDataThrows(damage: String) throws {
+        let directory = try TemporaryDirectory()
+        let url = directory.file("damaged.jpg")
+        try ImageFile.writeJPEG(try Self.noiseImage(width: 64, height: 48), to: url)
+        var bytes = [UInt8](try Data(contentsOf: url))
+        let end = bytes.count - 2  // the end-of-image marker FF D9
+        switch damage {
+        case "cut short, end marker appended": bytes = Array(bytes.prefix(bytes.count * 2 / 3)) + [0xFF, 0xD9]
+        case "extraneous bytes before the end": bytes.insert(contentsOf: [UInt8](repeating: 0x5A, count: 64), at: end)
+        default: bytes.replaceSubrange(end - 300 ..< end - 298, with: [0xFF, 0xD3])
+        }
+        try Data(bytes).write(to: url)
+        expectError(.corrupt, reading: url, mentioning: "Corrupt JPEG data")
+    }
+
     @Test func missingFileThrows() throws {
         let directory = try TemporaryDirectory()
         expectError(.unreadable, reading: directory.file("missing.png"))
