@@ -50,13 +50,13 @@ struct ImageInputOptions: ParsableArguments {
             return (tensor, (0 ..< tensor.shape[0]).map { "\(inputs[0])[\($0)]" })
         }
         let urls = try files()
-        let cpu = CPUBackend()
         var data: [Float] = []
         var names: [String] = []
         for (i, url) in urls.enumerated() {
             do {
-                let image = try ImageFile.read(url).centerSquareCropped()
-                data += try Self.resize(image.tensor(), to: resolution, on: cpu)
+                // JPEGs 16× the resolution or more are decoded at a reduced scale, keeping at least 8× it.
+                let image = try ImageFile.read(url, shortSideAtLeast: 8 * resolution)
+                data += try image.centerSquareTensor(resolution: resolution).data
                 names.append(url.path)
             } catch {
                 if onError == .stop { throw ValidationError("\(error)") }
@@ -66,13 +66,5 @@ struct ImageInputOptions: ParsableArguments {
         }
         guard !names.isEmpty else { throw ValidationError("none of the \(urls.count) input image(s) could be read") }
         return (try HostTensor(shape: [names.count, resolution, resolution, 3], data: data), names)
-    }
-
-    /// Bicubic (Keys a = −0.5, half-pixel centres) to resolution², clamped to [-1, 1] against overshoot.
-    static func resize(_ image: HostTensor, to resolution: Int, on cpu: CPUBackend) throws -> [Float] {
-        if image.shape[1] == resolution, image.shape[2] == resolution { return image.data }
-        let options = ResizeOptions(
-            height: resolution, width: resolution, method: .bicubic, coordinates: .halfPixel, cubicCoefficient: -0.5)
-        return try cpu.values(cpu.resize(cpu.upload(image), options: options)).map { min(max($0, -1), 1) }
     }
 }

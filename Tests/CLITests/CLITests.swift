@@ -147,33 +147,6 @@ struct CLITests {
         #expect(badOutput.status != 0)
     }
 
-    /// A JPEG cut short with an end marker appended (libjpeg would pad it with grey) stops `encode`, naming the file
-    /// and the damage; under `--on-error skip` it is left out and the good image is encoded alone.
-    @Test func damagedJPEGsStopOrAreSkipped() throws {
-        let dir = try temporaryDirectory()
-        let images = dir.appendingPathComponent("images")
-        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
-        let pixels = (0 ..< 64 * 48 * 3).map { UInt8(truncatingIfNeeded: $0 * 97 + 13) }
-        let image = try RGBImage(width: 64, height: 48, pixels: pixels)
-        try ImageFile.writePNG(image, to: images.appendingPathComponent("good.png"))
-        let damaged = images.appendingPathComponent("damaged.jpg")
-        try ImageFile.writeJPEG(image, to: damaged)
-        let bytes = try Data(contentsOf: damaged)
-        try (bytes.prefix(bytes.count * 2 / 3) + [0xFF, 0xD9]).write(to: damaged)
-        let out = dir.appendingPathComponent("f.safetensors")
-        let stop = try run(["encode", images.path, "--width", "32", "--device", "cpu", "--output", out.path])
-        #expect(stop.status != 0 && stop.stderr.contains("damaged.jpg: corrupt image"), "\(stop.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: out.path))
-        let skip = try run([
-            "encode", images.path, "--width", "32", "--device", "cpu", "--on-error", "skip", "--output", out.path,
-        ])
-        #expect(skip.status == 0 && skip.stderr.contains("skipping \(damaged.path)"), "\(skip.stderr)")
-        let features = try SafetensorsFile.read(out)
-        #expect(features.tensors["z_mean"]?.shape == [1, 120])
-        let inputs = try JSONDecoder().decode([String].self, from: Data((features.metadata["inputs"] ?? "").utf8))
-        #expect(inputs == [images.appendingPathComponent("good.png").path])
-    }
-
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
         "../Fixtures/bigbigan-tiny"
     ).standardized

@@ -1,0 +1,129 @@
+import BigBiGANIO
+import Foundation
+import Tensors
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `bigbigan encode`'s image inputs end to end: damaged and huge images.
+@Suite("bigbigan image inputs", .serialized)
+struct ImageInputTests {
+    /// Synthetic ResNet-50 weights of width 8 (generator at ch 4), converted once per test run into the build folder, so
+    /// runs load a file instead of synthesising the weights.
+    static let weights = Result {
+        let url = CLITests.executable.deletingLastPathComponent().appendingPathComponent(
+            "image-input-tests.safetensors")
+        let arguments = ["convert", "synthetic", "--width", "8", "--ch", "4", "--output", url.path]
+        let result = try ByteArgumentProcess(CLITests.executable, arguments.map { Array($0.utf8) })
+        guard result.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: ["stderr": result.stderr]) }
+        return url
+    }
+
+    /// A JPEG cut short with an end marker appended (libjpeg would pad it with grey) stops `encode`, naming the file
+    /// and the damage; under `--on-error skip` it is left out and the good image is encoded alone.
+    @Test func damagedJPEGsStopOrAreSkipped() throws {
+        let images = try Self.temporaryDirectory()
+        let image = try Self.noiseImage(width: 64, height: 48)
+        try ImageFile.writePNG(image, to: images.appendingPathComponent("good.png"))
+        let damaged = images.appendingPathComponent("damaged.jpg")
+        try ImageFile.writeJPEG(image, to: damaged)
+        let bytes = try Data(contentsOf: damaged)
+        try (bytes.prefix(bytes.count * 2 / 3) + [0xFF, 0xD9]).write(to: damaged)
+
+        let stop = try encode([images.path])
+        #expect(stop.run.status != 0 && stop.run.stderr.contains("damaged.jpg: corrupt image"), "\(stop.run.stderr)")
+        #expect(stop.inputs == nil)
+        let skip = try encode([images.path], options: ["--on-error", "skip"])
+        #expect(skip.run.status == 0 && skip.run.stderr.contains("skipping \(damaged.path)"), "\(skip.run.stderr)")
+        #expect(skip.inputs == [images.appendingPathComponent("good.png").path])
+    }
+
+    /// An 8192×8192 PNG and a 20000×20000 JPEG (each of one colour, so small files) are encoded within 700 MiB of
+    /// resident memory: the crop and resize read the 8-bit pixels (before, a full-size float copy took the PNG near
+    /// 1 GiB and the JPEG near 6 GiB), and the JPEG is decoded at 1/8 scale.
+    @Test func largeImagesEncodeInBoundedMemory() throws {
+        let directory = try Self.temporaryDirectory()
+        let png = directory.appendingPathComponent("8192.png")
+        let flat = [UInt8](repeating: 90, count: 8192 * 8192 * 3)
+        try ImageFile.writePNG(RGBImage(width: 8192, height: 8192, pixels: flat), to: png)
+        let jpeg = directory.appendingPathComponent("20000.jpg")
+        try Self.flatGreyJPEG(side: 20000, directory: directory).write(to: jpeg)
+        for image in [png, jpeg] {
+            let result = try encode([image.path])
+            #expect(result.run.status == 0, "\(result.run.stderr)")
+            let mebibytes = try #require(result.run.peakResidentBytes) >> 20
+            #expect(mebibytes < 700, "\(image.lastPathComponent): peak resident memory \(mebibytes) MiB")
+        }
+    }
+
+    // MARK: helpers
+
+    /// Runs `encode` on `inputs` on `device` with `weights` (default: the shared ones); returns the run and the names
+    /// of the encoded inputs from the output's metadata (nil when nothing was written).
+    private func encode(
+        _ inputs: [[UInt8]], options: [String] = [], weights: URL? = nil, device: String = "cpu",
+        timeLimit: Double = 300
+    ) throws -> (run: ByteArgumentProcess, inputs: [String]?) {
+        let output = try Self.temporaryDirectory().appendingPathComponent("features.safetensors")
+        let weights = try weights ?? Self.weights.get()
+        let arguments =
+            [Array("encode".utf8)] + inputs
+            + (["--weights", weights.path, "--device", device, "--output", output.path] + options).map {
+                Array($0.utf8)
+            }
+        let run = try ByteArgumentProcess(CLITests.executable, arguments, timeLimit: timeLimit)
+        guard FileManager.default.fileExists(atPath: output.path) else { return (run, nil) }
+        let metadata = try SafetensorsFile.read(output).metadata["inputs"] ?? ""
+        return (run, try JSONDecoder().decode([String].self, from: Data(metadata.utf8)))
+    }
+
+    private func encode(
+        _ inputs: [String], options: [String] = [], weights: URL? = nil, device: String = "cpu",
+        timeLimit: Double = 300
+    ) throws -> (run: ByteArgumentProcess, inputs: [String]?) {
+        try encode(
+            inputs.map { Array($0.utf8) }, options: options, weights: weights, device: device, timeLimit: timeLimit)
+    }
+
+    private static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bigbigan-images-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// A deterministic image with no smoothness.
+    private static func noiseImage(width: Int, height: Int) throws -> RGBImage {
+        try RGBImage(
+            width: width, height: height,
+            pixels: (0 ..< width * height * 3).map { UInt8(truncatingIfNeeded: $0 * 97 + 13) })
+    }
+
+    /// A valid `side`×`side` JPEG of flat grey 128 (a multiple of 16) in 4 bytes per 16×16 block: the headers of a
+    /// 16×16 one with its size patched, then that one's entropy-coded block repeated for every block. With 4:2:0
+    /// sampling a block is four luma and two chroma 8×8 blocks whose DC differences and AC coefficients are all zero:
+    /// 4 × (2 + 4) + 2 × (2 + 2) = 32 bits of the standard Huffman codes, so repeating it keeps byte alignment.
+    private static func flatGreyJPEG(side: Int, directory: URL) throws -> Data {
+        let small = directory.appendingPathComponent("grey16.jpg")
+        try ImageFile.writeJPEG(
+            RGBImage(width: 16, height: 16, pixels: [UInt8](repeating: 128, count: 16 * 16 * 3)), to: small)
+        var bytes = [UInt8](try Data(contentsOf: small))
+        func marker(_ code: UInt8) throws -> Int {
+            try #require(bytes.indices.dropLast().first { bytes[$0] == 0xFF && bytes[$0 + 1] == code })
+        }
+        let frame = try marker(0xC0)
+        let size = [UInt8(side >> 8), UInt8(side & 0xFF)]
+        bytes.replaceSubrange(frame + 5 ..< frame + 9, with: size + size)
+        let scan = try marker(0xDA)
+        let scanData = scan + 2 + (Int(bytes[scan + 2]) << 8 | Int(bytes[scan + 3]))
+        let block = Array(bytes[scanData ..< bytes.count - 2])
+        try #require(block.count == 4, "entropy-coded block \(block)")
+        var jpeg = Data(bytes[..<scanData])
+        jpeg.append(contentsOf: Array(repeating: block, count: (side / 16) * (side / 16)).joined())
+        jpeg.append(contentsOf: [0xFF, 0xD9])
+        return jpeg
+    }
+}
