@@ -1,5 +1,6 @@
 import ArgumentParser
 import BigBiGANIO
+import FileAccess
 import Foundation
 import Tensors
 
@@ -14,24 +15,25 @@ struct ImageInputOptions: ParsableArguments {
     @Option(help: "On an unreadable image: stop (nothing is written) or skip it with a warning.")
     var onError: OnError = .stop
 
-    /// The input files in order: directories contribute their PNG/JPEG files sorted by name.
-    func files() throws -> [URL] {
-        var urls: [URL] = []
+    /// The input files in order: directories contribute their entries named like PNG/JPEG files, sorted by name.
+    /// Paths keep their bytes, so names need not be UTF-8.
+    func files() throws -> [SystemPath] {
+        var files: [SystemPath] = []
         for input in inputs {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
-                throw ValidationError("\(input): no such file or directory")
-            }
-            if isDirectory.boolValue {
-                let names = try FileManager.default.contentsOfDirectory(atPath: input).sorted()
-                urls += names.filter { [".png", ".jpg", ".jpeg"].contains(where: $0.lowercased().hasSuffix) }
-                    .map { URL(fileURLWithPath: input).appendingPathComponent($0) }
-            } else {
-                urls.append(URL(fileURLWithPath: input))
+            let path = SystemPath(argument: input)
+            do {
+                if try Folder.exists(at: path) {
+                    let names = try Folder.entries(of: path).filter(Self.isNamedLikeAnImage)
+                    files += names.sorted { $0.lexicographicallyPrecedes($1) }.map(path.appending)
+                } else {
+                    files.append(path)
+                }
+            } catch {
+                throw ValidationError("\(path): \(error.detail)")
             }
         }
-        guard !urls.isEmpty else { throw ValidationError("no PNG or JPEG files among the inputs") }
-        return urls
+        guard !files.isEmpty else { throw ValidationError("no PNG or JPEG files among the inputs") }
+        return files
     }
 
     /// Loads the inputs as [N, resolution, resolution, 3] in [-1, 1], with the name of each sample.
@@ -49,22 +51,28 @@ struct ImageInputOptions: ParsableArguments {
             }
             return (tensor, (0 ..< tensor.shape[0]).map { "\(inputs[0])[\($0)]" })
         }
-        let urls = try files()
+        let paths = try files()
         var data: [Float] = []
         var names: [String] = []
-        for (i, url) in urls.enumerated() {
+        for (i, path) in paths.enumerated() {
             do {
                 // JPEGs 16× the resolution or more are decoded at a reduced scale, keeping at least 8× it.
-                let image = try ImageFile.read(url, shortSideAtLeast: 8 * resolution)
+                let image = try ImageFile.read(path, shortSideAtLeast: 8 * resolution)
                 data += try image.centerSquareTensor(resolution: resolution).data
-                names.append(url.path)
+                names.append(path.description)
             } catch {
                 if onError == .stop { throw ValidationError("\(error)") }
-                Console.note("skipping \(url.path): \(error)")
+                Console.note("skipping \(path): \(error)")
             }
-            Console.progress(i + 1, of: urls.count, "images read")
+            Console.progress(i + 1, of: paths.count, "images read")
         }
-        guard !names.isEmpty else { throw ValidationError("none of the \(urls.count) input image(s) could be read") }
+        guard !names.isEmpty else { throw ValidationError("none of the \(paths.count) input image(s) could be read") }
         return (try HostTensor(shape: [names.count, resolution, resolution, 3], data: data), names)
+    }
+
+    /// Whether a file name ends in .png, .jpg or .jpeg in any case (bytes that are not UTF-8 cannot be part of those).
+    private static func isNamedLikeAnImage(_ name: [UInt8]) -> Bool {
+        let lowercased = String(decoding: name, as: UTF8.self).lowercased()
+        return [".png", ".jpg", ".jpeg"].contains(where: lowercased.hasSuffix)
     }
 }

@@ -1,7 +1,14 @@
+import FileAccess
 import Foundation
 import Testing
 
 @testable import BigBiGANIO
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 @Suite struct ImageFileTests {
     /// A deterministic image with every byte value represented and no smoothness (hard for lossy codecs).
@@ -244,6 +251,42 @@ import Testing
     @Test func missingFileThrows() throws {
         let directory = try TemporaryDirectory()
         expectError(.unreadable, reading: directory.file("missing.png"))
+    }
+
+    /// A file whose name is not UTF-8 (which `URL` and `String` cannot hold) reads through its bytes, and errors name
+    /// such a file with `\xNN` for each byte that is not UTF-8.
+    @Test func namesThatAreNotUTF8Read() throws {
+        let directory = try TemporaryDirectory()
+        let image = try Self.noiseImage(width: 5, height: 4)
+        let staging = directory.file("staging.png")
+        try ImageFile.writePNG(image, to: staging)
+        let folder = SystemPath(directory.url.path)
+        let path = folder.appending(Array("caf".utf8) + [0xE9, 0xFF] + Array(".png".utf8))
+        #expect(path.withCString { rename(staging.path, $0) } == 0)
+        #expect(try ImageFile.read(path) == image)
+        #expect(path.description == directory.url.path + "/caf\\xE9\\xFF.png")
+        #expect(folder.appending(Array("é.png".utf8)).description == directory.url.path + "/é.png")
+        do {
+            _ = try ImageFile.read(folder.appending([0xFE] + Array(".png".utf8)))
+            Issue.record("read a missing file")
+        } catch {
+            #expect(error.description == directory.url.path + "/\\xFE.png: cannot read: No such file or directory")
+        }
+    }
+
+    /// A FIFO, a device and a directory named like images are refused by their type, in plain words, and never opened
+    /// (opening a FIFO would wait for a writer).
+    @Test func specialFilesAreRefusedByTheirType() throws {
+        let directory = try TemporaryDirectory()
+        let fifo = directory.file("fifo.png")
+        #expect(mkfifo(fifo.path, 0o644) == 0)
+        expectError(.unreadable, reading: fifo, mentioning: "it is a FIFO (named pipe), not a regular file")
+        let folder = directory.file("folder.png")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        expectError(.unreadable, reading: folder, mentioning: "it is a directory, not a regular file")
+        expectError(
+            .unreadable, reading: URL(fileURLWithPath: "/dev/null"),
+            mentioning: "it is a character device, not a regular file")
     }
 
     @Test func failedWriteLeavesTheOldFileAlone() throws {

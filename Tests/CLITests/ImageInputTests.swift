@@ -9,7 +9,8 @@ import Testing
     import Darwin
 #endif
 
-/// `bigbigan encode`'s image inputs end to end: damaged and huge images.
+/// `bigbigan encode`'s image inputs end to end: damaged and huge images, names that are not UTF-8, and special files
+/// named like images.
 @Suite("bigbigan image inputs", .serialized)
 struct ImageInputTests {
     /// Synthetic ResNet-50 weights of width 8 (generator at ch 4), converted once per test run into the build folder, so
@@ -40,6 +41,53 @@ struct ImageInputTests {
         let skip = try encode([images.path], options: ["--on-error", "skip"])
         #expect(skip.run.status == 0 && skip.run.stderr.contains("skipping \(damaged.path)"), "\(skip.run.stderr)")
         #expect(skip.inputs == [images.appendingPathComponent("good.png").path])
+    }
+
+    /// Names that are not UTF-8 are found, given alone or in a folder, and named in the output with each such byte as
+    /// `\xNN` (before: "No such file", and the folder's file lost).
+    @Test func namesThatAreNotUTF8Work() throws {
+        let directory = try Self.temporaryDirectory()
+        let alone = Array(directory.path.utf8) + Array("/a".utf8) + [0xFF] + Array(".png".utf8)
+        try Self.writePNG(to: alone)
+        let folder = directory.appendingPathComponent("folder")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Self.writePNG(to: Array(folder.path.utf8) + Array("/b".utf8) + [0xE9, 0xFE] + Array(".png".utf8))
+        try Self.writePNG(to: Array(folder.appendingPathComponent("c.png").path.utf8))
+
+        let single = try encode([alone])
+        #expect(single.run.status == 0, "\(single.run.stderr)")
+        #expect(single.inputs == [directory.path + "/a\\xFF.png"])
+        let scanned = try encode([Array(folder.path.utf8)])
+        #expect(scanned.run.status == 0, "\(scanned.run.stderr)")
+        #expect(scanned.inputs == [folder.path + "/b\\xE9\\xFE.png", folder.appendingPathComponent("c.png").path])
+    }
+
+    /// A FIFO, a device and a directory named like images are refused by their type, before any open (a FIFO would
+    /// block), in plain words; `--on-error skip` leaves them out.
+    @Test func specialFilesNamedLikeImagesSayWhatTheyAre() throws {
+        let folder = try Self.temporaryDirectory()
+        try Self.writePNG(to: Array(folder.appendingPathComponent("good.png").path.utf8))
+        #expect(mkfifo(folder.appendingPathComponent("fifo.png").path, 0o644) == 0)
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.appendingPathComponent("device.png").path, withDestinationPath: "/dev/null")
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("folder.png"), withIntermediateDirectories: true)
+
+        let stop = try encode([folder.path], timeLimit: 120)
+        #expect(
+            stop.run.status > 0 && stop.run.stderr.contains("device.png: cannot read: it is a character device"),
+            "\(stop.run.stderr)")
+        let skip = try encode([folder.path], options: ["--on-error", "skip"], timeLimit: 120)
+        #expect(skip.run.status == 0, "\(skip.run.stderr)")
+        #expect(skip.inputs == [folder.appendingPathComponent("good.png").path])
+        for message in [
+            "device.png: cannot read: it is a character device, not a regular file",
+            "fifo.png: cannot read: it is a FIFO (named pipe), not a regular file",
+            "folder.png: cannot read: it is a directory, not a regular file",
+        ] {
+            #expect(skip.run.stderr.contains(message), "\(skip.run.stderr)")
+        }
+        #expect(!skip.run.stderr.contains("NSCocoaErrorDomain"))
     }
 
     /// An 8192×8192 PNG and a 20000×20000 JPEG (each of one colour, so small files) are encoded within 700 MiB of
@@ -100,6 +148,16 @@ struct ImageInputTests {
         try RGBImage(
             width: width, height: height,
             pixels: (0 ..< width * height * 3).map { UInt8(truncatingIfNeeded: $0 * 97 + 13) })
+    }
+
+    /// Writes a small PNG at a path given as bytes (`Data.write` takes a `URL`, which cannot hold every name).
+    private static func writePNG(to path: [UInt8]) throws {
+        let staging = try temporaryDirectory().appendingPathComponent("staging.png")
+        try ImageFile.writePNG(noiseImage(width: 40, height: 30), to: staging)
+        let renamed = (path + [0]).withUnsafeBufferPointer { target in
+            target.withMemoryRebound(to: CChar.self) { rename(staging.path, $0.baseAddress!) }
+        }
+        #expect(renamed == 0, "rename: \(String(cString: strerror(errno)))")
     }
 
     /// A valid `side`×`side` JPEG of flat grey 128 (a multiple of 16) in 4 bytes per 16×16 block: the headers of a

@@ -17,14 +17,21 @@ public enum ImageFile {
     /// decoding at full size, and gives pixels that are local averages (at 1/8, each 8×8 block's mean) rather than a
     /// subset of the full decode's. PNGs are always decoded at full size.
     public static func read(_ url: URL, shortSideAtLeast: Int? = nil) throws(ImageIOError) -> RGBImage {
+        try read(SystemPath(url.path), shortSideAtLeast: shortSideAtLeast)
+    }
+
+    /// `read(_:shortSideAtLeast:)` for a path given as bytes, which need not be UTF-8; errors name it readably.
+    package static func read(_ path: SystemPath, shortSideAtLeast: Int? = nil) throws(ImageIOError) -> RGBImage {
         let bytes: Data
         do {
-            bytes = try FileBytes.read(url)
+            bytes = try FileBytes.read(path)
         } catch {
-            throw ImageIOError(path: url.path, kind: .unreadable, detail: error.detail)
+            throw ImageIOError(path: path.description, kind: .unreadable, detail: error.detail)
         }
         let result = bytes.withUnsafeBytes { raw in
-            Result { () throws(ImageIOError) in try decode(raw, path: url.path, shortSideAtLeast: shortSideAtLeast) }
+            Result { () throws(ImageIOError) in
+                try decode(raw, path: path.description, shortSideAtLeast: shortSideAtLeast)
+            }
         }
         return try result.get()
     }
