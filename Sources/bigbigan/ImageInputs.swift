@@ -36,38 +36,30 @@ struct ImageInputOptions: ParsableArguments {
         return files
     }
 
-    /// Loads the inputs as [N, resolution, resolution, 3] in [-1, 1], with the name of each sample.
+    /// The inputs as batches of at most `batchSize` samples of [resolution, resolution, 3] in [-1, 1]: image files are
+    /// read when their batch is asked for; a .npy batch is read at once and checked.
+    func batches(resolution: Int, batchSize: Int) throws -> ImageBatches {
+        guard inputs.count == 1, inputs[0].hasSuffix(".npy") else {
+            return ImageBatches(files: try files(), resolution: resolution, batchSize: batchSize, onError: onError)
+        }
+        let tensor = try NPYFile.read(URL(fileURLWithPath: inputs[0]))
+        guard tensor.shape.rank == 4, tensor.shape[1] == resolution, tensor.shape[2] == resolution, tensor.shape[3] == 3
+        else {
+            throw ValidationError(
+                "\(inputs[0]): expected float32 [N,\(resolution),\(resolution),3], got \(tensor.shape)")
+        }
+        guard tensor.data.allSatisfy(\.isFinite) else {
+            throw ValidationError("\(inputs[0]) contains NaN or infinite values")
+        }
+        return ImageBatches(
+            images: tensor, names: (0 ..< tensor.shape[0]).map { "\(inputs[0])[\($0)]" }, batchSize: batchSize)
+    }
+
+    /// Every input at once, as [N, resolution, resolution, 3] in [-1, 1], with the name of each sample.
     func load(resolution: Int) throws -> (images: HostTensor, names: [String]) {
-        if inputs.count == 1, inputs[0].hasSuffix(".npy") {
-            let tensor = try NPYFile.read(URL(fileURLWithPath: inputs[0]))
-            guard tensor.shape.rank == 4, tensor.shape[1] == resolution, tensor.shape[2] == resolution,
-                tensor.shape[3] == 3
-            else {
-                throw ValidationError(
-                    "\(inputs[0]): expected float32 [N,\(resolution),\(resolution),3], got \(tensor.shape)")
-            }
-            guard tensor.data.allSatisfy(\.isFinite) else {
-                throw ValidationError("\(inputs[0]) contains NaN or infinite values")
-            }
-            return (tensor, (0 ..< tensor.shape[0]).map { "\(inputs[0])[\($0)]" })
-        }
-        let paths = try files()
-        var data: [Float] = []
-        var names: [String] = []
-        for (i, path) in paths.enumerated() {
-            do {
-                // JPEGs 16× the resolution or more are decoded at a reduced scale, keeping at least 8× it.
-                let image = try ImageFile.read(path, shortSideAtLeast: 8 * resolution)
-                data += try image.centerSquareTensor(resolution: resolution).data
-                names.append(path.description)
-            } catch {
-                if onError == .stop { throw ValidationError("\(error)") }
-                Console.note("skipping \(path): \(error)")
-            }
-            Console.progress(i + 1, of: paths.count, "images read")
-        }
-        guard !names.isEmpty else { throw ValidationError("none of the \(paths.count) input image(s) could be read") }
-        return (try HostTensor(shape: [names.count, resolution, resolution, 3], data: data), names)
+        var all = try batches(resolution: resolution, batchSize: .max)
+        guard let batch = try all.next() else { throw ValidationError("no images among the inputs") }
+        return batch
     }
 
     /// Whether a file name ends in .png, .jpg or .jpeg in any case (bytes that are not UTF-8 cannot be part of those).
