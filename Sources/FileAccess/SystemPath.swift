@@ -18,11 +18,6 @@ package struct SystemPath: Hashable, Sendable, CustomStringConvertible {
         return text
     }
 
-    /// The last component's bytes (the whole path when it has no "/").
-    package var lastComponent: ArraySlice<UInt8> {
-        bytes.lastIndex(of: UInt8(ascii: "/")).map { bytes[($0 + 1)...] } ?? bytes[...]
-    }
-
     /// The path of `name` inside this folder.
     package func appending(_ name: some Collection<UInt8>) -> SystemPath {
         SystemPath(bytes: bytes.last == UInt8(ascii: "/") ? bytes + name : bytes + [UInt8(ascii: "/")] + name)
