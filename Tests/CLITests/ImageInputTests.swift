@@ -28,6 +28,7 @@ struct ImageInputTests {
     /// and the damage; under `--on-error skip` it is left out and the good image is encoded alone.
     @Test func damagedJPEGsStopOrAreSkipped() throws {
         let images = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: images) }
         let image = try Self.noiseImage(width: 64, height: 48)
         try ImageFile.writePNG(image, to: images.appendingPathComponent("good.png"))
         let damaged = images.appendingPathComponent("damaged.jpg")
@@ -47,6 +48,7 @@ struct ImageInputTests {
     /// `\xNN` (before: "No such file", and the folder's file lost).
     @Test func namesThatAreNotUTF8Work() throws {
         let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let alone = Array(directory.path.utf8) + Array("/a".utf8) + [0xFF] + Array(".png".utf8)
         try Self.writePNG(to: alone)
         let folder = directory.appendingPathComponent("folder")
@@ -66,6 +68,7 @@ struct ImageInputTests {
     /// block), in plain words; `--on-error skip` leaves them out.
     @Test func specialFilesNamedLikeImagesSayWhatTheyAre() throws {
         let folder = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
         try Self.writePNG(to: Array(folder.appendingPathComponent("good.png").path.utf8))
         #expect(mkfifo(folder.appendingPathComponent("fifo.png").path, 0o644) == 0)
         try FileManager.default.createSymbolicLink(
@@ -95,6 +98,7 @@ struct ImageInputTests {
     /// 1 GiB and the JPEG near 6 GiB), and the JPEG is decoded at 1/8 scale.
     @Test func largeImagesEncodeInBoundedMemory() throws {
         let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let png = directory.appendingPathComponent("8192.png")
         let flat = [UInt8](repeating: 90, count: 8192 * 8192 * 3)
         try ImageFile.writePNG(RGBImage(width: 8192, height: 8192, pixels: flat), to: png)
@@ -114,6 +118,7 @@ struct ImageInputTests {
     /// whose forward pass, not the loading of the weights file, sets the peak.
     @Test func aFolderHoldsOneBatchAtATime() throws {
         let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         var overflowing = try SafetensorsFile.read(Self.weights.get())
         for layer in ["linear_1", "linear_2"] {
             let name = "GenEncWrapper/Encoder/head/\(layer)/w"
@@ -146,7 +151,9 @@ struct ImageInputTests {
         _ inputs: [[UInt8]], options: [String] = [], weights: URL? = nil, device: String = "cpu",
         timeLimit: Double = 300
     ) throws -> (run: ByteArgumentProcess, inputs: [String]?) {
-        let output = try Self.temporaryDirectory().appendingPathComponent("features.safetensors")
+        let outputs = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: outputs) }
+        let output = outputs.appendingPathComponent("features.safetensors")
         let weights = try weights ?? Self.weights.get()
         let arguments =
             [Array("encode".utf8)] + inputs
@@ -182,7 +189,9 @@ struct ImageInputTests {
 
     /// Writes a small PNG at a path given as bytes (`Data.write` takes a `URL`, which cannot hold every name).
     private static func writePNG(to path: [UInt8]) throws {
-        let staging = try temporaryDirectory().appendingPathComponent("staging.png")
+        let stagingFolder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: stagingFolder) }
+        let staging = stagingFolder.appendingPathComponent("staging.png")
         try ImageFile.writePNG(noiseImage(width: 40, height: 30), to: staging)
         let renamed = (path + [0]).withUnsafeBufferPointer { target in
             target.withMemoryRebound(to: CChar.self) { rename(staging.path, $0.baseAddress!) }
