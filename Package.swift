@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "bigbigan",
             dependencies: [
-                "BigBiGAN", "BigBiGANIO", "Tensors", "TensorsVulkan", "TensorFlowGraph", "VulkanCompute",
+                "BigBiGAN", "BigBiGANIO", "FileAccess", "Tensors", "TensorsVulkan", "TensorFlowGraph", "VulkanCompute",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,7 +69,8 @@ let package = Package(
             ]),
         // Fixtures/ holds a small TensorFlow checkpoint (tools/fixtures/make_checkpoint_fixture.py), read by path.
         .testTarget(
-            name: "BigBiGANIOTests", dependencies: ["BigBiGANIO", "Tensors", "CheckpointWriting"], exclude: ["Fixtures"]
+            name: "BigBiGANIOTests", dependencies: ["BigBiGANIO", "FileAccess", "Tensors", "CheckpointWriting"],
+            exclude: ["Fixtures"]
         ),
         // Reads the TensorFlow-written Tests/Fixtures/bigbigan-tiny (tools/fixtures/make_bigbigan_fixture.py) by path.
         .testTarget(name: "TensorFlowGraphTests", dependencies: ["TensorFlowGraph"]),

@@ -17,9 +17,12 @@ static inline cic_status cic_fail(cic_status status, char *error, size_t errorSi
     return status;
 }
 
-/// Checks a decoded size against CIC_MAX_PIXELS (both dimensions are at most 2^32, so the product cannot overflow).
-static inline int cic_too_many_pixels(uint64_t width, uint64_t height) {
-    return width * height > CIC_MAX_PIXELS;
+/// CIC_OK, or CIC_UNSUPPORTED when the caller's buffer was sized for another image than the one being decoded.
+static inline cic_status cic_check_buffer_size(uint32_t width, uint32_t height, uint32_t bufferWidth,
+                                               uint32_t bufferHeight, char *error, size_t errorSize) {
+    if (width == bufferWidth && height == bufferHeight) return CIC_OK;
+    return cic_fail(CIC_UNSUPPORTED, error, errorSize, "the image is %ux%u but its buffer holds %ux%u", width, height,
+                    bufferWidth, bufferHeight);
 }
 
 #endif

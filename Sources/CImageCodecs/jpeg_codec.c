@@ -1,5 +1,5 @@
-// JPEG through libjpeg-turbo. The default error handler calls exit(); this one longjmps back into the job, and a
-// premature end of data (which libjpeg only warns about, padding the image with grey) is an error too.
+// JPEG through libjpeg-turbo. The default error handler calls exit(); this one longjmps back into the job, and so do
+// the warnings about damaged data (a premature end, corrupt segments), which libjpeg would only print.
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +14,15 @@ typedef struct {
     char *error;
     size_t errorSize;
     cic_status status;
-    unsigned char *pixels;    // decoded RGB, owned by the job until handed to the caller
-    unsigned char *cmykRow;   // one CMYK scanline while converting
+    // Decoding: the input, the scale denominator, the output size and the caller's RGB buffer (NULL: size only).
+    const unsigned char *input;
+    size_t inputSize;
+    unsigned scale;
+    uint32_t width;
+    uint32_t height;
+    unsigned char *pixels;
+    unsigned char *cmykRow;   // one CMYK scanline while converting, owned by the job
+    // Encoding.
     unsigned char *output;    // encoded bytes (libjpeg mallocs and grows it)
     unsigned long outputSize;
 } jpeg_job;
@@ -27,20 +34,36 @@ static int jpeg_is_unsupported(int code) {
 
 static void jpeg_job_error(j_common_ptr cinfo) {
     jpeg_job *job = (jpeg_job *)cinfo->err;
-    char message[JMSG_LENGTH_MAX];
-    job->manager.format_message(cinfo, message);
-    job->status = cic_fail(jpeg_is_unsupported(job->manager.msg_code) ? CIC_UNSUPPORTED : CIC_CORRUPT, job->error,
-                           job->errorSize, "%s", message);
+    int code = job->manager.msg_code;
+    if (code == JERR_NO_BACKING_STORE) {
+        // libjpeg wants disk space because whole-image buffers (progressive JPEGs) exceed CIC_JPEG_WORKING_MEMORY.
+        job->status = cic_fail(CIC_TOO_LARGE, job->error, job->errorSize,
+                               "decoding needs more than the %d MiB of working memory allowed", CIC_JPEG_WORKING_MEMORY >> 20);
+    } else if (code == JERR_OUT_OF_MEMORY) {
+        job->status = cic_fail(CIC_TOO_LARGE, job->error, job->errorSize, "out of memory");
+    } else {
+        char message[JMSG_LENGTH_MAX];
+        job->manager.format_message(cinfo, message);
+        job->status = cic_fail(jpeg_is_unsupported(code) ? CIC_UNSUPPORTED : CIC_CORRUPT, job->error, job->errorSize,
+                               "%s", message);
+    }
     longjmp(job->jump, 1);
 }
 
-/// Warnings (level -1) are ignored except the end of data arriving early, i.e. a truncated file; traces are ignored.
+/// Warnings mean damaged data that libjpeg would pad with grey or guess at, so they are errors too; only the two about
+/// header fields that do not change the pixels are ignored. Trace messages (level >= 0) are ignored.
 static void jpeg_job_message(j_common_ptr cinfo, int level) {
-    if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) {
-        jpeg_job *job = (jpeg_job *)cinfo->err;
+    int code = cinfo->err->msg_code;
+    if (level >= 0 || code == JWRN_ADOBE_XFORM || code == JWRN_JFIF_MAJOR) return;
+    jpeg_job *job = (jpeg_job *)cinfo->err;
+    if (code == JWRN_JPEG_EOF) {
         job->status = cic_fail(CIC_CORRUPT, job->error, job->errorSize, "premature end of JPEG data (the file is truncated)");
-        longjmp(job->jump, 1);
+    } else {
+        char message[JMSG_LENGTH_MAX];
+        job->manager.format_message(cinfo, message);
+        job->status = cic_fail(CIC_CORRUPT, job->error, job->errorSize, "%s", message);
     }
+    longjmp(job->jump, 1);
 }
 
 static void jpeg_job_output(j_common_ptr cinfo) { (void)cinfo; }
@@ -67,58 +90,93 @@ static void jpeg_cmyk_to_rgb(const unsigned char *cmyk, unsigned char *rgb, uint
     }
 }
 
-static void jpeg_decode_steps(jpeg_job *job, struct jpeg_decompress_struct *cinfo, const unsigned char *data, size_t size,
-                              cic_rgb_image *image) {
-    if (setjmp(job->jump)) return;
+/// Reads the header and sets the output up: RGB or CMYK (returned), scaled by 1/job->scale. Runs under the caller's
+/// setjmp.
+static int jpeg_read_header_steps(jpeg_job *job, struct jpeg_decompress_struct *cinfo) {
     jpeg_create_decompress(cinfo);
-    jpeg_mem_src(cinfo, data, (unsigned long)size);
+    cinfo->mem->max_memory_to_use = CIC_JPEG_WORKING_MEMORY;
+    jpeg_mem_src(cinfo, job->input, (unsigned long)job->inputSize);
     jpeg_read_header(cinfo, TRUE);
-    if (cic_too_many_pixels(cinfo->image_width, cinfo->image_height)) {
-        job->status = cic_fail(CIC_TOO_LARGE, job->error, job->errorSize, "%ux%u pixels is more than the %llu allowed",
-                               cinfo->image_width, cinfo->image_height, (unsigned long long)CIC_MAX_PIXELS);
-        return;
-    }
     int cmyk = cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
     // libjpeg converts grayscale, YCbCr and RGB to RGB itself; CMYK it only un-YCCKs, the rest is done here.
     cinfo->out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
+    cinfo->scale_num = 1;
+    cinfo->scale_denom = job->scale;
+    jpeg_calc_output_dimensions(cinfo);
+    return cmyk;
+}
+
+static void jpeg_size_steps(jpeg_job *job, struct jpeg_decompress_struct *cinfo) {
+    if (setjmp(job->jump)) return;
+    jpeg_read_header_steps(job, cinfo);
+    job->width = cinfo->output_width;
+    job->height = cinfo->output_height;
+    job->status = CIC_OK;
+}
+
+static void jpeg_decode_steps(jpeg_job *job, struct jpeg_decompress_struct *cinfo) {
+    if (setjmp(job->jump)) return;
+    int cmyk = jpeg_read_header_steps(job, cinfo);
+    job->status = cic_check_buffer_size(cinfo->output_width, cinfo->output_height, job->width, job->height, job->error,
+                                        job->errorSize);
+    if (job->status != CIC_OK) return;
     jpeg_start_decompress(cinfo);
     if (cinfo->output_components != (cmyk ? 4 : 3)) {
         job->status = cic_fail(CIC_UNSUPPORTED, job->error, job->errorSize, "%d colour components", cinfo->output_components);
         return;
     }
-    uint32_t width = cinfo->output_width, height = cinfo->output_height;
-    size_t rowBytes = (size_t)width * 3;
-    job->pixels = malloc(rowBytes * height);
-    job->cmykRow = cmyk ? malloc((size_t)width * 4) : NULL;
-    if (!job->pixels || (cmyk && !job->cmykRow)) {
-        job->status = cic_fail(CIC_TOO_LARGE, job->error, job->errorSize, "out of memory for %ux%u pixels", width, height);
+    size_t rowBytes = (size_t)job->width * 3;
+    if (cmyk && !(job->cmykRow = malloc((size_t)job->width * 4))) {
+        job->status = cic_fail(CIC_TOO_LARGE, job->error, job->errorSize, "out of memory");
         return;
     }
-    while (cinfo->output_scanline < height) {
+    while (cinfo->output_scanline < job->height) {
         unsigned char *rgb = job->pixels + rowBytes * cinfo->output_scanline;
         JSAMPROW row = cmyk ? job->cmykRow : rgb;
         jpeg_read_scanlines(cinfo, &row, 1);
-        if (cmyk) jpeg_cmyk_to_rgb(job->cmykRow, rgb, width, cinfo->saw_Adobe_marker);
+        if (cmyk) jpeg_cmyk_to_rgb(job->cmykRow, rgb, job->width, cinfo->saw_Adobe_marker);
     }
     jpeg_finish_decompress(cinfo);
-    image->pixels = job->pixels;
-    image->width = width;
-    image->height = height;
-    job->pixels = NULL;
     job->status = CIC_OK;
 }
 
-cic_status cic_jpeg_decode(const unsigned char *data, size_t size, cic_rgb_image *image, char *error, size_t errorSize) {
-    jpeg_job job;
-    jpeg_job_init(&job, error, errorSize);
+/// Runs `steps` on a decompressor reading `data` and releases everything the job allocated.
+static cic_status jpeg_read(jpeg_job *job, const unsigned char *data, size_t size, unsigned scale,
+                            void (*steps)(jpeg_job *, struct jpeg_decompress_struct *)) {
+    if (scale != 1 && scale != 2 && scale != 4 && scale != 8)
+        return cic_fail(CIC_UNSUPPORTED, job->error, job->errorSize, "scale 1/%u (1, 2, 4 or 8 supported)", scale);
+    job->input = data;
+    job->inputSize = size;
+    job->scale = scale;
     struct jpeg_decompress_struct cinfo;
     memset(&cinfo, 0, sizeof cinfo);
-    cinfo.err = &job.manager;
-    jpeg_decode_steps(&job, &cinfo, data, size, image);
+    cinfo.err = &job->manager;
+    steps(job, &cinfo);
     jpeg_destroy_decompress(&cinfo);
-    free(job.pixels);
-    free(job.cmykRow);
-    return job.status;
+    free(job->cmykRow);
+    return job->status;
+}
+
+cic_status cic_jpeg_size(const unsigned char *data, size_t size, unsigned scale, uint32_t *width, uint32_t *height,
+                         char *error, size_t errorSize) {
+    jpeg_job job;
+    jpeg_job_init(&job, error, errorSize);
+    cic_status status = jpeg_read(&job, data, size, scale, jpeg_size_steps);
+    if (status == CIC_OK) {
+        *width = job.width;
+        *height = job.height;
+    }
+    return status;
+}
+
+cic_status cic_jpeg_decode(const unsigned char *data, size_t size, unsigned scale, unsigned char *pixels, uint32_t width,
+                           uint32_t height, char *error, size_t errorSize) {
+    jpeg_job job;
+    jpeg_job_init(&job, error, errorSize);
+    job.pixels = pixels;
+    job.width = width;
+    job.height = height;
+    return jpeg_read(&job, data, size, scale, jpeg_decode_steps);
 }
 
 static void jpeg_encode_steps(jpeg_job *job, struct jpeg_compress_struct *cinfo, const unsigned char *pixels, uint32_t width,

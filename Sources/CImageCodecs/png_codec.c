@@ -10,13 +10,14 @@ typedef struct {
     jmp_buf jump;
     char *error;
     size_t errorSize;
-    // Decoding: the input and how far it has been read.
+    // Decoding: the input and how far it has been read; the image's size and the caller's RGB buffer (NULL: size only).
     const unsigned char *input;
     size_t inputSize;
     size_t inputOffset;
-    // Decoding: the output, owned by the job until handed to the caller.
+    uint32_t width;
+    uint32_t height;
     unsigned char *pixels;
-    png_bytep *rows;
+    png_bytep *rows;  // owned by the job
     // Encoding: the growing output buffer.
     unsigned char *output;
     size_t outputSize;
@@ -26,7 +27,7 @@ typedef struct {
 
 static void png_job_error(png_structp png, png_const_charp message) {
     png_job *job = png_get_error_ptr(png);
-    cic_fail(CIC_CORRUPT, job->error, job->errorSize, "%s", message);
+    job->status = cic_fail(CIC_CORRUPT, job->error, job->errorSize, "%s", message);
     longjmp(job->jump, 1);
 }
 
@@ -62,16 +63,12 @@ static void png_job_write(png_structp png, png_bytep data, size_t length) {
 
 static void png_job_flush(png_structp png) { (void)png; }
 
-static void png_decode_steps(png_job *job, png_structp png, png_infop info, cic_rgb_image *image) {
-    if (setjmp(job->jump)) return;
+/// Reads the header and sets up the conversion to 8-bit RGB; returns 0, with the job's status set, if the rows would
+/// not be RGB. Runs under the caller's setjmp.
+static int png_read_header_steps(png_job *job, png_structp png, png_infop info) {
     png_set_read_fn(png, job, png_job_read);
     png_read_info(png, info);
-    png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
-    if (cic_too_many_pixels(width, height)) {
-        job->status = cic_fail(CIC_TOO_LARGE, job->error, job->errorSize, "%ux%u pixels is more than the %llu allowed",
-                               width, height, (unsigned long long)CIC_MAX_PIXELS);
-        return;
-    }
+    png_uint_32 width = png_get_image_width(png, info);
     // Everything becomes 8-bit RGB: palettes and low-bit grey expanded, 16-bit scaled with rounding, alpha dropped.
     png_set_palette_to_rgb(png);
     png_set_expand_gray_1_2_4_to_8(png);
@@ -84,37 +81,69 @@ static void png_decode_steps(png_job *job, png_structp png, png_infop info, cic_
     if (png_get_rowbytes(png, info) != rowBytes) {
         job->status = cic_fail(CIC_UNSUPPORTED, job->error, job->errorSize, "rows of %zu bytes after conversion, %zu expected",
                                (size_t)png_get_rowbytes(png, info), rowBytes);
-        return;
+        return 0;
     }
-    job->pixels = malloc(rowBytes * height);
-    job->rows = malloc(sizeof(png_bytep) * height);
-    if (!job->pixels || !job->rows) {
-        job->status = cic_fail(CIC_TOO_LARGE, job->error, job->errorSize, "out of memory for %ux%u pixels", width, height);
-        return;
-    }
-    for (png_uint_32 y = 0; y < height; y++) job->rows[y] = job->pixels + rowBytes * y;
-    png_read_image(png, job->rows);
-    png_read_end(png, NULL);
-    image->pixels = job->pixels;
-    image->width = width;
-    image->height = height;
-    job->pixels = NULL;
+    return 1;
+}
+
+static void png_size_steps(png_job *job, png_structp png, png_infop info) {
+    if (setjmp(job->jump)) return;
+    if (!png_read_header_steps(job, png, info)) return;
+    job->width = png_get_image_width(png, info);
+    job->height = png_get_image_height(png, info);
     job->status = CIC_OK;
 }
 
-cic_status cic_png_decode(const unsigned char *data, size_t size, cic_rgb_image *image, char *error, size_t errorSize) {
-    png_job job = {.error = error, .errorSize = errorSize, .input = data, .inputSize = size, .status = CIC_CORRUPT};
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &job, png_job_error, png_job_warning);
+static void png_decode_steps(png_job *job, png_structp png, png_infop info) {
+    if (setjmp(job->jump)) return;
+    if (!png_read_header_steps(job, png, info)) return;
+    uint32_t width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+    job->status = cic_check_buffer_size(width, height, job->width, job->height, job->error, job->errorSize);
+    if (job->status != CIC_OK) return;
+    job->rows = malloc(sizeof(png_bytep) * height);
+    if (!job->rows) {
+        job->status = cic_fail(CIC_TOO_LARGE, job->error, job->errorSize, "out of memory");
+        return;
+    }
+    for (png_uint_32 y = 0; y < height; y++) job->rows[y] = job->pixels + (size_t)width * 3 * y;
+    png_read_image(png, job->rows);
+    png_read_end(png, NULL);
+    job->status = CIC_OK;
+}
+
+/// Runs `steps` on a reader of `data` and releases everything the job allocated.
+static cic_status png_read(png_job *job, const unsigned char *data, size_t size,
+                           void (*steps)(png_job *, png_structp, png_infop)) {
+    job->input = data;
+    job->inputSize = size;
+    job->status = CIC_CORRUPT;
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, job, png_job_error, png_job_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info) {
         png_destroy_read_struct(&png, NULL, NULL);
-        return cic_fail(CIC_TOO_LARGE, error, errorSize, "out of memory");
+        return cic_fail(CIC_TOO_LARGE, job->error, job->errorSize, "out of memory");
     }
-    png_decode_steps(&job, png, info, image);
+    steps(job, png, info);
     png_destroy_read_struct(&png, &info, NULL);
-    free(job.pixels);
-    free(job.rows);
-    return job.status;
+    free(job->rows);
+    return job->status;
+}
+
+cic_status cic_png_size(const unsigned char *data, size_t size, uint32_t *width, uint32_t *height, char *error,
+                        size_t errorSize) {
+    png_job job = {.error = error, .errorSize = errorSize};
+    cic_status status = png_read(&job, data, size, png_size_steps);
+    if (status == CIC_OK) {
+        *width = job.width;
+        *height = job.height;
+    }
+    return status;
+}
+
+cic_status cic_png_decode(const unsigned char *data, size_t size, unsigned char *pixels, uint32_t width, uint32_t height,
+                          char *error, size_t errorSize) {
+    png_job job = {.error = error, .errorSize = errorSize, .width = width, .height = height, .pixels = pixels};
+    return png_read(&job, data, size, png_decode_steps);
 }
 
 static void png_encode_steps(png_job *job, png_structp png, png_infop info, const unsigned char *rgb, uint32_t width,

@@ -11,15 +11,8 @@ package final class MappedFile: @unchecked Sendable {
     package let bytes: UnsafeRawBufferPointer
 
     package init(path: String) throws(FileSystemFailure) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw FileSystemFailure(detail: String(cString: strerror(errno))) }
+        let (descriptor, size) = try RegularFile.open(SystemPath(path))
         defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else {
-            throw FileSystemFailure(detail: "stat failed: \(String(cString: strerror(errno)))")
-        }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw FileSystemFailure(detail: "not a regular file") }
-        let size = Int(info.st_size)
         guard size > 0 else {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
@@ -27,7 +20,7 @@ package final class MappedFile: @unchecked Sendable {
         guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0),
             address != UnsafeMutableRawPointer(bitPattern: -1)
         else {
-            throw FileSystemFailure(detail: "mmap failed: \(String(cString: strerror(errno)))")
+            throw .lastSystemError("mmap failed")
         }
         bytes = UnsafeRawBufferPointer(start: address, count: size)
     }

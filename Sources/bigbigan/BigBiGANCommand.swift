@@ -11,6 +11,9 @@ struct BigBiGANCommand: ParsableCommand {
             BenchCommand.self, DevicesCommand.self, InspectCommand.self, ConvertCommand.self,
         ]
     )
+
+    /// Parses the arguments with the bytes of file names that are not UTF-8 kept (`ArgumentBytes`).
+    static func main() { main(ArgumentBytes.processArguments()) }
 }
 
 /// The `--device` option shared by every command.

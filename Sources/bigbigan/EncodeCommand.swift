@@ -45,11 +45,11 @@ struct EncodeCommand: ParsableCommand {
     func run() throws {
         let source = try weightOptions.source()
         let config = EncoderConfig.matching(architecture, weights: source, width: width)
-        let (images, names) = try inputOptions.load(resolution: config.resolution)
+        var batches = try inputOptions.batches(resolution: config.resolution, batchSize: batchSize)
         weightOptions.announce()
         let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
         let model = try Encoder(config: config, weights: WeightOptions.forEncoder(source, config), backend: backend)
-        let features = try Self.encode(images, with: model, batchSize: batchSize, noiseSeed: noiseSeed)
+        let (features, names) = try Self.encode(&batches, with: model, noiseSeed: noiseSeed)
         let url = URL(fileURLWithPath: output)
         if output.hasSuffix(".npz") {
             try NPZFile.write(features, to: url)
@@ -63,20 +63,19 @@ struct EncodeCommand: ParsableCommand {
         Console.note("encoded \(names.count) image(s) on \(backend.name) → \(output): \(shapes)")
     }
 
-    /// Runs the encoder in batches; sample i of the result uses noise seed `noiseSeed + batch index`.
-    static func encode(_ images: HostTensor, with model: Encoder, batchSize: Int, noiseSeed: UInt64) throws -> [String:
-        HostTensor]
-    {
+    /// Runs the encoder on each batch as it is read; the samples of batch b use noise seed `noiseSeed + b`.
+    /// Returns the features of every sample, in order, and the samples' names.
+    static func encode(_ batches: inout ImageBatches, with model: Encoder, noiseSeed: UInt64) throws -> (
+        features: [String: HostTensor], names: [String]
+    ) {
         let backend = model.backend
-        let n = images.shape[0]
-        let perSample = images.shape.perSample
         var outputs: [String: (shape: [Int], data: [Float])] = [:]
-        for (batchIndex, start) in stride(from: 0, to: n, by: batchSize).enumerated() {
-            let end = min(start + batchSize, n)
-            let batch = try HostTensor(
-                shape: Shape([end - start] + Array(images.shape.dims.dropFirst())),
-                data: Array(images.data[start * perSample ..< end * perSample]))
-            let out = try model(backend.upload(batch), noiseSeed: noiseSeed &+ UInt64(batchIndex))
+        var names: [String] = []
+        var batchIndex: UInt64 = 0
+        while let (batch, batchNames) = try batches.next() {
+            let start = names.count
+            names += batchNames
+            let out = try model(backend.upload(batch), noiseSeed: noiseSeed &+ batchIndex)
             for (name, tensor) in [
                 ("z_mean", out.zMean), ("z_stdev", out.zStdev), ("z_sample", out.zSample),
                 ("avepool_feat", out.avepoolFeat), ("bn_crelu_feat", out.bnCreluFeat),
@@ -84,12 +83,17 @@ struct EncodeCommand: ParsableCommand {
                 let host = try backend.download(tensor)
                 guard host.data.allSatisfy(\.isFinite) else {
                     throw ValidationError(
-                        "the encoder produced NaN or infinite \(name) for samples \(start)..<\(end); check the weights")
+                        "the encoder produced NaN or infinite \(name) for samples \(start)..<\(names.count); check the weights"
+                    )
                 }
                 outputs[name, default: ([0] + Array(host.shape.dims.dropFirst()), [])].data += host.data
             }
-            Console.progress(end, of: n, "images encoded")
+            batchIndex += 1
+            Console.progress(batches.position, of: batches.count, "inputs encoded")
         }
-        return try outputs.mapValues { try HostTensor(shape: Shape([n] + Array($0.shape.dropFirst())), data: $0.data) }
+        let features = try outputs.mapValues {
+            try HostTensor(shape: Shape([names.count] + Array($0.shape.dropFirst())), data: $0.data)
+        }
+        return (features, names)
     }
 }

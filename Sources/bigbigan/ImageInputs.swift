@@ -1,5 +1,6 @@
 import ArgumentParser
 import BigBiGANIO
+import FileAccess
 import Foundation
 import Tensors
 
@@ -14,65 +15,56 @@ struct ImageInputOptions: ParsableArguments {
     @Option(help: "On an unreadable image: stop (nothing is written) or skip it with a warning.")
     var onError: OnError = .stop
 
-    /// The input files in order: directories contribute their PNG/JPEG files sorted by name.
-    func files() throws -> [URL] {
-        var urls: [URL] = []
+    /// The input files in order: directories contribute their entries named like PNG/JPEG files, sorted by name.
+    /// Paths keep their bytes, so names need not be UTF-8.
+    func files() throws -> [SystemPath] {
+        var files: [SystemPath] = []
         for input in inputs {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
-                throw ValidationError("\(input): no such file or directory")
-            }
-            if isDirectory.boolValue {
-                let names = try FileManager.default.contentsOfDirectory(atPath: input).sorted()
-                urls += names.filter { [".png", ".jpg", ".jpeg"].contains(where: $0.lowercased().hasSuffix) }
-                    .map { URL(fileURLWithPath: input).appendingPathComponent($0) }
-            } else {
-                urls.append(URL(fileURLWithPath: input))
-            }
-        }
-        guard !urls.isEmpty else { throw ValidationError("no PNG or JPEG files among the inputs") }
-        return urls
-    }
-
-    /// Loads the inputs as [N, resolution, resolution, 3] in [-1, 1], with the name of each sample.
-    func load(resolution: Int) throws -> (images: HostTensor, names: [String]) {
-        if inputs.count == 1, inputs[0].hasSuffix(".npy") {
-            let tensor = try NPYFile.read(URL(fileURLWithPath: inputs[0]))
-            guard tensor.shape.rank == 4, tensor.shape[1] == resolution, tensor.shape[2] == resolution,
-                tensor.shape[3] == 3
-            else {
-                throw ValidationError(
-                    "\(inputs[0]): expected float32 [N,\(resolution),\(resolution),3], got \(tensor.shape)")
-            }
-            guard tensor.data.allSatisfy(\.isFinite) else {
-                throw ValidationError("\(inputs[0]) contains NaN or infinite values")
-            }
-            return (tensor, (0 ..< tensor.shape[0]).map { "\(inputs[0])[\($0)]" })
-        }
-        let urls = try files()
-        let cpu = CPUBackend()
-        var data: [Float] = []
-        var names: [String] = []
-        for (i, url) in urls.enumerated() {
+            let path = SystemPath(argument: input)
             do {
-                let image = try ImageFile.read(url).centerSquareCropped()
-                data += try Self.resize(image.tensor(), to: resolution, on: cpu)
-                names.append(url.path)
+                if try Folder.exists(at: path) {
+                    let names = try Folder.entries(of: path).filter(Self.isNamedLikeAnImage)
+                    files += names.sorted { $0.lexicographicallyPrecedes($1) }.map(path.appending)
+                } else {
+                    files.append(path)
+                }
             } catch {
-                if onError == .stop { throw ValidationError("\(error)") }
-                Console.note("skipping \(url.path): \(error)")
+                throw ValidationError("\(path): \(error.detail)")
             }
-            Console.progress(i + 1, of: urls.count, "images read")
         }
-        guard !names.isEmpty else { throw ValidationError("none of the \(urls.count) input image(s) could be read") }
-        return (try HostTensor(shape: [names.count, resolution, resolution, 3], data: data), names)
+        guard !files.isEmpty else { throw ValidationError("no PNG or JPEG files among the inputs") }
+        return files
     }
 
-    /// Bicubic (Keys a = −0.5, half-pixel centres) to resolution², clamped to [-1, 1] against overshoot.
-    static func resize(_ image: HostTensor, to resolution: Int, on cpu: CPUBackend) throws -> [Float] {
-        if image.shape[1] == resolution, image.shape[2] == resolution { return image.data }
-        let options = ResizeOptions(
-            height: resolution, width: resolution, method: .bicubic, coordinates: .halfPixel, cubicCoefficient: -0.5)
-        return try cpu.values(cpu.resize(cpu.upload(image), options: options)).map { min(max($0, -1), 1) }
+    /// The inputs as batches of at most `batchSize` samples of [resolution, resolution, 3] in [-1, 1]: image files are
+    /// read when their batch is asked for; a .npy batch is read at once and checked.
+    func batches(resolution: Int, batchSize: Int) throws -> ImageBatches {
+        guard inputs.count == 1, inputs[0].hasSuffix(".npy") else {
+            return ImageBatches(files: try files(), resolution: resolution, batchSize: batchSize, onError: onError)
+        }
+        let tensor = try NPYFile.read(URL(fileURLWithPath: inputs[0]))
+        guard tensor.shape.rank == 4, tensor.shape[1] == resolution, tensor.shape[2] == resolution, tensor.shape[3] == 3
+        else {
+            throw ValidationError(
+                "\(inputs[0]): expected float32 [N,\(resolution),\(resolution),3], got \(tensor.shape)")
+        }
+        guard tensor.data.allSatisfy(\.isFinite) else {
+            throw ValidationError("\(inputs[0]) contains NaN or infinite values")
+        }
+        return ImageBatches(
+            images: tensor, names: (0 ..< tensor.shape[0]).map { "\(inputs[0])[\($0)]" }, batchSize: batchSize)
+    }
+
+    /// Every input at once, as [N, resolution, resolution, 3] in [-1, 1], with the name of each sample.
+    func load(resolution: Int) throws -> (images: HostTensor, names: [String]) {
+        var all = try batches(resolution: resolution, batchSize: .max)
+        guard let batch = try all.next() else { throw ValidationError("no images among the inputs") }
+        return batch
+    }
+
+    /// Whether a file name ends in .png, .jpg or .jpeg in any case (bytes that are not UTF-8 cannot be part of those).
+    private static func isNamedLikeAnImage(_ name: [UInt8]) -> Bool {
+        let lowercased = String(decoding: name, as: UTF8.self).lowercased()
+        return [".png", ".jpg", ".jpeg"].contains(where: lowercased.hasSuffix)
     }
 }

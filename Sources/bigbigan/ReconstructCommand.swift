@@ -33,14 +33,15 @@ struct ReconstructCommand: ParsableCommand {
         let source = try weightOptions.source()
         let encoderConfig = EncoderConfig.matching(encoder == .resnet50 ? .resnet50 : .revnet50x4, weights: source)
         let generatorConfig = GeneratorConfig.matching(source)
-        let (images, _) = try inputOptions.load(resolution: encoderConfig.resolution)
+        let (images, names) = try inputOptions.load(resolution: encoderConfig.resolution)
         weightOptions.announce()
         let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
-        let features = try EncodeCommand.encode(
-            images,
+        var batches = ImageBatches(images: images, names: names, batchSize: batchSize)
+        let (features, _) = try EncodeCommand.encode(
+            &batches,
             with: Encoder(
                 config: encoderConfig, weights: WeightOptions.forEncoder(source, encoderConfig), backend: backend),
-            batchSize: batchSize, noiseSeed: noiseSeed)
+            noiseSeed: noiseSeed)
         guard let z = features[sample ? "z_sample" : "z_mean"] else {
             throw ValidationError("the encoder returned no latents")
         }

@@ -1,7 +1,14 @@
+import FileAccess
 import Foundation
 import Testing
 
 @testable import BigBiGANIO
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 @Suite struct ImageFileTests {
     /// A deterministic image with every byte value represented and no smoothness (hard for lossy codecs).
@@ -144,9 +151,142 @@ import Testing
         expectError(.corrupt, reading: url)
     }
 
+    /// Damage libjpeg only warns about (padding the image with grey or guessing) is an error: the entropy-coded data
+    /// cut short with an end marker appended, stray bytes before the end marker, a restart marker where none belongs.
+    @Test(arguments: ["cut short, end marker appended", "extraneous bytes before the end", "stray restart marker"])
+    func damagedJPEGDataThrows(damage: String) throws {
+        let directory = try TemporaryDirectory()
+        let url = directory.file("damaged.jpg")
+        try ImageFile.writeJPEG(try Self.noiseImage(width: 64, height: 48), to: url)
+        var bytes = [UInt8](try Data(contentsOf: url))
+        let end = bytes.count - 2  // the end-of-image marker FF D9
+        switch damage {
+        case "cut short, end marker appended": bytes = Array(bytes.prefix(bytes.count * 2 / 3)) + [0xFF, 0xD9]
+        case "extraneous bytes before the end": bytes.insert(contentsOf: [UInt8](repeating: 0x5A, count: 64), at: end)
+        default: bytes.replaceSubrange(end - 300 ..< end - 298, with: [0xFF, 0xD3])
+        }
+        try Data(bytes).write(to: url)
+        expectError(.corrupt, reading: url, mentioning: "Corrupt JPEG data")
+    }
+
+    /// A header claiming more pixels than the reader accepts is refused before any pixel is decoded, with a message
+    /// giving the size and the limit; a JPEG counts at the scale it would be decoded at.
+    @Test func headersClaimingTooManyPixelsAreRefused() throws {
+        let directory = try TemporaryDirectory()
+        let png = directory.file("huge.png")
+        try ImageFile.writePNG(try Self.noiseImage(width: 1, height: 1), to: png)
+        var pngBytes = [UInt8](try Data(contentsOf: png))
+        pngBytes.replaceSubrange(16 ..< 24, with: [0, 0, 0x75, 0x30, 0, 0, 0x4E, 0x20])  // IHDR: 30000 × 20000
+        let crc = pngBytes[12 ..< 29].withUnsafeBytes { ZipArchive.crc32($0) }
+        pngBytes.replaceSubrange(29 ..< 33, with: withUnsafeBytes(of: crc.bigEndian, Array.init))
+        try Data(pngBytes).write(to: png)
+        expectError(.tooLarge, reading: png, mentioning: "30000x20000 is 600000000 pixels, more than the 536870912")
+
+        let jpeg = directory.file("huge.jpg")
+        try ImageFile.writeJPEG(try Self.noiseImage(width: 16, height: 16), to: jpeg)
+        var jpegBytes = [UInt8](try Data(contentsOf: jpeg))
+        let frame = try #require(jpegBytes.indices.first { jpegBytes[$0] == 0xFF && jpegBytes[$0 + 1] == 0xC0 })
+        jpegBytes.replaceSubrange(frame + 5 ..< frame + 9, with: [0xFD, 0xE8, 0xFD, 0xE8])  // SOF0: 65000 × 65000
+        try Data(jpegBytes).write(to: jpeg)
+        expectError(.tooLarge, reading: jpeg, mentioning: "65000x65000")
+        // At 1/8 scale the same header is 8125 × 8125, within the limit: the decode starts and finds the data short.
+        #expect(
+            throws: ImageIOError(
+                path: jpeg.path, kind: .corrupt, detail: "Corrupt JPEG data: premature end of data segment")
+        ) {
+            try ImageFile.read(jpeg, shortSideAtLeast: 256)
+        }
+    }
+
+    /// A progressive JPEG keeps every coefficient until its last scan; one claiming 20000×20000 (1.2 GB of
+    /// coefficients, even when decoded at 1/8) is refused before libjpeg allocates them.
+    @Test func progressiveJPEGsNeedingTooMuchMemoryAreRefused() throws {
+        let directory = try TemporaryDirectory()
+        let url = directory.file("progressive.jpg")
+        try ImageFile.writeJPEG(try Self.noiseImage(width: 16, height: 16), to: url)
+        var bytes = [UInt8](try Data(contentsOf: url))
+        let frame = try #require(bytes.indices.first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC0 })
+        bytes[frame + 1] = 0xC2  // SOF2: progressive
+        bytes.replaceSubrange(frame + 5 ..< frame + 9, with: [0x4E, 0x20, 0x4E, 0x20])  // 20000 × 20000
+        try Data(bytes).write(to: url)
+        #expect(
+            throws: ImageIOError(
+                path: url.path, kind: .tooLarge,
+                detail: "decoding needs more than the 1024 MiB of working memory allowed")
+        ) { try ImageFile.read(url, shortSideAtLeast: 256) }
+    }
+
+    /// With `shortSideAtLeast`, a JPEG is decoded at the smallest of 1, 1/2, 1/4, 1/8 that keeps its shorter side at
+    /// least that long; a PNG is not scaled.
+    @Test func jpegsDecodeAtAReducedScaleWhenAsked() throws {
+        let directory = try TemporaryDirectory()
+        let image = try Self.gradientImage(width: 64, height: 48)
+        let url = directory.file("gradient.jpg")
+        try ImageFile.writeJPEG(image, to: url, quality: 95)
+        for (shortSide, width, height) in [
+            (48, 64, 48), (25, 64, 48), (24, 32, 24), (13, 32, 24), (12, 16, 12), (1, 8, 6),
+        ] {
+            let decoded = try ImageFile.read(url, shortSideAtLeast: shortSide)
+            #expect(decoded.width == width && decoded.height == height, "at least \(shortSide)")
+        }
+        // At 1/8 each pixel is its 8×8 block's mean: the gradient's block means, up to JPEG's loss.
+        let eighth = try ImageFile.read(url, shortSideAtLeast: 1)
+        for blockY in 0 ..< 6 {
+            for blockX in 0 ..< 8 {
+                for channel in 0 ..< 3 {
+                    var sum = 0
+                    for y in blockY * 8 ..< blockY * 8 + 8 {
+                        for x in blockX * 8 ..< blockX * 8 + 8 { sum += Int(image.pixels[(y * 64 + x) * 3 + channel]) }
+                    }
+                    let decoded = Int(eighth.pixels[(blockY * 8 + blockX) * 3 + channel])
+                    #expect(abs(decoded - sum / 64) <= 4, "block (\(blockX), \(blockY)) channel \(channel)")
+                }
+            }
+        }
+        let png = directory.file("gradient.png")
+        try ImageFile.writePNG(image, to: png)
+        #expect(try ImageFile.read(png, shortSideAtLeast: 1) == image)
+    }
+
     @Test func missingFileThrows() throws {
         let directory = try TemporaryDirectory()
         expectError(.unreadable, reading: directory.file("missing.png"))
+    }
+
+    /// A file whose name is not UTF-8 (which `URL` and `String` cannot hold) reads through its bytes, and errors name
+    /// such a file with `\xNN` for each byte that is not UTF-8.
+    @Test func namesThatAreNotUTF8Read() throws {
+        let directory = try TemporaryDirectory()
+        let image = try Self.noiseImage(width: 5, height: 4)
+        let staging = directory.file("staging.png")
+        try ImageFile.writePNG(image, to: staging)
+        let folder = SystemPath(directory.url.path)
+        let path = folder.appending(Array("caf".utf8) + [0xE9, 0xFF] + Array(".png".utf8))
+        #expect(path.withCString { rename(staging.path, $0) } == 0)
+        #expect(try ImageFile.read(path) == image)
+        #expect(path.description == directory.url.path + "/caf\\xE9\\xFF.png")
+        #expect(folder.appending(Array("é.png".utf8)).description == directory.url.path + "/é.png")
+        do {
+            _ = try ImageFile.read(folder.appending([0xFE] + Array(".png".utf8)))
+            Issue.record("read a missing file")
+        } catch {
+            #expect(error.description == directory.url.path + "/\\xFE.png: cannot read: No such file or directory")
+        }
+    }
+
+    /// A FIFO, a device and a directory named like images are refused by their type, in plain words, and never opened
+    /// (opening a FIFO would wait for a writer).
+    @Test func specialFilesAreRefusedByTheirType() throws {
+        let directory = try TemporaryDirectory()
+        let fifo = directory.file("fifo.png")
+        #expect(mkfifo(fifo.path, 0o644) == 0)
+        expectError(.unreadable, reading: fifo, mentioning: "it is a FIFO (named pipe), not a regular file")
+        let folder = directory.file("folder.png")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        expectError(.unreadable, reading: folder, mentioning: "it is a directory, not a regular file")
+        expectError(
+            .unreadable, reading: URL(fileURLWithPath: "/dev/null"),
+            mentioning: "it is a character device, not a regular file")
     }
 
     @Test func failedWriteLeavesTheOldFileAlone() throws {

@@ -39,19 +39,45 @@ import Testing
         #expect(throws: TensorError.self) { try RGBImage(width: 2, height: 2, pixels: [1, 2, 3]) }
     }
 
-    @Test func centreCropKeepsTheMiddleSquare() throws {
-        // 5 wide, 2 high: pixel value = x + 10 y in every channel; the crop keeps columns 1 and 2.
+    @Test func centreSquareKeepsTheMiddle() throws {
+        // 5 wide, 2 high: pixel value = x + 10 y in every channel; the square keeps columns 1 and 2, and at its own
+        // size the bicubic taps reduce to the pixels themselves.
         let wide = try RGBImage(
             width: 5, height: 2,
             pixels: (0 ..< 2).flatMap { y in (0 ..< 5).flatMap { x in [UInt8](repeating: UInt8(x + 10 * y), count: 3) }
             })
-        let crop = wide.centerSquareCropped()
-        #expect(crop.width == 2 && crop.height == 2)
-        #expect(crop.pixels == [1, 2, 11, 12].flatMap { [$0, $0, $0] })
+        let square = try wide.centerSquareTensor(resolution: 2)
+        #expect(square.shape == [1, 2, 2, 3])
+        #expect(try RGBImage(tensor: square).pixels == [1, 2, 11, 12].flatMap { [$0, $0, $0] })
         // 1 wide, 4 high: rows 1 and 2 of 0...3 — the single middle row of the excess of 3 is row 1.
         let tall = try RGBImage(width: 1, height: 4, pixels: (0 ..< 4).flatMap { [UInt8($0), UInt8($0), UInt8($0)] })
-        #expect(tall.centerSquareCropped().pixels == [1, 1, 1])
-        #expect(crop.centerSquareCropped() == crop)
+        #expect(try RGBImage(tensor: tall.centerSquareTensor(resolution: 1)).pixels == [1, 1, 1])
+        #expect(throws: TensorError.self) { try tall.centerSquareTensor(resolution: 0) }
+    }
+
+    /// The one-pass preprocessing gives, bit for bit, what cropping, converting the crop to floats and resizing it with
+    /// the CPU reference gives (then clamped), for landscape and portrait crops, shrinking, enlarging and same size.
+    @Test(arguments: [(300, 200, 256), (517, 1031, 64), (64, 64, 64), (90, 41, 128)])
+    func centreSquareTensorMatchesCropThenResize(width: Int, height: Int, resolution: Int) throws {
+        var random = SeededRandom(seed: UInt64(width * height))
+        let pixels = (0 ..< width * height * 3).map { _ in UInt8(random.next() % 256) }
+        let image = try RGBImage(width: width, height: height, pixels: pixels)
+        let side = min(width, height)
+        let (left, top) = ((width - side) / 2, (height - side) / 2)
+        var cropped: [UInt8] = []
+        for y in top ..< top + side {
+            let start = (y * width + left) * 3
+            cropped += pixels[start ..< start + side * 3]
+        }
+        let crop = try RGBImage(width: side, height: side, pixels: cropped)
+        let cpu = CPUBackend()
+        let options = ResizeOptions(height: resolution, width: resolution, method: .bicubic, cubicCoefficient: -0.5)
+        let expected = try cpu.values(cpu.resize(cpu.upload(crop.tensor()), options: options)).map {
+            min(max($0, -1), 1)
+        }
+        let actual = try image.centerSquareTensor(resolution: resolution)
+        #expect(actual.shape == [1, resolution, resolution, 3])
+        #expect(actual.data == expected)
     }
 
     @Test func gridPlacesImagesRowByRowWithPadding() throws {

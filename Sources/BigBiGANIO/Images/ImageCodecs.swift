@@ -24,20 +24,58 @@ enum ImageCodecs {
         }
     }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer, as format: Format) throws(Failure) -> RGBImage {
-        var image = cic_rgb_image()
-        try callReportingErrors { error, size in
-            let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
-            switch format {
-            case .png: return cic_png_decode(data, bytes.count, &image, error, size)
-            case .jpeg: return cic_jpeg_decode(data, bytes.count, &image, error, size)
+    /// Decodes to 8-bit RGB straight into the image's own buffer, once the header's size (at the scale it will be decoded
+    /// at) is within `ImageFile.maximumPixels`. A JPEG is decoded at the smallest of 1, 1/2, 1/4 and 1/8 of its size whose
+    /// shorter side is still at least `shortSideAtLeast` (nil: full size).
+    static func decode(_ bytes: UnsafeRawBufferPointer, as format: Format, shortSideAtLeast: Int? = nil)
+        throws(Failure) -> RGBImage
+    {
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        var scale: UInt32 = 1
+        var width: UInt32 = 0
+        var height: UInt32 = 0
+        switch format {
+        case .png:
+            try callReportingErrors { cic_png_size(data, bytes.count, &width, &height, $0, $1) }
+        case .jpeg:
+            try callReportingErrors { cic_jpeg_size(data, bytes.count, 1, &width, &height, $0, $1) }
+            if let shortSideAtLeast {
+                scale = jpegScale(shortSide: Int(min(width, height)), keepingAtLeast: shortSideAtLeast)
+                try callReportingErrors { cic_jpeg_size(data, bytes.count, scale, &width, &height, $0, $1) }
             }
         }
-        defer { cic_free(image.pixels) }
-        let width = Int(image.width)
-        let height = Int(image.height)
-        let pixels = [UInt8](UnsafeBufferPointer(start: image.pixels, count: width * height * 3))
-        return RGBImage(validatedWidth: width, height: height, pixels: pixels)
+        let pixelCount = Int(width) * Int(height)
+        guard pixelCount <= ImageFile.maximumPixels else {
+            throw Failure(
+                kind: .tooLarge,
+                message:
+                    "\(width)x\(height) is \(pixelCount) pixels, more than the \(ImageFile.maximumPixels) this reader decodes"
+            )
+        }
+        let count = pixelCount * 3
+        var failure: Failure?
+        let pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(Failure) {
+                try callReportingErrors { error, size in
+                    switch format {
+                    case .png: cic_png_decode(data, bytes.count, buffer.baseAddress, width, height, error, size)
+                    case .jpeg:
+                        cic_jpeg_decode(data, bytes.count, scale, buffer.baseAddress, width, height, error, size)
+                    }
+                }
+                initialized = count
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        return RGBImage(validatedWidth: Int(width), height: Int(height), pixels: pixels)
+    }
+
+    /// The largest JPEG scale denominator (8, 4, 2, else 1) that keeps `shortSide`, rounded up as libjpeg does, at
+    /// least `minimum`.
+    static func jpegScale(shortSide: Int, keepingAtLeast minimum: Int) -> UInt32 {
+        UInt32([8, 4, 2].first { (shortSide + $0 - 1) / $0 >= minimum } ?? 1)
     }
 
     static func encodePNG(_ image: RGBImage) throws(Failure) -> [UInt8] {

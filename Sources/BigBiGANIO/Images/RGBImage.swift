@@ -20,21 +20,6 @@ public struct RGBImage: Sendable, Equatable {
         self.pixels = pixels
     }
 
-    /// The largest centred square: the first step of the BigBiGAN preprocessing (crop, resize to 256, scale to [-1, 1]).
-    /// When the excess is odd, the extra column or row is dropped on the right or bottom.
-    public func centerSquareCropped() -> RGBImage {
-        let side = min(width, height)
-        let left = (width - side) / 2
-        let top = (height - side) / 2
-        var cropped = [UInt8]()
-        cropped.reserveCapacity(side * side * 3)
-        for y in top ..< top + side {
-            let start = (y * width + left) * 3
-            cropped.append(contentsOf: pixels[start ..< start + side * 3])
-        }
-        return RGBImage(validatedWidth: side, height: side, pixels: cropped)
-    }
-
     /// For sizes and buffers already known to match.
     init(validatedWidth width: Int, height: Int, pixels: [UInt8]) {
         self.width = width

@@ -17,25 +17,32 @@ typedef enum {
     CIC_TOO_LARGE = 3,
 } cic_status;
 
-/// Largest decoded image accepted, in pixels (1.5 GiB of RGB): guards against headers claiming absurd sizes.
-#define CIC_MAX_PIXELS ((uint64_t)1 << 29)
+/// Most memory libjpeg may use for whole-image buffers (a progressive JPEG keeps every coefficient until the last scan).
+#define CIC_JPEG_WORKING_MEMORY (1 << 30)
 
-/// A decoded image: `width * height * 3` interleaved 8-bit RGB bytes, row-major. Free `pixels` with `cic_free`.
-typedef struct {
-    unsigned char *pixels;
-    uint32_t width;
-    uint32_t height;
-} cic_rgb_image;
+/// Reads a PNG's header: the size of the image. Nothing is decoded, so the caller can refuse absurd sizes first.
+cic_status cic_png_size(const unsigned char *data, size_t size, uint32_t *width, uint32_t *height, char *error,
+                        size_t errorSize);
 
-/// Decodes a PNG of any colour type and bit depth to 8-bit RGB (palette expanded, alpha dropped, 16-bit scaled).
-cic_status cic_png_decode(const unsigned char *data, size_t size, cic_rgb_image *image, char *error, size_t errorSize);
+/// Decodes a PNG of any colour type and bit depth to 8-bit RGB (palette expanded, alpha dropped, 16-bit scaled) into
+/// `pixels`: `width * height * 3` interleaved bytes, row-major, for the size `cic_png_size` reported.
+cic_status cic_png_decode(const unsigned char *data, size_t size, unsigned char *pixels, uint32_t width, uint32_t height,
+                          char *error, size_t errorSize);
 
 /// Encodes 8-bit RGB as a PNG in memory; free `*output` with `cic_free`.
 cic_status cic_png_encode(const unsigned char *rgb, uint32_t width, uint32_t height,
                           unsigned char **output, size_t *outputSize, char *error, size_t errorSize);
 
-/// Decodes a baseline or progressive 8-bit JPEG (grayscale, YCbCr, RGB, CMYK or YCCK) to 8-bit RGB.
-cic_status cic_jpeg_decode(const unsigned char *data, size_t size, cic_rgb_image *image, char *error, size_t errorSize);
+/// Reads a JPEG's header: the size of the image decoded at 1/`scale` (1, 2, 4 or 8; libjpeg scales in the inverse DCT,
+/// rounding sizes up). Nothing is decoded, so the caller can refuse absurd sizes first.
+cic_status cic_jpeg_size(const unsigned char *data, size_t size, unsigned scale, uint32_t *width, uint32_t *height,
+                         char *error, size_t errorSize);
+
+/// Decodes a baseline or progressive 8-bit JPEG (grayscale, YCbCr, RGB, CMYK or YCCK) at 1/`scale` to 8-bit RGB into
+/// `pixels`: `width * height * 3` interleaved bytes, row-major, for the size `cic_jpeg_size` reported at that scale.
+/// Damaged data is an error, including what libjpeg only warns about.
+cic_status cic_jpeg_decode(const unsigned char *data, size_t size, unsigned scale, unsigned char *pixels, uint32_t width,
+                           uint32_t height, char *error, size_t errorSize);
 
 /// Encodes 8-bit pixels with 1 (grayscale), 3 (RGB) or 4 (Adobe inverted CMYK) components as a JPEG of quality 1...100;
 /// free `*output` with `cic_free`.

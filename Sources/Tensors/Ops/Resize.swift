@@ -63,3 +63,33 @@ public enum Resize {
         return 0
     }
 }
+
+/// The input indices (clamped to the edge) and weights that make each output index along one axis: the separable
+/// filter of `Backend.resize`, shared by the CPU reference and by code that resizes without a tensor.
+public struct ResizeTaps: Sendable {
+    /// Taps per output index: 2 for bilinear, 4 for bicubic.
+    public let count: Int
+    /// `count` entries per output index, output index outermost.
+    public private(set) var index: [Int] = []
+    /// The weight of each entry of `index`.
+    public private(set) var weight: [Float] = []
+
+    /// The taps that resize an axis of `input` samples to `output` samples as `options` say.
+    public init(input: Int, output: Int, _ options: ResizeOptions) {
+        count = options.method == .bilinear ? 2 : 4
+        for dst in 0 ..< output {
+            let source = Resize.sourceCoordinate(dst, input: input, output: output, options.coordinates)
+            let base = source.rounded(.down)
+            let fraction = source - base
+            for k in 0 ..< count {
+                // Bilinear taps base, base+1; bicubic taps base−1 … base+2.
+                let offset = options.method == .bilinear ? k : k - 1
+                index.append(min(max(Int(base) + offset, 0), input - 1))
+                switch options.method {
+                case .bilinear: weight.append(k == 0 ? 1 - fraction : fraction)
+                case .bicubic: weight.append(Resize.cubicWeight(fraction - Float(offset), a: options.cubicCoefficient))
+                }
+            }
+        }
+    }
+}
