@@ -89,17 +89,17 @@ struct ConvertCommand: ParsableCommand {
         var lines: [String] = []
         var closest: WeightLoadError?
         for architecture in architectures {
-            let config = EncoderConfig.matching(architecture, weights: source, width: width)
             do {
+                let config = try EncoderConfig.matching(architecture, weights: source, width: width)
                 let recorder = WeightRecorder(try WeightOptions.forEncoder(source, config))
                 _ = try Encoder(config: config, weights: recorder, backend: backend)
                 return (config, recorder)
             } catch let error as WeightLoadError {
-                lines.append("as \(config.architecture.rawValue): \(error.problems.count) weight problem(s), e.g.")
+                lines.append("as \(architecture.rawValue): \(error.problems.count) weight problem(s), e.g.")
                 lines += error.problems.prefix(5).map { "  \($0)" }
                 if error.problems.count < closest?.problems.count ?? .max { closest = error }
             } catch {
-                lines.append("as \(config.architecture.rawValue): \(error)")
+                lines.append("as \(architecture.rawValue): \(error)")
             }
         }
         if let unused = closest?.unused, !unused.isEmpty {

@@ -44,7 +44,7 @@ struct EncodeCommand: ParsableCommand {
 
     func run() throws {
         let source = try weightOptions.source()
-        let config = EncoderConfig.matching(architecture, weights: source, width: width)
+        let config = try EncoderConfig.matching(architecture, weights: source, width: width)
         let (images, names) = try inputOptions.load(resolution: config.resolution)
         weightOptions.announce()
         let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)

@@ -31,7 +31,7 @@ struct ReconstructCommand: ParsableCommand {
 
     func run() throws {
         let source = try weightOptions.source()
-        let encoderConfig = EncoderConfig.matching(encoder == .resnet50 ? .resnet50 : .revnet50x4, weights: source)
+        let encoderConfig = try EncoderConfig.matching(encoder == .resnet50 ? .resnet50 : .revnet50x4, weights: source)
         let generatorConfig = GeneratorConfig.matching(source)
         let (images, _) = try inputOptions.load(resolution: encoderConfig.resolution)
         weightOptions.announce()
