@@ -11,6 +11,12 @@ struct BigBiGANCommand: ParsableCommand {
             BenchCommand.self, DevicesCommand.self, InspectCommand.self, ConvertCommand.self,
         ]
     )
+
+    /// ArgumentParser's `main()`, after routing SIGINT and SIGTERM to the removal of temporary files.
+    static func main() {
+        Interruption.removeTemporariesOnSignals()
+        main(nil)
+    }
 }
 
 /// The `--device` option shared by every command.

@@ -34,14 +34,26 @@ struct ConvertCommand: ParsableCommand {
 
     func validate() throws {
         guard output.hasSuffix(".safetensors") else { throw ValidationError("--output must end in .safetensors") }
+        try OptionLimits.checkCh(ch)
+        try OptionLimits.checkWidth(width)
     }
 
     func run() throws {
+        try OutputLocation.checkFile(output, option: "--output", inputs: [path])
         let synthetic = path == "synthetic"
         let source: any WeightSource = synthetic ? SyntheticWeights(seed: weightSeed) : try WeightFiles.open(path)
         let backend = CPUBackend()
         let generator = WeightRecorder(source)
         let generatorConfig = GeneratorConfig.matching(source, ch: ch)
+        try generatorConfig.validate()
+        var sizes: [ModelMemory.Size] = [.generator(generatorConfig)]
+        if synthetic, !generatorOnly {
+            let config = try EncoderConfig.matching(
+                encoder == .resnet50 ? .resnet50 : .revnet50x4, weights: source, width: width)
+            try config.validate()
+            sizes.append(.encoder(config))
+        }
+        try ModelMemory.check("convert", models: sizes, batch: 1, on: backend, hint: "Use a smaller --ch or --width.")
         _ = try Generator(config: generatorConfig, weights: generator, backend: backend)
         noteUnused(source, scope: Generator.scope, requested: generator.tensors)
         var tensors = generator.tensors

@@ -32,6 +32,28 @@ struct ModelOptions: ParsableArguments {
         try .matching(model == .revnet50x4 ? .revnet50x4 : .resnet50, weights: source, width: width)
     }
 
+    /// Rejects `--ch` and `--width` outside their ranges.
+    func validate() throws {
+        try OptionLimits.checkCh(ch)
+        try OptionLimits.checkWidth(width)
+    }
+
+    /// Throws unless the model's config is valid and `backend` has room for it at `batch` (`ModelMemory`).
+    func checkMemory(_ job: String, source: any WeightSource, batch: Int, on backend: any Backend) throws {
+        let size: ModelMemory.Size
+        if model == .generator {
+            let config = generatorConfig(source)
+            try config.validate()
+            size = .generator(config)
+        } else {
+            let config = try encoderConfig(source)
+            try config.validate()
+            size = .encoder(config)
+        }
+        try ModelMemory.check(
+            job, models: [size], batch: batch, on: backend, hint: "Use a smaller --batch, --ch or --width.")
+    }
+
     func weightSource() throws -> any WeightSource { try weightOptions.source() }
 
     /// The weights to run the model with, made once per command: synthetic weights are calibrated for an encoder
