@@ -10,7 +10,7 @@ import Foundation
 /// for as long as the process writing it lives. The system drops the lock when that process ends, however it ends, so
 /// a temporary whose lock is free was abandoned by a writer that died, and the next writer to the destination removes
 /// it.
-package struct TemporarySibling {
+struct TemporarySibling {
     /// The temporary's path.
     let path: String
     /// An open descriptor holding the lock: the file itself, or the folder.
