@@ -59,6 +59,7 @@ let package = Package(
         // Writes TensorFlow tensor bundles (checkpoints) for tests that need damaged or altered ones.
         .target(name: "CheckpointWriting", dependencies: ["BigBiGANIO", "Tensors"], path: "Tests/CheckpointWriting"),
         .testTarget(name: "VulkanComputeTests", dependencies: ["VulkanCompute", "CVulkan", "TestSupport"]),
+        .testTarget(name: "FileAccessTests", dependencies: ["FileAccess"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorsVulkan", "VulkanCompute", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["BigBiGANIO", "Tensors", "bigbigan", "CheckpointWriting"]),
         .testTarget(

@@ -42,34 +42,61 @@ package enum AtomicFile {
     }
 
     /// Creates a temporary file next to `url`, lets `body` fill it, flushes it to disk and renames it to `url`.
-    /// Errors thrown by `body` are rethrown unchanged after the temporary file is removed.
+    /// Errors thrown by `body` are rethrown unchanged after the temporary file is removed. The temporary is a
+    /// `TemporarySibling`: removed by `LiveTemporaries.removeAllBeforeExit` if the process is stopped by a signal, and
+    /// by the next write to `url` if the process was killed.
     package static func write(to url: URL, _ body: (Sink) throws -> Void) throws {
-        let destination = url.path
-        let directory = url.deletingLastPathComponent().path
-        let temporary = directory + "/." + url.lastPathComponent + ".tmp-" + UUID().uuidString
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw FileSystemFailure(
-                detail: "cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))")
-        }
+        let temporary = try TemporarySibling.create(for: url)
         var stillOpen = true
         do {
-            try body(Sink(descriptor: descriptor))
-            guard fsync(descriptor) == 0 else {
-                throw FileSystemFailure(detail: "fsync failed: \(String(cString: strerror(errno)))")
+            try body(Sink(descriptor: temporary.descriptor))
+            guard fsync(temporary.descriptor) == 0 else {
+                throw FileSystemFailure(detail: "fsync failed: \(TemporarySibling.systemError())")
             }
             stillOpen = false
-            guard close(descriptor) == 0 else {
-                throw FileSystemFailure(detail: "close failed: \(String(cString: strerror(errno)))")
+            guard close(temporary.descriptor) == 0 else {
+                throw FileSystemFailure(detail: "close failed: \(TemporarySibling.systemError())")
             }
-            guard rename(temporary, destination) == 0 else {
-                throw FileSystemFailure(
-                    detail: "cannot move the finished file into place: \(String(cString: strerror(errno)))")
+            let renameFailure = LiveTemporaries.finishing(temporary.path) {
+                rename(temporary.path, url.path) == 0 ? nil : TemporarySibling.systemError()
+            }
+            if let renameFailure {
+                throw FileSystemFailure(detail: "cannot move the finished file into place: \(renameFailure)")
             }
         } catch {
-            if stillOpen { close(descriptor) }
-            unlink(temporary)
+            if stillOpen { close(temporary.descriptor) }
+            LiveTemporaries.finishing(temporary.path) { _ = unlink(temporary.path) }
             throw error
+        }
+    }
+
+    /// Throws unless a file can be written at `url`: its folder exists and is writable, and `url` is not a folder.
+    /// Checked before long work, so that a run does not compute for nothing.
+    package static func checkDestination(_ url: URL) throws(FileSystemFailure) {
+        var status = stat()
+        if stat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+            throw FileSystemFailure(detail: "\(url.path) is a folder")
+        }
+        try checkFolder(url.deletingLastPathComponent(), mayBeMissing: false)
+    }
+
+    /// Throws unless files can be written in the folder `url`, or, with `mayBeMissing`, unless it can be created:
+    /// its nearest existing ancestor is a writable folder.
+    package static func checkFolder(_ url: URL, mayBeMissing: Bool) throws(FileSystemFailure) {
+        var folder = url.standardizedFileURL
+        var status = stat()
+        while stat(folder.path, &status) != 0 {
+            guard errno == ENOENT, mayBeMissing, folder.path != "/" else {
+                throw FileSystemFailure(
+                    detail: "cannot use the folder \(folder.path): \(TemporarySibling.systemError())")
+            }
+            folder.deleteLastPathComponent()
+        }
+        guard status.st_mode & S_IFMT == S_IFDIR else {
+            throw FileSystemFailure(detail: "\(folder.path) is not a folder")
+        }
+        guard access(folder.path, W_OK | X_OK) == 0 else {
+            throw FileSystemFailure(detail: "cannot write in \(folder.path): \(TemporarySibling.systemError())")
         }
     }
 }

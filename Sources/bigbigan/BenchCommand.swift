@@ -26,23 +26,41 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Skip the peak probe.") var noProbe = false
     @Flag(help: "Print JSON instead of tables.") var json = false
 
-    func run() throws {
-        let batches = try batch.split(separator: ",").map { text -> Int in
-            guard let b = Int(text.trimmingCharacters(in: .whitespaces)), b >= 1 else {
-                throw ValidationError("bad batch size '\(text)'")
+    /// The batch sizes of `--batch`, each checked against `OptionLimits.batch`.
+    var batches: [Int] {
+        get throws {
+            let sizes = try batch.split(separator: ",", omittingEmptySubsequences: false).map { text -> Int in
+                let trimmed = text.trimmingCharacters(in: .whitespaces)
+                guard let size = Int(trimmed) else {
+                    throw ValidationError("--batch must list batch sizes such as 1,4; '\(trimmed)' is not one")
+                }
+                try OptionLimits.check(size, "each --batch size", in: OptionLimits.batch)
+                return size
             }
-            return b
+            return sizes
         }
-        guard iterations >= 1, warmup >= 0 else { throw ValidationError("--iterations must be ≥ 1 and --warmup ≥ 0") }
+    }
+
+    func validate() throws {
+        try precisionOptions.validate(for: deviceOptions)
+        _ = try batches
+        try OptionLimits.check(iterations, "--iterations", in: OptionLimits.iterations)
+        try OptionLimits.check(warmup, "--warmup", in: 0 ... OptionLimits.iterations.upperBound)
         guard deviceOptions.choice?.lowercased() != "cpu" else {
             throw ValidationError("bench measures a Vulkan device; use --cpu-reference for the CPU ratio")
         }
+    }
+
+    func run() throws {
+        let batches = try batches
         let clock = ContinuousClock()
         let started = clock.now
         let backend = try Backends.vulkan(
             device: deviceOptions.choice, timing: true, precision: precisionOptions.precision)
         let context = backend.context
         let deviceReady = clock.now
+        try modelOptions.checkMemory(
+            "bench", source: modelOptions.weightSource(), batch: batches.max() ?? 1, on: backend)
         let weights = try modelOptions.modelWeights()
         let runner = try modelOptions.benchRunner(on: backend, weights: weights)
         try backend.synchronize()

@@ -12,8 +12,12 @@ struct BigBiGANCommand: ParsableCommand {
         ]
     )
 
-    /// Parses the arguments with the bytes of file names that are not UTF-8 kept (`ArgumentBytes`).
-    static func main() { main(ArgumentBytes.processArguments()) }
+    /// ArgumentParser's `main`, after routing SIGINT and SIGTERM to the removal of temporary files, with the bytes
+    /// of file names that are not UTF-8 kept (`ArgumentBytes`).
+    static func main() {
+        Interruption.removeTemporariesOnSignals()
+        main(ArgumentBytes.processArguments())
+    }
 }
 
 /// The `--device` option shared by every command.

@@ -34,14 +34,26 @@ struct ConvertCommand: ParsableCommand {
 
     func validate() throws {
         guard output.hasSuffix(".safetensors") else { throw ValidationError("--output must end in .safetensors") }
+        try OptionLimits.checkCh(ch)
+        try OptionLimits.checkWidth(width)
     }
 
     func run() throws {
+        try OutputLocation.checkFile(output, option: "--output", inputs: [path])
         let synthetic = path == "synthetic"
         let source: any WeightSource = synthetic ? SyntheticWeights(seed: weightSeed) : try WeightFiles.open(path)
         let backend = CPUBackend()
         let generator = WeightRecorder(source)
         let generatorConfig = GeneratorConfig.matching(source, ch: ch)
+        try generatorConfig.validate()
+        var sizes: [ModelMemory.Size] = [.generator(generatorConfig)]
+        if synthetic, !generatorOnly {
+            let config = try EncoderConfig.matching(
+                encoder == .resnet50 ? .resnet50 : .revnet50x4, weights: source, width: width)
+            try config.validate()
+            sizes.append(.encoder(config))
+        }
+        try ModelMemory.check("convert", models: sizes, batch: 1, on: backend, hint: "Use a smaller --ch or --width.")
         _ = try Generator(config: generatorConfig, weights: generator, backend: backend)
         noteUnused(source, scope: Generator.scope, requested: generator.tensors)
         var tensors = generator.tensors
@@ -89,17 +101,17 @@ struct ConvertCommand: ParsableCommand {
         var lines: [String] = []
         var closest: WeightLoadError?
         for architecture in architectures {
-            let config = EncoderConfig.matching(architecture, weights: source, width: width)
             do {
+                let config = try EncoderConfig.matching(architecture, weights: source, width: width)
                 let recorder = WeightRecorder(try WeightOptions.forEncoder(source, config))
                 _ = try Encoder(config: config, weights: recorder, backend: backend)
                 return (config, recorder)
             } catch let error as WeightLoadError {
-                lines.append("as \(config.architecture.rawValue): \(error.problems.count) weight problem(s), e.g.")
+                lines.append("as \(architecture.rawValue): \(error.problems.count) weight problem(s), e.g.")
                 lines += error.problems.prefix(5).map { "  \($0)" }
                 if error.problems.count < closest?.problems.count ?? .max { closest = error }
             } catch {
-                lines.append("as \(config.architecture.rawValue): \(error)")
+                lines.append("as \(architecture.rawValue): \(error)")
             }
         }
         if let unused = closest?.unused, !unused.isEmpty {

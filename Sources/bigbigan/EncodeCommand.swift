@@ -37,19 +37,32 @@ struct EncodeCommand: ParsableCommand {
         guard output.hasSuffix(".safetensors") || output.hasSuffix(".npz") else {
             throw ValidationError("--output must end in .safetensors or .npz")
         }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        try OptionLimits.check(batchSize, "--batch-size", in: OptionLimits.batch)
+        try OptionLimits.checkWidth(width)
     }
 
     var architecture: EncoderArchitecture { encoder == .resnet50 ? .resnet50 : .revnet50x4 }
 
     func run() throws {
+        try OutputLocation.checkFile(
+            output, option: "--output", inputs: inputOptions.inputs + [weightOptions.weights].compactMap { $0 },
+            scannedFolders: OutputLocation.folders(among: inputOptions.inputs))
         let source = try weightOptions.source()
-        let config = EncoderConfig.matching(architecture, weights: source, width: width)
+        let config = try EncoderConfig.matching(architecture, weights: source, width: width)
+        try config.validate()
         var batches = try inputOptions.batches(resolution: config.resolution, batchSize: batchSize)
+        guard batches.count > 0 else {
+            throw CommandFailure("no images to encode in \(inputOptions.inputs.joined(separator: ", "))")
+        }
         weightOptions.announce()
         let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
+        try ModelMemory.check(
+            "encode", models: [.encoder(config)], batch: min(batchSize, batches.count), on: backend,
+            hint: "Use a smaller --batch-size (or --width).")
         let model = try Encoder(config: config, weights: WeightOptions.forEncoder(source, config), backend: backend)
         let (features, names) = try Self.encode(&batches, with: model, noiseSeed: noiseSeed)
+        // Under --on-error skip every input may have been left out: an empty result replaces nothing.
+        guard !names.isEmpty else { throw CommandFailure("none of the \(batches.count) inputs could be encoded") }
         let url = URL(fileURLWithPath: output)
         if output.hasSuffix(".npz") {
             try NPZFile.write(features, to: url)
@@ -82,7 +95,7 @@ struct EncodeCommand: ParsableCommand {
             ] {
                 let host = try backend.download(tensor)
                 guard host.data.allSatisfy(\.isFinite) else {
-                    throw ValidationError(
+                    throw CommandFailure(
                         "the encoder produced NaN or infinite \(name) for samples \(start)..<\(names.count); check the weights"
                     )
                 }

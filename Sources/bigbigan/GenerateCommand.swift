@@ -21,87 +21,91 @@ struct GenerateCommand: ParsableCommand {
     @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var weightOptions: WeightOptions
 
-    @Option(help: "Number of images (with --seed).") var count = 16
-    @Option(help: "Seed of the latents z ~ N(0, I).") var seed: UInt64 = 0
+    @Option(help: "Number of images, with latents from --seed (default 16).") var count: Int?
+    @Option(help: "Seed of the latents z ~ N(0, I) (default 0).") var seed: UInt64?
     @Option(help: "Latents from a float32 .npy of shape [N,120] instead of --count/--seed.") var z: String?
-    @Option(help: "Output file: .png writes a grid, .npy writes float32 NHWC in [-1,1].") var output: String?
-    @Option(help: "Output directory: one PNG per sample.") var outputDir: String?
+    @Option(help: "Output file: .png writes a grid, .npy writes float32 NHWC in [-1,1] batch by batch.")
+    var output: String?
+    @Option(help: "Output directory: one PNG per sample, replacing the sample_* files of an earlier run.")
+    var outputDir: String?
     @Flag(help: "Write the 256×256 `upsampled` output instead of 128×128.") var upsampled = false
     @Option(help: "Images per forward pass.") var batchSize = 16
     @Option(help: "Generator channel multiplier (default: read from the weights, else 96 as released).") var ch: Int?
 
     func validate() throws {
         try precisionOptions.validate(for: deviceOptions)
-        guard (output == nil) != (outputDir == nil) else {
-            throw ValidationError("give exactly one of --output or --output-dir")
+        _ = try SampleOutput(output: output, outputDir: outputDir)
+        if z != nil, count != nil || seed != nil {
+            throw ValidationError("--z gives the latents, --count and --seed draw them: give one or the other")
         }
-        if let output, !output.hasSuffix(".png"), !output.hasSuffix(".npy") {
-            throw ValidationError("--output must end in .png or .npy")
-        }
-        guard count >= 1, batchSize >= 1 else { throw ValidationError("--count and --batch-size must be at least 1") }
+        try OptionLimits.check(count, "--count", in: OptionLimits.images)
+        try OptionLimits.check(batchSize, "--batch-size", in: OptionLimits.batch)
+        try OptionLimits.checkCh(ch)
     }
 
     func run() throws {
+        let target = try SampleOutput(output: output, outputDir: outputDir)
         let source = try weightOptions.source()
         let config = GeneratorConfig.matching(source, ch: ch)
-        let latents =
-            try z.map { try NPYFile.read(URL(fileURLWithPath: $0)) }
-            ?? Latents.normal(count: count, dimension: config.zDim, seed: seed)
-        guard latents.shape.rank == 2, latents.shape[1] == config.zDim, latents.shape[0] >= 1 else {
-            throw ValidationError("latents must be [N,\(config.zDim)], got \(latents.shape)")
-        }
-        guard latents.data.allSatisfy(\.isFinite) else {
-            throw ValidationError("the latents contain NaN or infinite values")
-        }
+        try config.validate()
+        let given = try z.map { try Self.readLatents($0, dimension: config.zDim) }
+        let count = given?.shape[0] ?? self.count ?? 16
+        let resolution = upsampled ? 2 * config.resolution : config.resolution
+        try target.check(count: count, resolution: resolution, inputs: [z, weightOptions.weights].compactMap { $0 })
         weightOptions.announce()
         let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
+        try ModelMemory.check(
+            "generate", models: [.generator(config)], batch: min(batchSize, count), on: backend,
+            hint: "Use a smaller --batch-size (or --ch).")
         let generator = try Generator(config: config, weights: source, backend: backend)
-        let images = try Self.generate(latents, with: generator, batchSize: batchSize, upsampled: upsampled)
-        try write(images)
-        Console.note(
-            "wrote \(images.shape[0]) image(s) \(images.shape) to \(output ?? outputDir ?? "") on \(backend.name)")
+        var stream = Latents.Stream(dimension: config.zDim, seed: seed ?? 0)
+        let written = try target.write(count: count, resolution: resolution) { emit in
+            try Self.generate(
+                count: count, latents: { try given?.rows($0) ?? stream.next($0.count) }, with: generator,
+                batchSize: batchSize, upsampled: upsampled, emit)
+        }
+        Console.note("wrote \(written) on \(backend.name)")
     }
 
-    /// Runs the generator over `latents` in batches; throws if any output is not finite.
-    static func generate(_ latents: HostTensor, with generator: Generator, batchSize: Int, upsampled: Bool) throws
-        -> HostTensor
-    {
+    /// The latents of a `--z` file: [N, dimension] with N ≥ 1, every value plausible (`Latents.problem(in:)`).
+    static func readLatents(_ path: String, dimension: Int) throws -> HostTensor {
+        let z = try NPYFile.read(URL(fileURLWithPath: path))
+        guard z.shape.rank == 2, z.shape[1] == dimension, z.shape[0] >= 1 else {
+            throw CommandFailure("\(path): latents must be [N,\(dimension)] with N ≥ 1, got \(z.shape)")
+        }
+        if let problem = Latents.problem(in: z) { throw CommandFailure("\(path): not latents: \(problem)") }
+        return z
+    }
+
+    /// Runs the generator over `count` latents, which `latents` gives for a range of rows, `batchSize` at a time,
+    /// and hands each batch's images to `emit` in order. Throws if any output is not finite: the latents were
+    /// checked, so the weights are to blame.
+    static func generate(
+        count: Int, latents: (Range<Int>) throws -> HostTensor, with generator: Generator, batchSize: Int,
+        upsampled: Bool, _ emit: (HostTensor) throws -> Void
+    ) throws {
         let backend = generator.backend
-        let n = latents.shape[0]
-        let dim = latents.shape[1]
-        var data: [Float] = []
-        var shape: Shape = []
-        for start in stride(from: 0, to: n, by: batchSize) {
-            let end = min(start + batchSize, n)
-            let batch = try HostTensor(shape: [end - start, dim], data: Array(latents.data[start * dim ..< end * dim]))
-            let output = try generator(backend.upload(batch))
+        for start in stride(from: 0, to: count, by: batchSize) {
+            let end = min(start + batchSize, count)
+            let output = try generator(backend.upload(latents(start ..< end)))
             let images = try backend.download(upsampled ? output.upsampled : output.image)
             guard images.data.allSatisfy(\.isFinite) else {
-                throw ValidationError(
-                    "the generator produced NaN or infinite values for samples \(start)..<\(end); check the weights")
+                throw CommandFailure(
+                    "the generator produced NaN or infinite values for samples \(start)..<\(end) from valid latents; check the weights"
+                )
             }
-            data += images.data
-            shape = Shape([n] + Array(images.shape.dims.dropFirst()))
-            Console.progress(end, of: n, "images")
+            try emit(images)
+            Console.progress(end, of: count, "images")
         }
-        return try HostTensor(shape: shape, data: data)
     }
+}
 
-    private func write(_ images: HostTensor) throws {
-        if let output {
-            let url = URL(fileURLWithPath: output)
-            if output.hasSuffix(".npy") {
-                try NPYFile.write(images, to: url)
-            } else {
-                try ImageFile.writePNG(ImageGrid.compose(images), to: url)
-            }
-        } else if let outputDir {
-            let directory = URL(fileURLWithPath: outputDir)
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            for (i, image) in try images.rgbImages().enumerated() {
-                try ImageFile.writePNG(
-                    image, to: directory.appendingPathComponent(String(format: "sample_%05d.png", i)))
-            }
-        }
+extension HostTensor {
+    /// The rows `range` of a [N, …] tensor.
+    func rows(_ range: Range<Int>) throws -> HostTensor {
+        let perRow = shape.perSample
+        return try HostTensor(
+            shape: Shape([range.count] + shape.dims.dropFirst()),
+            data: Array(data[range.lowerBound * perRow ..< range.upperBound * perRow]))
     }
 }

@@ -73,12 +73,12 @@ struct ImageBatches {
                 data += try image.centerSquareTensor(resolution: resolution).data
                 names.append(file.description)
             } catch {
-                if onError == .stop { throw ValidationError("\(error)") }
+                if onError == .stop { throw CommandFailure("\(error)") }
                 Console.note("skipping \(file): \(error)")
             }
         }
         guard !names.isEmpty else {
-            if !decodedAny { throw ValidationError("none of the \(files.count) input image(s) could be read") }
+            if !decodedAny { throw CommandFailure("none of the \(files.count) input image(s) could be read") }
             return nil
         }
         decodedAny = true

@@ -29,10 +29,10 @@ struct ImageInputOptions: ParsableArguments {
                     files.append(path)
                 }
             } catch {
-                throw ValidationError("\(path): \(error.detail)")
+                throw CommandFailure("\(path): \(error.detail)")
             }
         }
-        guard !files.isEmpty else { throw ValidationError("no PNG or JPEG files among the inputs") }
+        guard !files.isEmpty else { throw CommandFailure("no PNG or JPEG files among the inputs") }
         return files
     }
 
@@ -45,11 +45,11 @@ struct ImageInputOptions: ParsableArguments {
         let tensor = try NPYFile.read(URL(fileURLWithPath: inputs[0]))
         guard tensor.shape.rank == 4, tensor.shape[1] == resolution, tensor.shape[2] == resolution, tensor.shape[3] == 3
         else {
-            throw ValidationError(
+            throw CommandFailure(
                 "\(inputs[0]): expected float32 [N,\(resolution),\(resolution),3], got \(tensor.shape)")
         }
         guard tensor.data.allSatisfy(\.isFinite) else {
-            throw ValidationError("\(inputs[0]) contains NaN or infinite values")
+            throw CommandFailure("\(inputs[0]) contains NaN or infinite values")
         }
         return ImageBatches(
             images: tensor, names: (0 ..< tensor.shape[0]).map { "\(inputs[0])[\($0)]" }, batchSize: batchSize)
@@ -58,7 +58,7 @@ struct ImageInputOptions: ParsableArguments {
     /// Every input at once, as [N, resolution, resolution, 3] in [-1, 1], with the name of each sample.
     func load(resolution: Int) throws -> (images: HostTensor, names: [String]) {
         var all = try batches(resolution: resolution, batchSize: .max)
-        guard let batch = try all.next() else { throw ValidationError("no images among the inputs") }
+        guard let batch = try all.next() else { throw CommandFailure("no images among the inputs") }
         return batch
     }
 

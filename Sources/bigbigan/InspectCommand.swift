@@ -58,7 +58,7 @@ struct InspectCommand: ParsableCommand {
         } else if hasSavedModel {
             print("Variables: no variables/variables.index beside the saved model")
         } else {
-            throw ValidationError(
+            throw CommandFailure(
                 exists
                     ? "\(path): not a TF-Hub module, a checkpoint or a .safetensors file"
                     : "\(path): no such file, folder or checkpoint prefix")

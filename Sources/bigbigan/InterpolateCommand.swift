@@ -4,15 +4,16 @@ import BigBiGANIO
 import Foundation
 import Tensors
 
-/// `bigbigan interpolate`: a strip of images along the line between two latents.
+/// `bigbigan interpolate`: images along the line between two latents, as a PNG strip, a .npy or one PNG each.
 struct InterpolateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "interpolate",
-        abstract: "Generate a PNG strip interpolating between two latents.",
+        abstract: "Generate images interpolating between two latents: a PNG strip, a .npy or one PNG per image.",
         discussion: """
             Examples:
               bigbigan interpolate --from-seed 1 --to-seed 2 --steps 8 --output strip.png
               bigbigan interpolate --from a.npy --to b.npy --output strip.png     # row 0 of each [N,120] file
+              bigbigan interpolate --steps 100000 --output path.npy                # written batch by batch
             """
     )
 
@@ -25,41 +26,56 @@ struct InterpolateCommand: ParsableCommand {
     @Option(help: "First latent from a .npy [N,120] (row 0).") var from: String?
     @Option(help: "Last latent from a .npy [N,120] (row 0).") var to: String?
     @Option(help: "Number of images, ends included.") var steps = 8
-    @Option(help: "Output PNG strip.") var output: String
+    @Option(help: "Output file: .png writes a strip, .npy writes float32 NHWC in [-1,1] batch by batch.")
+    var output: String?
+    @Option(help: "Output directory: one PNG per image, replacing the sample_* files of an earlier run.")
+    var outputDir: String?
+    @Option(help: "Images per forward pass.") var batchSize = 16
     @Option(help: "Generator channel multiplier (default: read from the weights, else 96 as released).") var ch: Int?
 
     func validate() throws {
         try precisionOptions.validate(for: deviceOptions)
-        guard steps >= 2 else { throw ValidationError("--steps must be at least 2") }
-        guard output.hasSuffix(".png") else { throw ValidationError("--output must end in .png") }
+        _ = try SampleOutput(output: output, outputDir: outputDir)
+        try OptionLimits.check(steps, "--steps", in: 2 ... OptionLimits.images.upperBound)
+        try OptionLimits.check(batchSize, "--batch-size", in: OptionLimits.batch)
+        try OptionLimits.checkCh(ch)
     }
 
     func run() throws {
+        let target = try SampleOutput(output: output, outputDir: outputDir, columns: steps)
         let source = try weightOptions.source()
         let config = GeneratorConfig.matching(source, ch: ch)
+        try config.validate()
         let a = try latent(file: from, seed: fromSeed, dimension: config.zDim)
         let b = try latent(file: to, seed: toSeed, dimension: config.zDim)
+        try target.check(
+            count: steps, resolution: config.resolution, inputs: [from, to, weightOptions.weights].compactMap { $0 })
+        weightOptions.announce()
+        let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
+        try ModelMemory.check(
+            "interpolate", models: [.generator(config)], batch: min(batchSize, steps), on: backend,
+            hint: "Use a smaller --batch-size (or --ch).")
+        let generator = try Generator(config: config, weights: source, backend: backend)
+        let written = try target.write(count: steps, resolution: config.resolution) { emit in
+            try GenerateCommand.generate(
+                count: steps, latents: { try interpolation(a, b, rows: $0) }, with: generator, batchSize: batchSize,
+                upsampled: false, emit)
+        }
+        Console.note("wrote \(written)")
+    }
+
+    /// Rows `rows` of the `steps` latents from `a` to `b`, ends included.
+    private func interpolation(_ a: [Float], _ b: [Float], rows: Range<Int>) throws -> HostTensor {
         var data: [Float] = []
-        for i in 0 ..< steps {
+        for i in rows {
             let t = Float(i) / Float(steps - 1)
             data += zip(a, b).map { (1 - t) * $0 + t * $1 }
         }
-        weightOptions.announce()
-        let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
-        let generator = try Generator(config: config, weights: source, backend: backend)
-        let images = try GenerateCommand.generate(
-            HostTensor(shape: [steps, config.zDim], data: data), with: generator,
-            batchSize: steps, upsampled: false)
-        try ImageFile.writePNG(ImageGrid.compose(images, columns: steps), to: URL(fileURLWithPath: output))
-        Console.note("wrote a strip of \(steps) images to \(output)")
+        return try HostTensor(shape: [rows.count, a.count], data: data)
     }
 
     private func latent(file: String?, seed: UInt64, dimension: Int) throws -> [Float] {
         guard let file else { return try Latents.normal(count: 1, dimension: dimension, seed: seed).data }
-        let tensor = try NPYFile.read(URL(fileURLWithPath: file))
-        guard tensor.shape.rank == 2, tensor.shape[1] == dimension, tensor.shape[0] >= 1 else {
-            throw ValidationError("\(file): expected [N,\(dimension)], got \(tensor.shape)")
-        }
-        return Array(tensor.data.prefix(dimension))
+        return Array(try GenerateCommand.readLatents(file, dimension: dimension).data.prefix(dimension))
     }
 }

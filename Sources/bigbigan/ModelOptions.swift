@@ -28,8 +28,30 @@ struct ModelOptions: ParsableArguments {
 
     func generatorConfig(_ source: any WeightSource) -> GeneratorConfig { .matching(source, ch: ch) }
 
-    func encoderConfig(_ source: any WeightSource) -> EncoderConfig {
-        .matching(model == .revnet50x4 ? .revnet50x4 : .resnet50, weights: source, width: width)
+    func encoderConfig(_ source: any WeightSource) throws -> EncoderConfig {
+        try .matching(model == .revnet50x4 ? .revnet50x4 : .resnet50, weights: source, width: width)
+    }
+
+    /// Rejects `--ch` and `--width` outside their ranges.
+    func validate() throws {
+        try OptionLimits.checkCh(ch)
+        try OptionLimits.checkWidth(width)
+    }
+
+    /// Throws unless the model's config is valid and `backend` has room for it at `batch` (`ModelMemory`).
+    func checkMemory(_ job: String, source: any WeightSource, batch: Int, on backend: any Backend) throws {
+        let size: ModelMemory.Size
+        if model == .generator {
+            let config = generatorConfig(source)
+            try config.validate()
+            size = .generator(config)
+        } else {
+            let config = try encoderConfig(source)
+            try config.validate()
+            size = .encoder(config)
+        }
+        try ModelMemory.check(
+            job, models: [size], batch: batch, on: backend, hint: "Use a smaller --batch, --ch or --width.")
     }
 
     func weightSource() throws -> any WeightSource { try weightOptions.source() }
@@ -38,12 +60,13 @@ struct ModelOptions: ParsableArguments {
     /// (`WeightOptions.forEncoder`), which costs a CPU forward.
     func modelWeights() throws -> any WeightSource {
         let source = try weightSource()
-        return model == .generator ? source : try WeightOptions.forEncoder(source, encoderConfig(source))
+        return model == .generator ? source : try WeightOptions.forEncoder(source, try encoderConfig(source))
     }
 
     func describe() throws -> String {
         let source = try weightSource()
-        let size = model == .generator ? "ch \(generatorConfig(source).ch)" : "width \(encoderConfig(source).width)"
+        let size =
+            model == .generator ? "ch \(generatorConfig(source).ch)" : "width \(try encoderConfig(source).width)"
         return "\(model.rawValue) (\(size)), \(weightOptions.describe()),"
     }
 
@@ -60,7 +83,7 @@ struct ModelOptions: ParsableArguments {
             _ = try generator(
                 backend.upload(Latents.normal(count: batch, dimension: config.zDim, seed: seed)), tap: tap)
         case .resnet50, .revnet50x4:
-            let config = encoderConfig(source)
+            let config = try encoderConfig(source)
             let encoder = try Encoder(config: config, weights: source, backend: backend)
             _ = try encoder(
                 backend.upload(RandomImages.uniform(count: batch, resolution: config.resolution, seed: seed)),
@@ -89,7 +112,7 @@ extension ModelOptions {
                 _ = try backend.download(generator(z).image)
             }
         case .resnet50, .revnet50x4:
-            let config = encoderConfig(source)
+            let config = try encoderConfig(source)
             let encoder = try Encoder(config: config, weights: source, backend: backend)
             return BenchRunner(name: "\(model.rawValue) (width \(config.width))") { batch, seed in
                 let output = try encoder(

@@ -20,13 +20,21 @@ struct ParityCommand: ParsableCommand {
     @Option(help: "Largest acceptable normalised MSE per layer.") var nmse = 1e-8
     @Option(help: "Largest acceptable absolute error per element.") var absolute: Float = 1e-3
 
-    func run() throws {
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+    func validate() throws {
+        try precisionOptions.validate(for: deviceOptions)
+        try OptionLimits.check(batch, "--batch", in: OptionLimits.batch)
         guard deviceOptions.choice?.lowercased() != "cpu" else {
             throw ValidationError("parity compares against a Vulkan device; choose one with --device")
         }
+    }
+
+    func run() throws {
         let vulkan = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
         let cpu = CPUBackend()
+        let source = try modelOptions.weightSource()
+        for backend: any Backend in [cpu, vulkan] {
+            try modelOptions.checkMemory("parity", source: source, batch: batch, on: backend)
+        }
         print(
             "parity: \(try modelOptions.describe()) batch \(batch), CPU reference vs \(vulkan.name) (\(precisionOptions.precision.rawValue))"
         )

@@ -26,16 +26,28 @@ struct ReconstructCommand: ParsableCommand {
     func validate() throws {
         try precisionOptions.validate(for: deviceOptions)
         guard output.hasSuffix(".png") else { throw ValidationError("--output must end in .png") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        try OptionLimits.check(batchSize, "--batch-size", in: OptionLimits.batch)
     }
 
     func run() throws {
+        try OutputLocation.checkFile(
+            output, option: "--output", inputs: inputOptions.inputs + [weightOptions.weights].compactMap { $0 },
+            scannedFolders: OutputLocation.folders(among: inputOptions.inputs))
         let source = try weightOptions.source()
-        let encoderConfig = EncoderConfig.matching(encoder == .resnet50 ? .resnet50 : .revnet50x4, weights: source)
+        let encoderConfig = try EncoderConfig.matching(encoder == .resnet50 ? .resnet50 : .revnet50x4, weights: source)
         let generatorConfig = GeneratorConfig.matching(source)
+        try encoderConfig.validate()
+        try generatorConfig.validate()
         let (images, names) = try inputOptions.load(resolution: encoderConfig.resolution)
+        let count = images.shape[0]
+        guard count >= 1 else {
+            throw CommandFailure("no images to reconstruct in \(inputOptions.inputs.joined(separator: ", "))")
+        }
         weightOptions.announce()
         let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
+        try ModelMemory.check(
+            "reconstruct", models: [.encoder(encoderConfig), .generator(generatorConfig)],
+            batch: min(batchSize, count), on: backend, hint: "Use a smaller --batch-size.")
         var batches = ImageBatches(images: images, names: names, batchSize: batchSize)
         let (features, _) = try EncodeCommand.encode(
             &batches,
@@ -43,22 +55,25 @@ struct ReconstructCommand: ParsableCommand {
                 config: encoderConfig, weights: WeightOptions.forEncoder(source, encoderConfig), backend: backend),
             noiseSeed: noiseSeed)
         guard let z = features[sample ? "z_sample" : "z_mean"] else {
-            throw ValidationError("the encoder returned no latents")
+            throw CommandFailure("the encoder returned no latents")
         }
-        let reconstructions = try GenerateCommand.generate(
-            z, with: Generator(config: generatorConfig, weights: source, backend: backend),
-            batchSize: batchSize, upsampled: false)
+        var reconstructions: [RGBImage] = []
+        try GenerateCommand.generate(
+            count: count, latents: { try z.rows($0) },
+            with: Generator(config: generatorConfig, weights: source, backend: backend),
+            batchSize: batchSize, upsampled: false
+        ) { reconstructions += try $0.rgbImages() }
         // Inputs shown at the generator's resolution, each followed by its reconstruction.
         let cpu = CPUBackend()
         let r = generatorConfig.resolution
         let small = try cpu.download(
             cpu.resize(cpu.upload(images), options: ResizeOptions(height: r, width: r, method: .bilinear)))
         var pairs: [RGBImage] = []
-        for i in 0 ..< images.shape[0] {
+        for i in 0 ..< count {
             pairs.append(try RGBImage(tensor: small, index: i))
-            pairs.append(try RGBImage(tensor: reconstructions, index: i))
+            pairs.append(reconstructions[i])
         }
         try ImageFile.writePNG(ImageGrid.compose(pairs, columns: min(8, pairs.count)), to: URL(fileURLWithPath: output))
-        Console.note("wrote \(images.shape[0]) input/reconstruction pair(s) to \(output)")
+        Console.note("wrote \(count) input/reconstruction pair(s) to \(output)")
     }
 }

@@ -119,9 +119,56 @@ import Testing
         expectError(
             .unsupported, reading: try directory.write(replacingHeader("<f4", with: ">f4"), as: "big.npy"),
             mentioning: "big-endian")
+        expectError(
+            .unsupported,
+            reading: try directory.write(
+                replacingHeader("'<f4'", with: "[('a', '<f4'), ('b', '<i4')]"), as: "structured.npy"),
+            mentioning: "structured dtype")
         var version9 = good
         version9[6] = 9
         expectError(.unsupported, reading: try directory.write(Data(version9), as: "v9.npy"), mentioning: "version 9")
         expectError(.unreadable, reading: directory.file("missing.npy"))
+    }
+
+    /// Rows handed over a batch at a time make the same bytes as one write of the whole array.
+    @Test func rowsWrittenInBatchesMatchAWholeWrite() throws {
+        let directory = try TemporaryDirectory()
+        var random = SeededRandom(seed: 3)
+        let whole = random.uniformTensor([5, 2, 3], in: -1 ..< 1)
+        try NPYFile.write(whole, to: directory.file("whole.npy"))
+        try NPYFile.write(shape: whole.shape, to: directory.file("rows.npy")) { rows in
+            for range in [0 ..< 2, 2 ..< 4, 4 ..< 5] {
+                try rows.append(
+                    HostTensor(
+                        shape: [range.count, 2, 3],
+                        data: Array(whole.data[range.lowerBound * 6 ..< range.upperBound * 6])))
+            }
+        }
+        #expect(try Data(contentsOf: directory.file("rows.npy")) == Data(contentsOf: directory.file("whole.npy")))
+    }
+
+    /// Too few rows, rows of the wrong shape, or an error from the producer: nothing is written, an existing file is
+    /// kept, and the producer's error comes back unchanged.
+    @Test func anIncompleteArrayWritesNothing() throws {
+        struct Stop: Error {}
+        let directory = try TemporaryDirectory()
+        let url = directory.file("out.npy")
+        try NPYFile.write(HostTensor(zeros: [1]), to: url)
+        let before = try Data(contentsOf: url)
+        let row = HostTensor(zeros: [1, 4])
+        #expect(throws: TensorFileError.self) {
+            try NPYFile.write(shape: [3, 4], to: url) { rows in try rows.append(row) }
+        }
+        #expect(throws: TensorFileError.self) {
+            try NPYFile.write(shape: [3, 4], to: url) { rows in try rows.append(HostTensor(zeros: [1, 5])) }
+        }
+        #expect(throws: Stop.self) {
+            try NPYFile.write(shape: [3, 4], to: url) { rows in
+                try rows.append(row)
+                throw Stop()
+            }
+        }
+        #expect(try Data(contentsOf: url) == before)
+        #expect(try directory.contents() == ["out.npy"])
     }
 }

@@ -57,7 +57,7 @@ struct ForwardFlopsTests {
     /// stride divides 64 evenly, so each convolution's output, and its FLOPs, shrink exactly 16×.
     @Test(arguments: [(EncoderArchitecture.resnet50, 5.3e9), (.revnet50x4, 20.7e9)])
     func releasedTrunksDeclareTheSpecsMultiplyAdds(architecture: EncoderArchitecture, multiplyAdds: Double) throws {
-        var config = EncoderConfig.matching(architecture, weights: ZeroWeights())
+        var config = try EncoderConfig.matching(architecture, weights: ZeroWeights())
         config.resolution = 64
         let timings = try timings { gpu in
             let encoder = try Encoder(config: config, weights: ZeroWeights(), backend: gpu)

@@ -336,9 +336,9 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
-    // MARK: helpers
+    // MARK: helpers, shared with the suite's other files
 
-    private func expectSuccess(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectSuccess(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
         let result = try run(arguments)
         #expect(
             result.status == 0, "bigbigan \(arguments.joined(separator: " ")) failed:\n\(result.stderr)",
@@ -346,7 +346,7 @@ struct CLITests {
     }
 
     /// Runs `executable` with `arguments`; `environment` entries replace the test's own variables.
-    private func run(_ arguments: [String], executable: URL = Self.executable, environment: [String: String] = [:])
+    func run(_ arguments: [String], executable: URL = Self.executable, environment: [String: String] = [:])
         throws
         -> (status: Int32, stdout: String, stderr: String)
     {
@@ -373,7 +373,7 @@ struct CLITests {
         return bundle.appendingPathComponent("bigbigan")
     }()
 
-    private func temporaryDirectory() throws -> URL {
+    func temporaryDirectory() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bigbigan-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir

@@ -88,6 +88,52 @@ public struct EncoderConfig: Sendable, Equatable {
     /// Spatial size of the last feature map (8 for 256 inputs).
     public var finalResolution: Int { resolution / downsampling }
 
+    /// The widths an encoder may have: up to 8× the released RevNet-50×4's 1024, beyond which the weights alone need
+    /// tens of gigabytes.
+    public static let widthRange = 8 ... 8192
+
+    /// Elements of all the weights `Encoder.init` loads, for estimating memory before loading them. Only for a
+    /// config that passes `validate()`.
+    public var weightElements: Int {
+        var total = 7 * 7 * 3 * stemChannels
+        var channels = stemChannels
+        for (s, count) in blocksPerStage.enumerated() {
+            let c = stageChannels(s)
+            for k in 0 ..< count {
+                switch architecture {
+                case .resnet50:
+                    let mid = c / 4
+                    // bn1; conv1 and conv2 with the batch norms folded into them; conv3; the projection shortcut.
+                    total += 4 * channels + channels * mid + 4 * mid + 9 * mid * mid + 4 * mid + mid * c
+                    if (s > 0 && k == 0) || channels != c { total += channels * c }
+                case .revnet50x4:
+                    let (half, mid) = (c / 2, c / 8)
+                    total += 4 * half + half * mid + 4 * mid + 9 * mid * mid + 4 * mid + mid * half
+                }
+                channels = c
+            }
+        }
+        total += 4 * featureChannels + 2 * featureChannels  // final batch norm; the feature norm has no γ, β
+        var inputs = featureChannels
+        for out in head.hiddenWidths + [2 * zDim] {
+            total += inputs * out + out
+            inputs = out
+        }
+        return total
+    }
+
+    /// Elements per sample of the largest tensor a forward pass makes: the stem convolution's output (before its
+    /// pooling), a stage's output or a feature vector, whichever is biggest. Only for a config that passes
+    /// `validate()`.
+    public var largestActivation: Int {
+        let stem = (resolution / 2) * (resolution / 2) * stemChannels
+        let stages = (0 ..< stages).map { s in
+            let side = resolution / (4 << s)
+            return side * side * stageChannels(s)
+        }
+        return ([stem, bnCreluChannels] + stages + head.hiddenWidths).max() ?? 0
+    }
+
     /// Throws unless every channel count is whole (bottlenecks are width/4 (ResNet) or width/8 (RevNet) of a stage,
     /// RevNet halves split evenly) and the resolution divides exactly through every stride.
     public func validate() throws {
@@ -95,8 +141,14 @@ public struct EncoderConfig: Sendable, Equatable {
         guard !blocksPerStage.isEmpty, blocksPerStage.allSatisfy({ $0 >= 1 }), stages <= 8 else {
             throw TensorError.unsupported(op: op, "blocks per stage \(blocksPerStage): need 1…8 stages of ≥ 1 block")
         }
-        guard width >= 8, width % 8 == 0 else {
-            throw TensorError.unsupported(op: op, "width \(width) must be a positive multiple of 8")
+        guard Self.widthRange.contains(width), width % 8 == 0 else {
+            throw TensorError.unsupported(
+                op: op,
+                "width \(width) must be a multiple of 8 in \(Self.widthRange.lowerBound)…\(Self.widthRange.upperBound)")
+        }
+        // 32× the release's 256, far beyond any use, and small enough that sizes computed from it cannot overflow.
+        guard (1 ... 8192).contains(resolution) else {
+            throw TensorError.unsupported(op: op, "resolution \(resolution) is outside 1…8192")
         }
         guard resolution >= downsampling, resolution % downsampling == 0 else {
             throw TensorError.unsupported(
@@ -113,10 +165,16 @@ public struct EncoderConfig: Sendable, Equatable {
 extension EncoderConfig {
     /// The released `architecture` at the width `weights` were made for, read from the stem convolution
     /// [7, 7, 3, stem channels] (stem = width/4 for ResNet-50, width for RevNet). An explicit `width` wins;
-    /// sources that cannot tell (synthetic weights) get the released width.
+    /// sources that cannot tell (synthetic weights) get the released width. Throws
+    /// `EncoderArchitectureMismatch` when the weights hold the other architecture's encoder.
     public static func matching(_ architecture: EncoderArchitecture, weights: any WeightSource, width: Int? = nil)
-        -> EncoderConfig
+        throws -> EncoderConfig
     {
+        if let stored = EncoderArchitecture.stored(in: weights), stored.architecture != architecture {
+            throw EncoderArchitectureMismatch(
+                requested: architecture, stored: stored.architecture, evidence: stored.evidence,
+                weights: weights.description)
+        }
         var config: EncoderConfig = architecture == .resnet50 ? .resnet50 : .revnet50x4
         if let width {
             config.width = width
@@ -126,5 +184,39 @@ extension EncoderConfig {
             config.width = architecture == .resnet50 ? stem[3] * 4 : stem[3]
         }
         return config
+    }
+}
+
+extension EncoderArchitecture {
+    /// The architecture whose encoder `weights` hold, when their shapes tell: a ResNet block's first convolution
+    /// takes all of the stem's channels, a RevNet block's only half (it sees one half of the stream). Nil when the
+    /// weights have no encoder under the canonical names, or cannot tell shapes without loading (synthetic weights).
+    public static func stored(in weights: any WeightSource) -> (architecture: EncoderArchitecture, evidence: String)? {
+        let stemName = EncoderNames.stem + "/w"
+        let conv1Name = EncoderNames.block(stage: 0, block: 0) + "/conv1/w"
+        let scope = EncoderConventions.scope + "/"
+        guard let stem = weights.storedShape(scope + stemName), stem.rank == 4,
+            let conv1 = weights.storedShape(scope + conv1Name), conv1.rank == 4, stem[3] > 0
+        else { return nil }
+        let evidence = "\(stemName) has \(stem[3]) output channels and \(conv1Name) \(conv1[2]) input channels"
+        switch conv1[2] {
+        case stem[3]: return (.resnet50, evidence)
+        case stem[3] / 2 where stem[3] % 2 == 0: return (.revnet50x4, evidence)
+        default: return nil
+        }
+    }
+}
+
+/// Weights that hold one encoder architecture, asked to load as the other.
+public struct EncoderArchitectureMismatch: Error, CustomStringConvertible {
+    public let requested: EncoderArchitecture
+    public let stored: EncoderArchitecture
+    /// The shapes that tell the stored architecture.
+    public let evidence: String
+    /// The weights' description.
+    public let weights: String
+
+    public var description: String {
+        "\(weights) holds a \(stored.rawValue) encoder, not \(requested.rawValue) (\(evidence))"
     }
 }

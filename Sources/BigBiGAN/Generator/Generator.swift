@@ -40,17 +40,15 @@ public final class Generator {
             w.scoped("GenZ/G_linear"), inputs: config.chunkSize,
             outputs: config.bottomResolution * config.bottomResolution * config.bottomChannels)
         var blocks: [GBlock] = []
-        var attentionAfter: Int?
         for (k, (cin, cout)) in config.blockMultipliers.enumerated() {
             blocks.append(
                 try GBlock(
                     w.scoped(k == 0 ? "GBlock" : "GBlock_\(k)"), cin: cin * ch, cout: cout * ch,
                     conditionDim: config.conditionDim, epsilon: config.epsilon))
-            if config.bottomResolution << (k + 1) == config.attentionResolution { attentionAfter = k }
         }
         self.blocks = blocks
-        attentionAfterBlock = attentionAfter
-        if let k = attentionAfter {
+        attentionAfterBlock = config.attentionBlock
+        if let k = config.attentionBlock {
             let c = config.blockMultipliers[k].1 * ch
             let a = w.scoped("attention")
             attention = SelfAttentionWeights(

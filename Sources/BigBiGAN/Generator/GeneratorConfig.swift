@@ -52,21 +52,62 @@ public struct GeneratorConfig: Sendable, Equatable {
     public var resolution: Int { bottomResolution << blocks }
     public var bottomChannels: Int { blockMultipliers[0].0 * ch }
 
-    /// Throws unless the latent splits evenly and channels stay whole in attention (C/8).
+    /// The channel multipliers a generator may have: up to about 10× the release's 96, beyond which the weights
+    /// alone need tens of gigabytes.
+    public static let chRange = 1 ... 1024
+
+    /// The block after which self-attention runs, if any: the one whose output has `attentionResolution`.
+    var attentionBlock: Int? {
+        blockMultipliers.indices.first { bottomResolution << ($0 + 1) == attentionResolution }
+    }
+
+    /// Throws unless `ch` is in `chRange`, the latent splits evenly and channels stay whole in attention (C/8).
     public func validate() throws {
-        guard ch >= 1, zDim % (blocks + 1) == 0 else {
+        guard Self.chRange.contains(ch) else {
             throw TensorError.unsupported(
-                op: "generator", "z of \(zDim) does not split into \(blocks + 1) chunks, or ch \(ch) < 1")
+                op: "generator", "ch \(ch) is outside \(Self.chRange.lowerBound)…\(Self.chRange.upperBound)")
         }
-        if let r = attentionResolution,
-            let (_, out) = blockMultipliers.enumerated().first(where: { bottomResolution << ($0.offset + 1) == r })?
-                .element
-        {
-            guard (out * ch) % 8 == 0 else {
+        guard zDim >= 1, zDim % (blocks + 1) == 0 else {
+            throw TensorError.unsupported(op: "generator", "z of \(zDim) does not split into \(blocks + 1) chunks")
+        }
+        if let k = attentionBlock {
+            let channels = blockMultipliers[k].1 * ch
+            guard channels % 8 == 0 else {
                 throw TensorError.unsupported(
-                    op: "generator", "attention needs channels divisible by 8, got \(out * ch)")
+                    op: "generator",
+                    "attention needs channels divisible by 8, got \(channels) (ch \(ch) × \(blockMultipliers[k].1))")
             }
         }
+    }
+
+    /// Elements of all the weights `Generator.init` loads, for estimating memory before loading them. Only for a
+    /// config that passes `validate()`.
+    public var weightElements: Int {
+        let k = conditionDim
+        let b2 = bottomResolution * bottomResolution
+        var total = embeddingDim + (chunkSize + 1) * b2 * bottomChannels
+        for (cinMultiplier, coutMultiplier) in blockMultipliers {
+            let (cin, cout) = (cinMultiplier * ch, coutMultiplier * ch)
+            total += 2 * cin + 2 * k * cin + 9 * cin * cout + cout  // batch norm 0, conv0
+            total += 2 * cout + 2 * k * cout + 9 * cout * cout + cout  // batch norm 1, conv1
+            total += cin * cout + cout  // shortcut
+        }
+        if let block = attentionBlock {
+            let c = blockMultipliers[block].1 * ch
+            total += 2 * c * (c / 8) + 2 * c * (c / 2) + 1  // θ, φ, g, o and γ
+        }
+        let last = blockMultipliers[blocks - 1].1 * ch
+        return total + 4 * last + 9 * last * 3 + 3  // final batch norm and conv
+    }
+
+    /// Elements per sample of the largest tensor a forward pass makes: the biggest of the linear layer's output,
+    /// the blocks' outputs, the image and the upsampled image. Only for a config that passes `validate()`.
+    public var largestActivation: Int {
+        let blockOutputs = blockMultipliers.indices.map { k in
+            (bottomResolution << (k + 1)) * (bottomResolution << (k + 1)) * blockMultipliers[k].1 * ch
+        }
+        let b2 = bottomResolution * bottomResolution
+        return ([b2 * bottomChannels, 4 * resolution * resolution * 3] + blockOutputs).max() ?? 0
     }
 
     public static func == (a: GeneratorConfig, b: GeneratorConfig) -> Bool {

@@ -12,16 +12,17 @@ public enum NPYFile {
     /// complete or not at all.
     public static func write(_ tensor: HostTensor, to url: URL) throws(TensorFileError) {
         try TensorFileError.writing(url) { sink in
-            try sink.append(header(for: tensor))
+            try sink.append(header(for: tensor.shape))
             try tensor.data.withLittleEndianBytes { try sink.append($0) }
         }
     }
 
     static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
-    /// The magic, version, header length and padded header of `tensor`; its data follows at a multiple of 64 bytes.
-    static func header(for tensor: HostTensor) -> [UInt8] {
-        let literal = Array(NPYHeader(descr: "<f4", fortranOrder: false, shape: tensor.shape.dims).literal.utf8)
+    /// The magic, version, header length and padded header of a float32 array of `shape`; its data follows at a
+    /// multiple of 64 bytes.
+    static func header(for shape: Shape) -> [UInt8] {
+        let literal = Array(NPYHeader(descr: "<f4", fortranOrder: false, shape: shape.dims).literal.utf8)
         let longHeader = literal.count + 1 + 10 > 65535
         let preamble = magic.count + 2 + (longHeader ? 4 : 2)
         let unpadded = preamble + literal.count + 1

@@ -52,6 +52,12 @@ struct NPYHeader {
                 if peek() == UInt8(ascii: "}") { break }
                 let key = try string()
                 try expect(UInt8(ascii: ":"))
+                skipSpaces()
+                // NumPy writes a structured dtype's descr as a list of (name, type) fields.
+                if key == "descr", peek() == UInt8(ascii: "[") {
+                    throw .unsupported(
+                        "a structured dtype (a list of named fields) is not supported; save a plain float32 array")
+                }
                 guard entries.updateValue(try value(), forKey: key) == nil else {
                     throw .corrupt("header repeats key '\(key)'")
                 }

@@ -6,7 +6,7 @@ public enum NPZFile {
     /// Writes each array as an uncompressed `<name>.npy` member, in name order. The file appears complete or not at all.
     public static func write(_ arrays: [String: HostTensor], to url: URL) throws(TensorFileError) {
         let members = arrays.sorted { $0.key < $1.key }.map { name, tensor in
-            let header = NPYFile.header(for: tensor)
+            let header = NPYFile.header(for: tensor.shape)
             let crc = tensor.data.withLittleEndianBytes { data in
                 ZipArchive.crc32(data, continuing: header.withUnsafeBytes { ZipArchive.crc32($0) })
             }
