@@ -81,7 +81,7 @@ let package = Package(
 if Context.environment["BIGBIGAN_FUZZ"] != nil {
     package.targets.append(.target(name: "FuzzerDriver", path: "Fuzz/FuzzerDriver"))
     let fuzzers: [(String, [Target.Dependency])] = [
-        ("IndexFuzzer", ["BigBiGANIO"]), ("SafetensorsFuzzer", ["BigBiGANIO"]),
+        ("IndexFuzzer", ["BigBiGANIO"]), ("SafetensorsFuzzer", ["BigBiGANIO", "Tensors"]),
         ("NPYFuzzer", ["BigBiGANIO", "Tensors"]), ("ImageFuzzer", ["BigBiGANIO"]),
         ("SavedModelFuzzer", ["TensorFlowGraph"]),
     ]

@@ -23,6 +23,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=.build-fuzz
 export BIGBIGAN_FUZZ=1
+# A Swift trap must reach libFuzzer's signal handler, which saves the input; the Swift runtime's backtracer would take
+# the signal first and can hang.
+export SWIFT_BACKTRACE=enable=no
 declare -A products=(
     [index]=IndexFuzzer [safetensors]=SafetensorsFuzzer [npy]=NPYFuzzer [image]=ImageFuzzer
     [savedmodel]=SavedModelFuzzer
