@@ -7,7 +7,7 @@ enum ImageDimensions {
     /// Whether `bytes` may be decoded: false when a header claims more than `maxPixels`.
     static func allowed(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let (width, height) = claimed(bytes) else { return true }
-        return width * height <= maxPixels
+        return width <= maxPixels && height <= maxPixels && width * height <= maxPixels
     }
 
     /// The claimed width and height, nil where the decoder fails before reading a size.
