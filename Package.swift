@@ -82,11 +82,16 @@ let package = Package(
 // sanitizers), so ordinary builds and tests never see them.
 if Context.environment["BIGBIGAN_FUZZ"] != nil {
     package.targets.append(.target(name: "FuzzerDriver", path: "Fuzz/FuzzerDriver"))
-    for name in ["IndexFuzzer", "SafetensorsFuzzer"] {
+    let fuzzers: [(String, [Target.Dependency])] = [
+        ("IndexFuzzer", ["BigBiGANIO"]), ("SafetensorsFuzzer", ["BigBiGANIO", "Tensors"]),
+        ("NPYFuzzer", ["BigBiGANIO", "Tensors"]), ("ImageFuzzer", ["BigBiGANIO"]),
+        ("SavedModelFuzzer", ["TensorFlowGraph"]),
+    ]
+    for (name, dependencies) in fuzzers {
         // lld: gold fails with an internal error on these sanitizer-instrumented objects.
         package.targets.append(
             .executableTarget(
-                name: name, dependencies: ["BigBiGANIO", "FuzzerDriver"], path: "Fuzz/\(name)",
+                name: name, dependencies: dependencies + ["FuzzerDriver"], path: "Fuzz/\(name)",
                 linkerSettings: [.unsafeFlags(["-use-ld=lld"])]))
     }
 }

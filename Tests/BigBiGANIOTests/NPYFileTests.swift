@@ -171,4 +171,16 @@ import Testing
         #expect(try Data(contentsOf: url) == before)
         #expect(try directory.contents() == ["out.npy"])
     }
+
+    /// (0, 2⁴⁰, 2⁴⁰) holds no data, but one sample of it has 2⁸⁰ elements: `Shape.perSample` on the tensor trapped in
+    /// NPYFuzzer's checks of what the reader returns. As in NumPy, the non-zero dimensions must not overflow.
+    @Test func shapesWhoseOtherDimensionsOverflowThrow() throws {
+        let directory = try TemporaryDirectory()
+        let url = directory.file("zero.npy")
+        try NPYFile.write(try HostTensor(shape: [0, 1 << 40, 1 << 40], data: []), to: url)
+        expectError(.corrupt, reading: url, mentioning: "shape [0, 1099511627776, 1099511627776] is too large")
+        try NPYFile.write(try HostTensor(shape: [1 << 40, 0, 1 << 20], data: []), to: url)
+        let empty = try NPYFile.read(url)
+        #expect(empty.shape == [1 << 40, 0, 1 << 20] && empty.data.isEmpty && empty.shape.perSample == 0)
+    }
 }

@@ -40,6 +40,29 @@ import Testing
         #expect { try NPZFile.read(url) } throws: { ($0 as? TensorFileError)?.kind == .corrupt }
     }
 
+    /// Found by NPYFuzzer: deflated members of about 100 bytes stating nearly 4 GiB each, which the reader allocated
+    /// before inflating.
+    static let fuzzedHugeMembers =
+        "UEsDBC0AAAAIAAAAIQAtbyIm//////////8LABQAd2VpZ2h0cy5ucHkBABAAsAAAAAAAAABmAAAAAAAAAJvsF+obEMnIUMZQrZ6SWpxcpG6loG6T"
+        + "ZqKuo6Cell9UUpSYF59flJIKEndLzClOBYoXZyQWpAL5GsY6CiaaOgq1CmQDLgYwaLAHEg5ABMQNQLwAiA8A8QMgZnBkYBAAYlA2IEtwBAUAAwQt"
+        + "AAAACAAAACEAhKma7///////////CAAUAGJpYXMubnB5AQAQAIgAAAAAAAAATAAAAAAAAACb7BfqGxDJyFDGUK2eklqcXKRupaBuk2airqOgnpZf"
+        + "VFKUmBefX5SSChJ3S8wpTgWKF2ckFqQC+RpGOpo6CrUKFAAuBgYGewaGhv0AUEsBAi0DLQAAAAgAAAAhAC1vIiZmAAAAsAAA7wsAAAAAAAAAAAAA"
+        + "AIABAAAAAHdlaWdodHMubnB5UEsBAi0DLQAAAAgAAAAhAISpmu9MAAAAiAAAAAAAAAgAAAAAAAAAAIABowAAAGJpYXMubnB5UEsFBgAAAAACAAIA"
+        + "bwAAACkBAAAAAA=="
+
+    @Test func deflatedMembersCannotStateMoreThanDeflateCanHold() throws {
+        let directory = try TemporaryDirectory()
+        let url = try directory.write(Fixtures.bytes(Self.fuzzedHugeMembers), as: "huge.npz")
+        #expect {
+            try NPZFile.read(url)
+        } throws: {
+            let error = $0 as? TensorFileError
+            return error?.kind == .corrupt
+                && error?.detail
+                    == "deflated member 'weights.npy' of 102 bytes cannot inflate to the 4009754800 it states"
+        }
+    }
+
     @Test func crcIsZlibs() {
         // The standard CRC-32 check value.
         #expect(Array("123456789".utf8).withUnsafeBytes { ZipArchive.crc32($0) } == 0xCBF4_3926)

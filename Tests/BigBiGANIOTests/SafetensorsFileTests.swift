@@ -84,6 +84,13 @@ import Testing
         try expectError(
             .corrupt, Self.file(header: #"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}"#, dataBytes: 0),
             mentioning: "invalid shape")
+        // No data, but a sample of 2⁸⁰ elements (see NPYFileTests.shapesWhoseOtherDimensionsOverflowThrow).
+        try expectError(
+            .corrupt,
+            Self.file(
+                header: #"{"a":{"dtype":"F32","shape":[0,1099511627776,1099511627776],"data_offsets":[0,0]}}"#,
+                dataBytes: 0),
+            mentioning: "invalid shape")
         try expectError(
             .corrupt, Self.file(header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0]}}"#, dataBytes: 4),
             mentioning: "1 data offsets")

@@ -22,19 +22,22 @@ public enum NPZFile {
     /// Reads every `.npy` member (stored or deflated, as `savez` and `savez_compressed` write) keyed by its name
     /// without the `.npy` suffix.
     public static func read(_ url: URL) throws(TensorFileError) -> [String: HostTensor] {
-        try TensorFileError.reading(url) { (bytes) throws(FormatProblem) in
-            var arrays: [String: HostTensor] = [:]
-            try ZipArchive.forEachMember(in: bytes) { (name, member) throws(FormatProblem) in
-                guard name.hasSuffix(".npy") else { throw .unsupported("member '\(name)' is not a .npy array") }
-                let key = String(name.dropLast(4))
-                guard arrays[key] == nil else { throw .corrupt("member '\(name)' appears twice") }
-                do throws(FormatProblem) {
-                    arrays[key] = try NPYFile.decode(member)
-                } catch {
-                    throw FormatProblem(kind: error.kind, detail: "member '\(name)': \(error.detail)")
-                }
+        try TensorFileError.reading(url) { (bytes) throws(FormatProblem) in try decode(bytes) }
+    }
+
+    /// Parses a whole .npz archive held in memory.
+    static func decode(_ bytes: UnsafeRawBufferPointer) throws(FormatProblem) -> [String: HostTensor] {
+        var arrays: [String: HostTensor] = [:]
+        try ZipArchive.forEachMember(in: bytes) { (name, member) throws(FormatProblem) in
+            guard name.hasSuffix(".npy") else { throw .unsupported("member '\(name)' is not a .npy array") }
+            let key = String(name.dropLast(4))
+            guard arrays[key] == nil else { throw .corrupt("member '\(name)' appears twice") }
+            do throws(FormatProblem) {
+                arrays[key] = try NPYFile.decode(member)
+            } catch {
+                throw FormatProblem(kind: error.kind, detail: "member '\(name)': \(error.detail)")
             }
-            return arrays
         }
+        return arrays
     }
 }

@@ -30,6 +30,8 @@ enum ZipArchive {
     /// 1980-01-01 00:00, the earliest DOS date: archives are reproducible.
     private static let dosDate: UInt16 = 1 << 5 | 1
     private static let regularFileMode: UInt32 = 0o100644 << 16
+    /// Deflate's largest compression ratio: 1032 output bytes per input byte.
+    private static let maxDeflateRatio: UInt64 = 1032
 
     /// Writes local headers and data, then the central directory and its end record.
     static func write(_ members: [Member], to sink: AtomicFile.Sink) throws {
@@ -141,6 +143,12 @@ enum ZipArchive {
                 try checkCRC(crc, of: stored, name: name)
                 try body(name, stored)
             case 8:
+                // Deflate turns a bit into at most 129 bytes (a 258-byte match in two 1-bit codes): a larger stated
+                // size is a lie, and allocating it would let a small file claim gigabytes.
+                guard UInt64(size) <= UInt64(compressedSize) * maxDeflateRatio else {
+                    throw .corrupt(
+                        "deflated member '\(name)' of \(compressedSize) bytes cannot inflate to the \(size) it states")
+                }
                 let inflated = try inflate(stored, size: Int(size), name: name)
                 let result = inflated.withUnsafeBytes { raw in
                     Result { () throws(FormatProblem) in
