@@ -15,7 +15,7 @@
 #   tools/fuzz.sh npy 600                  # one target, 10 minutes
 #   tools/fuzz.sh npy 0 -runs=10000000     # further arguments go to libFuzzer (0 s: no time limit)
 #   tools/fuzz.sh merge npy                # Fuzz/corpus/npy becomes its named seeds plus the minimised rest of it
-#                                          # and of the working corpus (libFuzzer -merge=1)
+#                                          # and of the working corpus (libFuzzer -set_cover_merge=1)
 #
 # Seeds come from Fuzz/corpus/<target>/ (committed); the growing working corpus and any crash inputs stay in
 # .build-fuzz/. A crash, timeout or out-of-memory input is a bug: fix it and add the input to the tests as a
@@ -54,7 +54,9 @@ if [ "${1:-}" = merge ]; then
     mkdir -p "$merged" "$scratch/corpus/$name"
     # The named seeds stay; the units libFuzzer named by their SHA-1 are minimised again with the working corpus.
     find "Fuzz/corpus/$name" -maxdepth 1 -type f ! -regex '.*/[0-9a-f]\{40\}' -exec cp {} "$merged" \;
-    "$scratch/release/$product" -merge=1 "${options[@]}" "$merged" "Fuzz/corpus/$name" "$scratch/corpus/$name"
+    # A smallest set of units covering every edge (hit counts ignored), so the committed corpus stays small.
+    "$scratch/release/$product" -set_cover_merge=1 -use_counters=0 "${options[@]}" \
+        "$merged" "Fuzz/corpus/$name" "$scratch/corpus/$name"
     rm -rf "Fuzz/corpus/$name"
     cp -r "$merged" "Fuzz/corpus/$name"
     echo "Fuzz/corpus/$name: $(ls "Fuzz/corpus/$name" | wc -l) files, $(du -sh "Fuzz/corpus/$name" | cut -f1)"
