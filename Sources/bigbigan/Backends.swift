@@ -7,9 +7,9 @@ import TensorsVulkan
 /// by index or name substring (nil or empty: the best device; see `DeviceSelection`), configured from the
 /// `BIGBIGAN_*` variables.
 enum Backends {
-    /// The backend for `choice` (see the type's description); `timing` turns on per-dispatch timestamps on Vulkan.
+    /// The backend for `choice` (see the type's description).
     /// `precision` is the Vulkan storage type; the CPU reference is fp32 only and rejects `.fp16`.
-    static func make(device choice: String?, timing: Bool = false, precision: Precision = .fp32) throws -> any Backend {
+    static func make(device choice: String?, precision: Precision = .fp32) throws -> any Backend {
         if choice?.lowercased() == "cpu" {
             guard precision == .fp32 else {
                 throw TensorError.unsupported(
@@ -18,10 +18,10 @@ enum Backends {
             }
             return CPUBackend()
         }
-        return try vulkan(device: choice, timing: timing, precision: precision)
+        return try vulkan(device: choice, precision: precision)
     }
 
-    /// A Vulkan backend on its own context.
+    /// A Vulkan backend on its own context; `timing` turns on per-dispatch timestamps (`bench`).
     static func vulkan(device choice: String?, timing: Bool = false, precision: Precision = .fp32) throws
         -> VulkanBackend
     {
