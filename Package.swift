@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "BigBiGAN", targets: ["BigBiGAN"]),
         .library(name: "BigBiGANIO", targets: ["BigBiGANIO"]),
         .library(name: "TensorFlowGraph", targets: ["TensorFlowGraph"]),
+        .library(name: "GraphEngine", targets: ["GraphEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -45,12 +46,14 @@ let package = Package(
         .target(name: "TensorFlowGraph", dependencies: ["FileAccess"]),
         // Layer 4: BigBiGAN models and weights, written once against the backend interface; weights from files via BigBiGANIO.
         .target(name: "BigBiGAN", dependencies: ["Tensors", "BigBiGANIO"]),
-        // Layer 5: the command-line tool.
+        // Layer 5: runs a module's own TensorFlow graph on any backend: pruning, variable binding, folding, lowering.
+        .target(name: "GraphEngine", dependencies: ["Tensors", "BigBiGANIO", "TensorFlowGraph"]),
+        // Layer 6: the command-line tool.
         .executableTarget(
             name: "bigbigan",
             dependencies: [
-                "BigBiGAN", "BigBiGANIO", "FileAccess", "Tensors", "TensorsVulkan", "TensorFlowGraph", "VulkanCompute",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BigBiGAN", "BigBiGANIO", "FileAccess", "GraphEngine", "Tensors", "TensorsVulkan", "TensorFlowGraph",
+                "VulkanCompute", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The device the tests run on, opened as the test environment's BIGBIGAN_* variables say.
@@ -75,6 +78,10 @@ let package = Package(
         ),
         // Reads the TensorFlow-written Tests/Fixtures/bigbigan-tiny (tools/fixtures/make_bigbigan_fixture.py) by path.
         .testTarget(name: "TensorFlowGraphTests", dependencies: ["TensorFlowGraph"]),
+        // Runs the TensorFlow-written fixtures under Tests/Fixtures (tools/fixtures/make_graph_fixtures.py) by path.
+        .testTarget(
+            name: "GraphEngineTests",
+            dependencies: ["GraphEngine", "BigBiGANIO", "TensorFlowGraph", "Tensors", "TensorsVulkan", "TestSupport"]),
     ]
 )
 

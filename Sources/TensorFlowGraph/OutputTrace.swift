@@ -122,6 +122,10 @@ public struct TFOutputTrace: Sendable {
             for attr in ["epsilon", "variance_epsilon"] {
                 if case .float(let value) = node.attrs[attr] { record("\(node.op).\(attr)", value) }
             }
+            // Hub exporters strip attributes equal to the OpDef default (FusedBatchNorm*'s epsilon: 0.0001).
+            if node.op.hasPrefix("FusedBatchNorm"), node.attrs["epsilon"] == nil {
+                record("\(node.op).epsilon (OpDef default)", 1e-4)
+            }
             guard node.op == "Rsqrt" || node.op == "Sqrt",
                 let add = node.dataInputNodes.first.flatMap(graph.node(named:)),
                 add.op == "Add" || add.op == "AddV2"

@@ -58,38 +58,53 @@ public struct TFTensorShape: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The parts of a `TensorProto` that inspection needs: dtype, shape and, for small float/int tensors, the values.
+/// A `TensorProto`: dtype, shape and, for numeric and boolean types, every element.
 public struct TFTensorSummary: Sendable, Equatable {
     public let dtype: TFDataType
     public let shape: TFTensorShape
-    /// Values of float32/float64/int32/int64 tensors of at most `valueLimit` elements (from `tensor_content` or the
-    /// typed repeated fields; one repeated value fills the whole shape, as TF encodes splats); nil otherwise.
-    public let values: [Double]?
+    /// Every element of a float16/float32/float64/int8/int16/int32/int64/uint8/bool tensor (bool as 0/1), decoded from
+    /// `tensor_content` or the typed repeated fields; one repeated value fills the whole shape (how TF encodes splats);
+    /// nil for other types, unknown shapes and inconsistent protos. Doubles hold every int32 exactly; int64 values
+    /// beyond 2⁵³ lose their low bits.
+    public let elements: [Double]?
+
+    /// `elements` when there are at most `valueLimit` of them (what inspection prints); nil otherwise.
+    public var values: [Double]? { elements.flatMap { $0.count <= Self.valueLimit ? $0 : nil } }
 
     static let valueLimit = 16
 
     init(_ m: ProtoMessage) throws(ProtobufError) {
         dtype = TFDataType(try m.int64(1) ?? 0)
         shape = try m.message(2).map(TFTensorShape.init) ?? TFTensorShape(dims: [])
-        guard let count = shape.elementCount, count <= Self.valueLimit else {
-            values = nil
+        guard let count = shape.elementCount, count <= Int64(Int32.max) else {
+            elements = nil
             return
         }
         var decoded: [Double]
         if let content = try m.bytes(4), !content.isEmpty {
             decoded = Self.decode(content, dtype: dtype.base)
         } else {
+            // TensorProto's typed fields: half_val 13, float_val 5, double_val 6, int_val 7 (int8/16/32, uint8),
+            // int64_val 10, bool_val 11.
             switch dtype.base.rawValue {
             case 1: decoded = try m.floats(5).map(Double.init)
             case 2: decoded = try Self.doubles(m, 6)
-            case 3: decoded = try m.varints(7).map { Double(Int32(truncatingIfNeeded: $0)) }
+            case 3, 4, 5, 6: decoded = try m.varints(7).map { Double(Int32(truncatingIfNeeded: $0)) }
             case 9: decoded = try m.varints(10).map { Double(Int64(bitPattern: $0)) }
+            case 10: decoded = try m.varints(11).map { $0 != 0 ? 1 : 0 }
+            case 19: decoded = try m.varints(13).map { Double(Float16(bitPattern: UInt16(truncatingIfNeeded: $0))) }
             default: decoded = []
             }
             if decoded.count == 1, count > 1 { decoded = Array(repeating: decoded[0], count: Int(count)) }
+            // An empty field list means all zeros (TF writes no values for a zero-filled constant).
+            if decoded.isEmpty, Self.typedFields.contains(dtype.base.rawValue) {
+                decoded = Array(repeating: 0, count: Int(count))
+            }
         }
-        values = decoded.count == Int(count) ? decoded : nil
+        elements = decoded.count == Int(count) ? decoded : nil
     }
+
+    private static let typedFields: Set<Int64> = [1, 2, 3, 4, 5, 6, 9, 10, 19]
 
     private static func doubles(_ m: ProtoMessage, _ number: Int) throws(ProtobufError) -> [Double] {
         var result: [Double] = []
@@ -103,9 +118,9 @@ public struct TFTensorSummary: Sendable, Equatable {
         return result
     }
 
-    /// Little-endian raw `tensor_content` of the numeric types above; [] for others.
+    /// Little-endian raw `tensor_content` of the types above; [] for others.
     private static func decode(_ bytes: ArraySlice<UInt8>, dtype: TFDataType) -> [Double] {
-        guard let size = dtype.byteSize, [1, 2, 3, 9].contains(dtype.rawValue), bytes.count % size == 0 else {
+        guard let size = dtype.byteSize, typedFields.contains(dtype.rawValue), bytes.count % size == 0 else {
             return []
         }
         return stride(from: bytes.startIndex, to: bytes.endIndex, by: size).map { start in
@@ -115,6 +130,11 @@ public struct TFTensorSummary: Sendable, Equatable {
             case 1: return Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits)))
             case 2: return Double(bitPattern: bits)
             case 3: return Double(Int32(truncatingIfNeeded: bits))
+            case 4: return Double(UInt8(truncatingIfNeeded: bits))
+            case 5: return Double(Int16(truncatingIfNeeded: bits))
+            case 6: return Double(Int8(truncatingIfNeeded: bits))
+            case 10: return bits != 0 ? 1 : 0
+            case 19: return Double(Float16(bitPattern: UInt16(truncatingIfNeeded: bits)))
             default: return Double(Int64(bitPattern: bits))
             }
         }

@@ -7,7 +7,7 @@ struct BigBiGANCommand: ParsableCommand {
         abstract: "BigBiGAN generation and encoding on any Vulkan GPU, with a CPU reference backend.",
         subcommands: [
             GenerateCommand.self, EncodeCommand.self, ReconstructCommand.self, InterpolateCommand.self,
-            ParityCommand.self,
+            DiscriminateCommand.self, VerifyCommand.self, ParityCommand.self,
             BenchCommand.self, DevicesCommand.self, InspectCommand.self, ConvertCommand.self,
         ]
     )

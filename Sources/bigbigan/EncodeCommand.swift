@@ -16,6 +16,7 @@ struct EncodeCommand: ParsableCommand {
               bigbigan encode photos/ --output features.safetensors
               bigbigan encode a.jpg b.png --encoder revnet50x4 --output features.npz
               bigbigan encode batch.npy --output features.safetensors     # float32 [N,256,256,3] in [-1,1]
+              bigbigan encode photos/ --weights bigbigan-resnet50/ --engine graph --output features.npz
             """
     )
 
@@ -24,6 +25,7 @@ struct EncodeCommand: ParsableCommand {
     @OptionGroup var deviceOptions: DeviceOptions
     @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var weightOptions: WeightOptions
+    @OptionGroup var engineOptions: EngineOptions
     @OptionGroup var inputOptions: ImageInputOptions
 
     @Option(help: "Encoder: resnet50 or revnet50x4.") var encoder: EncoderChoice = .resnet50
@@ -59,7 +61,9 @@ struct EncodeCommand: ParsableCommand {
         try ModelMemory.check(
             "encode", models: [.encoder(config)], batch: min(batchSize, batches.count), on: backend,
             hint: "Use a smaller --batch-size (or --width).")
-        let model = try Encoder(config: config, weights: WeightOptions.forEncoder(source, config), backend: backend)
+        let model = try Self.runner(
+            engineOptions.engine, config: config, source: source, weights: weightOptions, backend: backend,
+            precision: precisionOptions.precision)
         let (features, names) = try Self.encode(&batches, with: model, noiseSeed: noiseSeed)
         // Under --on-error skip every input may have been left out: an empty result replaces nothing.
         guard !names.isEmpty else { throw CommandFailure("none of the \(batches.count) inputs could be encoded") }
@@ -70,15 +74,39 @@ struct EncodeCommand: ParsableCommand {
             let inputs = String(decoding: try JSONEncoder().encode(names), as: UTF8.self)
             try SafetensorsFile.write(
                 features,
-                metadata: ["inputs": inputs, "encoder": encoder.rawValue, "weights": weightOptions.describe()], to: url)
+                metadata: [
+                    "inputs": inputs, "encoder": encoder.rawValue, "weights": weightOptions.describe(),
+                    "engine": model.engine.rawValue,
+                ], to: url)
         }
         let shapes = features.keys.sorted().map { "\($0) \(features[$0]!.shape)" }.joined(separator: ", ")
-        Console.note("encoded \(names.count) image(s) on \(backend.name) → \(output): \(shapes)")
+        Console.note(
+            "encoded \(names.count) image(s) on \(backend.name) (\(model.engine.rawValue) engine) → \(output): \(shapes)")
+    }
+
+    /// The encoder `engine` chooses for `config`'s architecture: native, or the module's `encode` graph, which must
+    /// take the images at `config.resolution`.
+    static func runner(
+        _ engine: Engine, config: EncoderConfig, source: any WeightSource, weights: WeightOptions,
+        backend: any Backend, precision: Precision
+    ) throws -> EncoderRunner {
+        let module = try EngineSelection.choose(
+            engine, signature: "encode", weights: weights.weights, encoder: config.architecture, backend: backend,
+            precision: precision)
+        guard let module else {
+            return .native(try Encoder(config: config, weights: WeightOptions.forEncoder(source, config), backend: backend))
+        }
+        let runner = try EncoderRunner.graph(module, backend: backend)
+        guard runner.resolution == config.resolution else {
+            throw CommandFailure(
+                "the module's encode signature takes \(runner.resolution)×\(runner.resolution) images, not \(config.resolution)×\(config.resolution)")
+        }
+        return runner
     }
 
     /// Runs the encoder on each batch as it is read; the samples of batch b use noise seed `noiseSeed + b`.
     /// Returns the features of every sample, in order, and the samples' names.
-    static func encode(_ batches: inout ImageBatches, with model: Encoder, noiseSeed: UInt64) throws -> (
+    static func encode(_ batches: inout ImageBatches, with model: EncoderRunner, noiseSeed: UInt64) throws -> (
         features: [String: HostTensor], names: [String]
     ) {
         let backend = model.backend
@@ -88,11 +116,9 @@ struct EncodeCommand: ParsableCommand {
         while let (batch, batchNames) = try batches.next() {
             let start = names.count
             names += batchNames
-            let out = try model(backend.upload(batch), noiseSeed: noiseSeed &+ batchIndex)
-            for (name, tensor) in [
-                ("z_mean", out.zMean), ("z_stdev", out.zStdev), ("z_sample", out.zSample),
-                ("avepool_feat", out.avepoolFeat), ("bn_crelu_feat", out.bnCreluFeat),
-            ] {
+            let out = try model.forward(backend.upload(batch), noiseSeed &+ batchIndex)
+            for name in EncoderRunner.outputNames {
+                guard let tensor = out[name] else { throw CommandFailure("the encoder returned no \(name)") }
                 let host = try backend.download(tensor)
                 guard host.data.allSatisfy(\.isFinite) else {
                     throw CommandFailure(

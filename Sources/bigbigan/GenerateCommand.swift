@@ -14,12 +14,14 @@ struct GenerateCommand: ParsableCommand {
               bigbigan generate --count 16 --seed 0 --output grid.png
               bigbigan generate --z z.npy --output images.npy          # float32 [N,128,128,3] in [-1,1]
               bigbigan generate --count 8 --upsampled --output-dir samples/
+              bigbigan generate --weights bigbigan-resnet50/ --engine graph --upsampled --output grid.png
             """
     )
 
     @OptionGroup var deviceOptions: DeviceOptions
     @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var weightOptions: WeightOptions
+    @OptionGroup var engineOptions: EngineOptions
 
     @Option(help: "Number of images, with latents from --seed (default 16).") var count: Int?
     @Option(help: "Seed of the latents z ~ N(0, I) (default 0).") var seed: UInt64?
@@ -57,7 +59,9 @@ struct GenerateCommand: ParsableCommand {
         try ModelMemory.check(
             "generate", models: [.generator(config)], batch: min(batchSize, count), on: backend,
             hint: "Use a smaller --batch-size (or --ch).")
-        let generator = try Generator(config: config, weights: source, backend: backend)
+        let generator = try GeneratorRunner.choose(
+            engineOptions.engine, config: config, source: source, weights: weightOptions.weights, upsampled: upsampled,
+            backend: backend, precision: precisionOptions.precision)
         var stream = Latents.Stream(dimension: config.zDim, seed: seed ?? 0)
         let written = try target.write(count: count, resolution: resolution) { emit in
             try Self.generate(
@@ -77,18 +81,17 @@ struct GenerateCommand: ParsableCommand {
         return z
     }
 
-    /// Runs the generator over `count` latents, which `latents` gives for a range of rows, `batchSize` at a time,
+    /// Runs `generator` over `count` latents, which `latents` gives for a range of rows, `batchSize` at a time,
     /// and hands each batch's images to `emit` in order. Throws if any output is not finite: the latents were
     /// checked, so the weights are to blame.
     static func generate(
-        count: Int, latents: (Range<Int>) throws -> HostTensor, with generator: Generator, batchSize: Int,
+        count: Int, latents: (Range<Int>) throws -> HostTensor, with generator: GeneratorRunner, batchSize: Int,
         upsampled: Bool, _ emit: (HostTensor) throws -> Void
     ) throws {
         let backend = generator.backend
         for start in stride(from: 0, to: count, by: batchSize) {
             let end = min(start + batchSize, count)
-            let output = try generator(backend.upload(latents(start ..< end)))
-            let images = try backend.download(upsampled ? output.upsampled : output.image)
+            let images = try backend.download(generator.forward(backend.upload(latents(start ..< end)), upsampled))
             guard images.data.allSatisfy(\.isFinite) else {
                 throw CommandFailure(
                     "the generator produced NaN or infinite values for samples \(start)..<\(end) from valid latents; check the weights"

@@ -2,6 +2,7 @@ import ArgumentParser
 import BigBiGAN
 import BigBiGANIO
 import Foundation
+import GraphEngine
 import TensorFlowGraph
 import Tensors
 
@@ -74,6 +75,7 @@ struct InspectCommand: ParsableCommand {
         )
         for signature in metaGraph.signatures {
             print("  signature '\(signature.name)' (\(signature.methodName))")
+            if metaGraph.tags.isEmpty { describeSupport(metaGraph.graph, signature) }
             let width = (signature.inputs + signature.outputs).map(\.key.count).max() ?? 0
             for input in signature.inputs { print("    input  \(Self.describe(input, width: width))") }
             for output in signature.outputs {
@@ -84,6 +86,22 @@ struct InspectCommand: ParsableCommand {
                 }
                 describe(trace)
             }
+        }
+    }
+
+    /// Which ops of the signature the graph engine cannot run (only for the inference graph, the one it runs).
+    private func describeSupport(_ graph: TFGraph, _ signature: TFSignature) {
+        do {
+            let unsupported = try GraphSupport.unsupportedOps(in: graph, signature: signature)
+            if unsupported.isEmpty {
+                print("    graph engine: runs every op")
+            }
+            for op in unsupported {
+                let nodes = op.nodes.prefix(3).map { "'\($0)'" }.joined(separator: ", ") + (op.nodes.count > 3 ? ", …" : "")
+                print("    graph engine cannot run: \(op.op) ×\(op.nodes.count) (\(nodes)): \(op.detail)")
+            }
+        } catch {
+            print("    graph engine: \(error)")
         }
     }
 

@@ -20,6 +20,7 @@ struct InterpolateCommand: ParsableCommand {
     @OptionGroup var deviceOptions: DeviceOptions
     @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var weightOptions: WeightOptions
+    @OptionGroup var engineOptions: EngineOptions
 
     @Option(help: "Seed of the first latent.") var fromSeed: UInt64 = 0
     @Option(help: "Seed of the last latent.") var toSeed: UInt64 = 1
@@ -55,7 +56,9 @@ struct InterpolateCommand: ParsableCommand {
         try ModelMemory.check(
             "interpolate", models: [.generator(config)], batch: min(batchSize, steps), on: backend,
             hint: "Use a smaller --batch-size (or --ch).")
-        let generator = try Generator(config: config, weights: source, backend: backend)
+        let generator = try GeneratorRunner.choose(
+            engineOptions.engine, config: config, source: source, weights: weightOptions.weights, upsampled: false,
+            backend: backend, precision: precisionOptions.precision)
         let written = try target.write(count: steps, resolution: config.resolution) { emit in
             try GenerateCommand.generate(
                 count: steps, latents: { try interpolation(a, b, rows: $0) }, with: generator, batchSize: batchSize,

@@ -15,6 +15,7 @@ struct ReconstructCommand: ParsableCommand {
     @OptionGroup var deviceOptions: DeviceOptions
     @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var weightOptions: WeightOptions
+    @OptionGroup var engineOptions: EngineOptions
     @OptionGroup var inputOptions: ImageInputOptions
 
     @Option(help: "Encoder: resnet50 or revnet50x4.") var encoder: EncodeCommand.EncoderChoice = .resnet50
@@ -51,8 +52,9 @@ struct ReconstructCommand: ParsableCommand {
         var batches = ImageBatches(images: images, names: names, batchSize: batchSize)
         let (features, _) = try EncodeCommand.encode(
             &batches,
-            with: Encoder(
-                config: encoderConfig, weights: WeightOptions.forEncoder(source, encoderConfig), backend: backend),
+            with: EncodeCommand.runner(
+                engineOptions.engine, config: encoderConfig, source: source, weights: weightOptions, backend: backend,
+                precision: precisionOptions.precision),
             noiseSeed: noiseSeed)
         guard let z = features[sample ? "z_sample" : "z_mean"] else {
             throw CommandFailure("the encoder returned no latents")
@@ -60,7 +62,9 @@ struct ReconstructCommand: ParsableCommand {
         var reconstructions: [RGBImage] = []
         try GenerateCommand.generate(
             count: count, latents: { try z.rows($0) },
-            with: Generator(config: generatorConfig, weights: source, backend: backend),
+            with: GeneratorRunner.choose(
+                engineOptions.engine, config: generatorConfig, source: source, weights: weightOptions.weights,
+                upsampled: false, backend: backend, precision: precisionOptions.precision),
             batchSize: batchSize, upsampled: false
         ) { reconstructions += try $0.rgbImages() }
         // Inputs shown at the generator's resolution, each followed by its reconstruction.

@@ -1,0 +1,31 @@
+import TensorFlowGraph
+import Tensors
+
+/// TensorFlow's image resizes, honouring `align_corners` and `half_pixel_centers`.
+enum ImageOps {
+    static let all: [String: GraphOp] = [
+        "ResizeNearestNeighbor": resize(.nearest),
+        "ResizeBilinear": resize(.bilinear),
+        "ResizeBicubic": resize(.bicubic),
+    ]
+
+    private static func resize(_ method: ResizeMethod) -> GraphOp {
+        GraphOp(
+            hostInputs: [1],
+            check: { node in
+                if case .bool(true) = node.attrs["align_corners"], case .bool(true) = node.attrs["half_pixel_centers"] {
+                    return "align_corners and half_pixel_centers both true"
+                }
+                return nil
+            },
+            device: { c in
+                let size = try c.integers(1, "size")
+                guard size.count == 2, size.allSatisfy({ $0 > 0 }) else { throw c.failure("size \(size)") }
+                let coordinates: ResizeCoordinates =
+                    c.bool("align_corners") ? .alignCorners : c.bool("half_pixel_centers") ? .halfPixel : .asymmetric
+                let options = ResizeOptions(height: size[0], width: size[1], method: method, coordinates: coordinates)
+                // TF's resize kernels always compute and return float32.
+                return [.device(try c.backend.resize(c.tensor(0), options: options), .float)]
+            })
+    }
+}
