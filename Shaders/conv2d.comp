@@ -18,7 +18,8 @@
 // Push constants: uint N, H, W, Cin, Ho, Wo, Cout.
 // Specialization: 0–5 tiling (gemm_tile.glsl), 6 KH, 7 KW, 8 STRIDE, 9 PAD_TOP, 10 PAD_LEFT,
 //   11 HAS_BIAS, 12 HAS_RESIDUAL, 13 RELU, 14 UPSAMPLE (nearest factor applied to x before convolving;
-//   H and W are x's stored size, the patches index the upsampled image).
+//   H and W are x's stored size, the patches index the upsampled image), 15 DILATION (tap (ky, kx) reads the
+//   patch's pixel (ky·DILATION, kx·DILATION)).
 #include "common.glsl"
 #include "gemm_tile.glsl"
 
@@ -31,6 +32,7 @@ layout(constant_id = 11) const bool HAS_BIAS = false;
 layout(constant_id = 12) const bool HAS_RESIDUAL = false;
 layout(constant_id = 13) const bool RELU = false;
 layout(constant_id = 14) const int UPSAMPLE = 1;
+layout(constant_id = 15) const int DILATION = 1;
 
 #ifdef A_VEC4
 layout(std430, set = 0, binding = 0) readonly buffer X { svec4 x[]; };
@@ -80,7 +82,7 @@ void main() {
         for (uint i = 0; i < A_PASSES; ++i) {
             uint mt = tid / A_SPAN + i * A_ROWS_PER_PASS;
             if (mt >= BM) break;
-            int iy = rowY[i] + ky, ix = rowX[i] + kx;
+            int iy = rowY[i] + ky * DILATION, ix = rowX[i] + kx * DILATION;
             bool inside = k < K && rowOffset[i] >= 0 && iy >= 0 && iy < int(p.H) * UPSAMPLE && ix >= 0 && ix < int(p.W) * UPSAMPLE;
             uint e = inside ? uint(rowOffset[i]) + (uint(iy / UPSAMPLE) * p.W + uint(ix / UPSAMPLE)) * p.Cin + ci : 0;
 #ifdef A_VEC4

@@ -24,7 +24,8 @@
 // G · SEGMENT_LANES); the weights are then the shared load and the inputs differ between lanes.
 // Specialization: 0 = LX, 1 = TM, 2 = KH, 3 = KW, 4 = STRIDE, 5 = PAD_TOP, 6 = PAD_LEFT, 7 = HAS_BIAS,
 //                 8 = HAS_RESIDUAL, 9 = RELU, 10 = UPSAMPLE (nearest factor applied to x before convolving;
-//                 H and W are x's stored size), 11 = SEGMENT_LANES.
+//                 H and W are x's stored size), 11 = SEGMENT_LANES, 12 = DILATION (tap (ky, kx) reads input offset
+//                 (ky·DILATION, kx·DILATION)).
 #include "common.glsl"
 
 layout(local_size_x_id = 0) in;
@@ -39,6 +40,7 @@ layout(constant_id = 8) const bool HAS_RESIDUAL = false;
 layout(constant_id = 9) const bool RELU = false;
 layout(constant_id = 10) const int UPSAMPLE = 1;
 layout(constant_id = 11) const int SEGMENT_LANES = 1;
+layout(constant_id = 12) const int DILATION = 1;
 
 #ifdef X_VEC4
 layout(std430, set = 0, binding = 0) readonly buffer X { svec4 x[]; };
@@ -92,13 +94,13 @@ void main() {
     for (int t = 0; t < TM; ++t) acc[t] = vec4(0.0);
 
     for (int ky = 0; ky < KH; ++ky) {
-        int iy = int(oy) * STRIDE - PAD_TOP + ky;
+        int iy = int(oy) * STRIDE - PAD_TOP + ky * DILATION;
         if (iy < 0 || iy >= int(p.H) * UPSAMPLE) continue;
         for (int kx = 0; kx < KW; ++kx) {
             // Start of each pixel's input channels, or −1 where the tap falls in the padding.
             int start[TM];
             for (int t = 0; t < TM; ++t) {
-                int ix = int(ox0 + uint(t)) * STRIDE - PAD_LEFT + kx;
+                int ix = int(ox0 + uint(t)) * STRIDE - PAD_LEFT + kx * DILATION;
                 start[t] = ix >= 0 && ix < int(p.W) * UPSAMPLE && ox0 + uint(t) < p.Wo
                     ? int(((n * p.H + uint(iy / UPSAMPLE)) * p.W + uint(ix / UPSAMPLE)) * p.Cin) : -1;
             }

@@ -2,7 +2,7 @@
 #extension GL_GOOGLE_include_directive : require
 // pool2d: max or average pooling of an NHWC tensor over a square WINDOW with STRIDE. Padded positions are
 // skipped: max ignores them and average divides by the number of in-image pixels (TensorFlow's rule).
-// Every window holds at least one in-image pixel (Pool2D.geometry's SAME padding is < WINDOW).
+// Every window holds at least one in-image pixel (Pool2D.geometry keeps SAME and explicit padding < WINDOW).
 //
 // Bindings (set 0), sfloat storage (common.glsl); averages sum in fp32:
 //   0: x  [N, H, W, C]    read

@@ -43,7 +43,7 @@ extension VulkanBackend {
                 .int(Int32(g.kh)), .int(Int32(g.kw)), .int(Int32(g.stride)), .int(Int32(g.padTop)),
                 .int(Int32(g.padLeft)),
                 .bool(bias != nil), .bool(residual != nil), .bool(options.activation == .relu),
-                .int(Int32(g.upsampling)),
+                .int(Int32(g.upsampling)), .int(Int32(g.dilation)),
             ])
         let maxRowTiles = Int(context.limits.maxWorkGroupCount.1)
         let columnTiles = (g.cout + tiling.bn - 1) / tiling.bn
@@ -93,7 +93,7 @@ extension VulkanBackend {
                 .uint(UInt32(local)), .int(Int32(tm)), .int(Int32(g.kh)), .int(Int32(g.kw)), .int(Int32(g.stride)),
                 .int(Int32(g.padTop)), .int(Int32(g.padLeft)), .bool(bias != nil), .bool(residual != nil),
                 .bool(options.activation == .relu),
-                .int(Int32(g.upsampling)), .int(Int32(segmentLanes)),
+                .int(Int32(g.upsampling)), .int(Int32(segmentLanes)), .int(Int32(g.dilation)),
             ])
         for (chunk, bindings) in try convChunks(op, x, weight, bias, residual, y, g, maxSamples: Int(limits.2)) {
             var push = PushConstants()
@@ -157,12 +157,13 @@ public enum KernelChoice: String, Sendable, CaseIterable {
     }
 }
 
-/// When stride-1 3×3 convolutions run as Winograd F(4×4, 3×3) (`VulkanWinograd.swift`), whose batched product
-/// then runs with the `KernelChoice`.
+/// When stride-1 undilated 3×3 convolutions (with any padding) run as Winograd F(4×4, 3×3)
+/// (`VulkanWinograd.swift`), whose batched product then runs with the `KernelChoice`.
 public enum WinogradChoice: String, Sendable, CaseIterable {
     /// For convolutions of at least 16 channels in and out, with fp32 storage.
     case automatic
-    /// For every stride-1 3×3 convolution that fits the device's binding range, whatever its width and precision
+    /// For every stride-1 undilated 3×3 convolution that fits the device's binding range, whatever its width and
+    /// precision
     /// (with fp16 storage the transformed tiles are half too: RMS error 7–9× a direct fp16 convolution's).
     case always
     /// Never.

@@ -2,7 +2,9 @@ import Tensors
 import VulkanCompute
 
 extension VulkanBackend {
-    /// Winograd F(4×4, 3×3) for a stride-1 3×3 convolution: filter transform (`conv2d_winograd_weights.comp`),
+    /// Winograd F(4×4, 3×3) for a stride-1 undilated 3×3 convolution with any padding (the input transform reads
+    /// zeros outside the image, so SAME, VALID and explicit amounts only differ in `padTop`, `padLeft` and the
+    /// output size): filter transform (`conv2d_winograd_weights.comp`),
     /// input transform (`conv2d_winograd_input.comp`), 36 batched products [T, Cin]·[Cin, Cout] through `matmul`,
     /// and the output transform with the epilogue (`conv2d_winograd_output.comp`). 4× fewer multiply-adds than
     /// the direct kernels, for extra passes over 2.25× the input and output. The transformed filter is cached
@@ -114,11 +116,13 @@ struct WinogradTiling {
         (36 * perSample * geometry.cin * elementBytes, 36 * perSample * geometry.cout * elementBytes)
     }
 
-    /// Whether F(4×4, 3×3) computes this convolution: 3×3, stride 1, and one sample's transformed tiles and one
-    /// row (6 of the 36 matrices) of the transformed filter fit a binding. `minimumChannels` keeps narrow layers
-    /// (where the transforms cost more than they save) direct.
+    /// Whether F(4×4, 3×3) computes this convolution: 3×3, stride 1, dilation 1, and one sample's transformed
+    /// tiles and one row (6 of the 36 matrices) of the transformed filter fit a binding. `minimumChannels` keeps
+    /// narrow layers (where the transforms cost more than they save) direct.
     static func applies(to g: Conv2D.Geometry, minimumChannels: Int, limits: ComputeLimits, elementBytes: Int) -> Bool {
-        guard g.kh == 3, g.kw == 3, g.stride == 1, g.cin >= minimumChannels, g.cout >= minimumChannels else {
+        guard g.kh == 3, g.kw == 3, g.stride == 1, g.dilation == 1, g.cin >= minimumChannels,
+            g.cout >= minimumChannels
+        else {
             return false
         }
         let workspace = WinogradTiling(g, elementBytes: elementBytes).workspacePerSample

@@ -49,6 +49,135 @@ struct Conv2DTests {
         #expect(y.data == [6.5, 0, 0, 12.5])
     }
 
+    /// Dilation 2 of a 2×2 kernel [[1,2],[3,4]] over x = 1…25 in a 5×5 image, VALID: output (i, j) reads
+    /// x[i][j], x[i][j+2], x[i+2][j], x[i+2][j+2] with x[r][c] = 5r + c + 1, so y = 10·(5i + j) + 92.
+    @Test func referenceDilationByHand() throws {
+        let x = try HostTensor(shape: [1, 5, 5, 1], data: (1 ... 25).map(Float.init))
+        let w = try HostTensor(shape: [2, 2, 1, 1], data: [1, 2, 3, 4])
+        let y = try conv(x, w, Conv2DOptions(padding: .valid, dilation: 2))
+        #expect(y.shape == [1, 3, 3, 1] && y.data == [92, 102, 112, 142, 152, 162, 192, 202, 212])
+        // SAME: extent 3, one pixel of padding on each side; the corner (0, 0) keeps only tap (1, 1) on x[1][1] = 7.
+        let same = try conv(x, w, Conv2DOptions(padding: .same, dilation: 2))
+        #expect(same.shape == [1, 5, 5, 1] && same.data[0] == 4 * 7)
+    }
+
+    /// Output sizes and leading padding as TensorFlow's `GetWindowedOutputSizeVerbose` gives them, with the
+    /// extent (k − 1)·d + 1: 7 pixels, k = 3, d = 2 (extent 5), stride 2: SAME → 4 outputs, padding 3·2 + 5 − 7 = 4,
+    /// 2 before; VALID → (7 − 5)/2 + 1 = 2; EXPLICIT 3 before, 1 after → (11 − 5)/2 + 1 = 4 with 3 before.
+    @Test func dilatedAndExplicitOutputSizes() throws {
+        func geometry(_ padding: Padding, dilation: Int = 2) throws -> Conv2D.Geometry {
+            try Conv2D.geometry(
+                input: [1, 7, 9, 2], weight: [3, 3, 2, 1], bias: nil, residual: nil,
+                options: Conv2DOptions(stride: 2, padding: padding, dilation: dilation))
+        }
+        let same = try geometry(.same)
+        #expect((same.ho, same.padTop, same.wo, same.padLeft) == (4, 2, 5, 2))  // width: 4·2 + 5 − 9 = 4
+        let valid = try geometry(.valid)
+        #expect((valid.ho, valid.wo, valid.padTop, valid.padLeft) == (2, 3, 0, 0))
+        let explicit = try geometry(.explicit(top: 3, bottom: 1, left: 0, right: 6))
+        #expect((explicit.ho, explicit.padTop, explicit.wo, explicit.padLeft) == (4, 3, 6, 0))  // (9 + 6 − 5)/2 + 1
+        #expect(explicit.dilation == 2 && explicit.kh == 3)
+    }
+
+    /// A convolution dilated by d equals the undilated convolution with the kernel zero-stuffed to (k − 1)·d + 1
+    /// taps per axis (d − 1 zeros between neighbours), on the CPU reference. The stuffed sums add the same products in
+    /// the same order plus exact zeros, so the two are identical.
+    @Test(arguments: [2, 3])
+    func dilationEqualsZeroStuffedKernel(dilation: Int) throws {
+        var rng = SeededRandom(seed: UInt64(40 + dilation))
+        let x = rng.normalTensor([2, 13, 11, 3])
+        for (kh, kw) in [(3, 3), (2, 3), (1, 2)] {
+            let w = rng.normalTensor([kh, kw, 3, 4])
+            let stuffed = try Self.zeroStuffed(w, dilation: dilation)
+            let bias = rng.normalTensor([4])
+            for padding in [Padding.same, .valid, .explicit(top: 1, bottom: 4, left: 0, right: 2)] {
+                for stride in [1, 2] {
+                    let dilated = try conv(
+                        x, w, bias: bias, Conv2DOptions(stride: stride, padding: padding, dilation: dilation))
+                    let dense = try conv(x, stuffed, bias: bias, Conv2DOptions(stride: stride, padding: padding))
+                    expectClose(dilated, dense, .exact, "k \(kh)×\(kw) d \(dilation) s \(stride) \(padding)")
+                }
+            }
+        }
+    }
+
+    /// Explicit padding equals zero padding done by hand on the host followed by VALID, on the CPU reference: the
+    /// same products in the same order, the padded ones exact zeros. Asymmetric amounts, amounts wider than the
+    /// kernel, with stride, dilation and fused upsampling (padding the upsampled image).
+    @Test func explicitPaddingEqualsPadThenValid() throws {
+        var rng = SeededRandom(seed: 44)
+        let x = rng.normalTensor([2, 8, 7, 3])
+        let w = rng.normalTensor([3, 2, 3, 5])
+        let cpu = CPUBackend()
+        let upsampled = try cpu.download(cpu.upsampleNearest2x(cpu.upload(x)))
+        let pads = [(0, 0, 0, 0), (2, 0, 1, 3), (0, 5, 4, 0), (1, 1, 1, 1)]
+        for (top, bottom, left, right) in pads {
+            for (stride, dilation, upsample) in [
+                (1, 1, false), (2, 1, false), (1, 2, false), (3, 3, false), (1, 1, true),
+            ] {
+                let padding = Padding.explicit(top: top, bottom: bottom, left: left, right: right)
+                let options = Conv2DOptions(
+                    stride: stride, padding: padding, dilation: dilation, inputUpsampling: upsample ? 2 : 1)
+                let explicit = try conv(x, w, options)
+                let padded = try Self.zeroPadded(
+                    upsample ? upsampled : x, top: top, bottom: bottom, left: left, right: right)
+                let valid = try conv(padded, w, Conv2DOptions(stride: stride, padding: .valid, dilation: dilation))
+                expectClose(explicit, valid, .exact, "\(padding) s \(stride) d \(dilation) up \(upsample)")
+            }
+        }
+    }
+
+    /// Winograd takes explicit padding (its input transform reads zeros wherever the padding puts a tap) but not
+    /// dilation, which runs on the convolution kernels.
+    @Test func winogradTakesExplicitPaddingButNotDilation() throws {
+        var rng = SeededRandom(seed: 45)
+        let x = rng.normalTensor([1, 8, 8, 16])
+        let w = rng.normalTensor([3, 3, 16, 16], standardDeviation: 0.1)
+        let gpu = try TestDevice.vulkan(.init(timing: true))
+        gpu.winogradChoice = .automatic
+        let cpu = CPUBackend()
+        for (padding, dilation) in [(Padding.explicit(top: 0, bottom: 3, left: 2, right: 1), 1), (.same, 2)] {
+            let options = Conv2DOptions(padding: padding, dilation: dilation)
+            let y = try gpu.download(
+                gpu.conv2d(gpu.upload(x), weight: gpu.upload(w), bias: nil, residual: nil, options: options))
+            let winograd = gpu.lastTimings.contains { $0.label.hasPrefix("conv2d_winograd") }
+            #expect(winograd == (dilation == 1), "\(padding) d \(dilation)")
+            let expected = try cpu.download(
+                cpu.conv2d(cpu.upload(x), weight: cpu.upload(w), bias: nil, residual: nil, options: options))
+            expectClose(y, expected, Self.tolerance(k: 144), "\(padding) d \(dilation)")
+        }
+    }
+
+    /// w [kh, kw, Cin, Cout] with d − 1 zero taps between neighbours along both spatial axes.
+    static func zeroStuffed(_ w: HostTensor, dilation d: Int) throws -> HostTensor {
+        let (kh, kw, cin, cout) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+        let (eh, ew) = ((kh - 1) * d + 1, (kw - 1) * d + 1)
+        var data = [Float](repeating: 0, count: eh * ew * cin * cout)
+        for ky in 0 ..< kh {
+            for kx in 0 ..< kw {
+                let from = (ky * kw + kx) * cin * cout
+                let to = (ky * d * ew + kx * d) * cin * cout
+                data[to ..< to + cin * cout] = w.data[from ..< from + cin * cout]
+            }
+        }
+        return try HostTensor(shape: [eh, ew, cin, cout], data: data)
+    }
+
+    /// x [N, H, W, C] with zero rows and columns added on each side.
+    static func zeroPadded(_ x: HostTensor, top: Int, bottom: Int, left: Int, right: Int) throws -> HostTensor {
+        let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (ph, pw) = (h + top + bottom, w + left + right)
+        var data = [Float](repeating: 0, count: n * ph * pw * c)
+        for sample in 0 ..< n {
+            for row in 0 ..< h {
+                let from = ((sample * h + row) * w) * c
+                let to = ((sample * ph + row + top) * pw + left) * c
+                data[to ..< to + w * c] = x.data[from ..< from + w * c]
+            }
+        }
+        return try HostTensor(shape: [n, ph, pw, c], data: data)
+    }
+
     /// Parity tolerance for a conv with K = kh·kw·Cin terms per output. Both sides accumulate in fp32 in
     /// different orders (CPU: bias first, then one running sum over K; GPU: bias last, BK-wide tiles, fused
     /// multiply-add where the driver fuses), so each output differs by a rounding walk of ~√K·ulp·Σ|x·w|
@@ -70,10 +199,10 @@ struct Conv2DTests {
         var input: Shape, kernel: Int
         var kernelW: Int? = nil
         var cout: Int
-        var stride = 1, padding = Padding.same
+        var stride = 1, dilation = 1, padding = Padding.same
         var bias = false, residual = false, relu = false, upsample = false
         var testDescription: String {
-            "\(input)\(upsample ? " up2" : "") k\(kernel)×\(kernelW ?? kernel) s\(stride) \(padding) →\(cout)\(bias ? " +b" : "")\(residual ? " +r" : "")\(relu ? " relu" : "")"
+            "\(input)\(upsample ? " up2" : "") k\(kernel)×\(kernelW ?? kernel) s\(stride)\(dilation > 1 ? " d\(dilation)" : "") \(padding) →\(cout)\(bias ? " +b" : "")\(residual ? " +r" : "")\(relu ? " relu" : "")"
         }
     }
 
@@ -101,6 +230,25 @@ struct Conv2DTests {
         // (lavapipe), 64-wide ones where it has many.
         Case(input: [2, 16, 16, 8], kernel: 3, cout: 136, bias: true, relu: true),
         Case(input: [1, 15, 20, 5], kernel: 3, cout: 130, residual: true),
+        // Dilation (TensorFlow's `dilations`): SAME and VALID sized by the kernel's extent (k − 1)·d + 1.
+        Case(input: [2, 11, 9, 5], kernel: 3, cout: 7, dilation: 2, bias: true, relu: true),
+        Case(input: [1, 13, 12, 8], kernel: 3, cout: 12, dilation: 3, padding: .valid, residual: true),
+        Case(input: [2, 10, 9, 4], kernel: 2, kernelW: 3, cout: 5, stride: 2, dilation: 2, bias: true),
+        Case(input: [1, 4, 5, 3], kernel: 3, cout: 6, dilation: 3, residual: true),  // taps beyond the image
+        // Explicit padding (TensorFlow's `EXPLICIT`): asymmetric, zero on some sides, wider than the kernel; the
+        // stride-1 3×3 ones also run as Winograd.
+        Case(
+            input: [1, 7, 8, 6], kernel: 3, cout: 9, padding: .explicit(top: 2, bottom: 0, left: 1, right: 3),
+            bias: true, residual: true),
+        Case(
+            input: [2, 9, 7, 16], kernel: 3, cout: 16, padding: .explicit(top: 0, bottom: 4, left: 5, right: 2),
+            relu: true),
+        Case(
+            input: [1, 6, 9, 3], kernel: 4, cout: 5, stride: 2, dilation: 2,
+            padding: .explicit(top: 1, bottom: 2, left: 3, right: 0), bias: true),
+        Case(
+            input: [1, 4, 5, 4], kernel: 3, cout: 8, padding: .explicit(top: 1, bottom: 2, left: 0, right: 1),
+            residual: true, upsample: true),
     ]
 
     /// The kernel configurations every parity case runs with: each convolution kernel, and Winograd (for the
@@ -236,6 +384,24 @@ struct Conv2DTests {
             try expectError([3, 3, 3, 8], residual: [1, 2, 2, 8])  // residual of the stride-2 shape
             try expectError([3, 3, 3, 8], Conv2DOptions(stride: 0))  // stride
             try expectError([5, 5, 3, 8], Conv2DOptions(padding: .valid))  // kernel larger than input
+            for dilation in [0, -1, Int.max, Int(Int32.max) + 1] {
+                try expectError([3, 3, 3, 8], Conv2DOptions(dilation: dilation))
+            }
+            try expectError([2, 2, 3, 8], Conv2DOptions(dilation: Int(Int32.max)))  // extent (k − 1)·d + 1 past Int32
+            try expectError([3, 3, 3, 8], Conv2DOptions(dilation: 2, inputUpsampling: 2))  // dilation with upsampling
+            try expectError([2, 2, 3, 8], Conv2DOptions(padding: .valid, dilation: 4))  // extent 5 > 4
+            try expectError(
+                [2, 2, 3, 8], Conv2DOptions(padding: .explicit(top: 1, bottom: 0, left: 0, right: 0), dilation: 5))
+            for (top, bottom, left, right) in [
+                (-1, 0, 0, 0), (0, -2, 0, 0), (0, 0, -1, 0), (0, 0, 0, Int.min), (Int.max, 0, 0, 0), (0, 0, 1 << 40, 0),
+            ] {
+                try expectError(
+                    [3, 3, 3, 8], Conv2DOptions(padding: .explicit(top: top, bottom: bottom, left: left, right: right)))
+            }
+            // Explicit padding too small for the kernel (4 + 0 + 0 < 5) and an output whose element count overflows.
+            try expectError([5, 5, 3, 8], Conv2DOptions(padding: .explicit(top: 0, bottom: 0, left: 1, right: 0)))
+            try expectError(
+                [1, 1, 3, 8], Conv2DOptions(padding: .explicit(top: 0, bottom: 1 << 30, left: 0, right: 1 << 30)))
             let image = try backend.upload(HostTensor(zeros: [4, 4, 3]))
             let w = try backend.upload(HostTensor(zeros: [3, 3, 3, 8]))
             #expect(throws: TensorError.self) {
@@ -261,7 +427,8 @@ extension Conv2DTests.Case {
 
     var options: Conv2DOptions {
         Conv2DOptions(
-            stride: stride, padding: padding, activation: relu ? .relu : .none, inputUpsampling: upsample ? 2 : 1)
+            stride: stride, padding: padding, dilation: dilation, activation: relu ? .relu : .none,
+            inputUpsampling: upsample ? 2 : 1)
     }
 
     /// x ~ N(0, 1) and w ~ N(0, 1/K), then the bias and the residual when the case has them.

@@ -43,6 +43,22 @@ struct Pool2DTests {
         #expect(z[0] == 3 && z[4] == 12 && z[8] == 21)  // centre (1…3)² → 12; corner {3,4}² → (18+19+23+24)/4
     }
 
+    /// 2×2/2 with explicit padding (TensorFlow's `MaxPool` with `padding="EXPLICIT"`) of 1 row on top and 1 column
+    /// on the right on the 5×5 ramp 5r + c: (5 + 1 − 2)/2 + 1 = 3 outputs per axis, windows over rows {0}, {1,2},
+    /// {3,4} and columns {0,1}, {2,3}, {4}. Max takes each window's last row and column; average 5·mean(r) + mean(c)
+    /// over the in-image pixels only.
+    @Test func explicitPaddingByHand() throws {
+        let cpu = CPUBackend()
+        let ramp = try cpu.upload(HostTensor(shape: [1, 5, 5, 1], data: (0 ..< 25).map { Float($0) }))
+        let padding = Padding.explicit(top: 1, bottom: 0, left: 0, right: 1)
+        let maximum = try cpu.download(
+            cpu.pool2d(ramp, options: Pool2DOptions(kind: .max, window: 2, stride: 2, padding: padding)))
+        #expect(maximum.shape == [1, 3, 3, 1] && maximum.data == [1, 3, 4, 11, 13, 14, 21, 23, 24])
+        let average = try cpu.values(
+            cpu.pool2d(ramp, options: Pool2DOptions(kind: .average, window: 2, stride: 2, padding: padding)))
+        #expect(average == [0.5, 2.5, 4, 8, 10, 11.5, 18, 20, 21.5])
+    }
+
     static let configurations: [Pool2DOptions] = [
         Pool2DOptions(kind: .max, window: 2, stride: 2, padding: .valid),
         Pool2DOptions(kind: .max, window: 3, stride: 2, padding: .same),
@@ -52,6 +68,8 @@ struct Pool2DTests {
         Pool2DOptions(kind: .average, window: 2, stride: 2, padding: .valid),
         Pool2DOptions(kind: .average, window: 3, stride: 1, padding: .same),
         Pool2DOptions(kind: .average, window: 3, stride: 2, padding: .same),
+        Pool2DOptions(kind: .max, window: 3, stride: 2, padding: .explicit(top: 2, bottom: 0, left: 1, right: 2)),
+        Pool2DOptions(kind: .average, window: 3, stride: 1, padding: .explicit(top: 0, bottom: 2, left: 2, right: 1)),
     ]
 
     /// Max only selects, so it is exact. Average: the shader sums k ≤ 9 values in fp32, the reference in Double.
@@ -84,6 +102,14 @@ struct Pool2DTests {
             }
             #expect(throws: TensorError.self) {
                 try backend.pool2d(image, options: Pool2DOptions(kind: .average, window: 2, stride: 0, padding: .same))
+            }
+            // Explicit amounts must be 0 … window − 1, so that no window lies in the padding alone.
+            for (top, bottom, left, right) in [(2, 0, 0, 0), (0, 0, 0, 3), (-1, 0, 0, 0), (0, 0, Int.min, 0)] {
+                let padding = Padding.explicit(top: top, bottom: bottom, left: left, right: right)
+                #expect(throws: TensorError.self, "\(padding)") {
+                    try backend.pool2d(
+                        image, options: Pool2DOptions(kind: .max, window: 2, stride: 1, padding: padding))
+                }
             }
         }
     }

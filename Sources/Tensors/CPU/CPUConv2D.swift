@@ -25,10 +25,10 @@ extension CPUBackend {
                         // (iy, ix) index the upsampled input the convolution sees; the stored pixel is (iy/u, ix/u).
                         let u = g.upsampling
                         for ky in 0 ..< g.kh {
-                            let iy = oy * g.stride - g.padTop + ky
+                            let iy = oy * g.stride - g.padTop + ky * g.dilation
                             guard iy >= 0, iy < g.h * u else { continue }
                             for kx in 0 ..< g.kw {
-                                let ix = ox * g.stride - g.padLeft + kx
+                                let ix = ox * g.stride - g.padLeft + kx * g.dilation
                                 guard ix >= 0, ix < g.w * u else { continue }
                                 let xRow = ((n * g.h + iy / u) * g.w + ix / u) * g.cin
                                 for ci in 0 ..< g.cin {

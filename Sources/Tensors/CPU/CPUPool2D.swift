@@ -12,7 +12,7 @@ extension CPUBackend {
                 for outCol in 0 ..< g.wo {
                     let colStart = outCol * s - g.padLeft
                     let cols = max(colStart, 0) ..< min(colStart + k, w)
-                    // Padded positions are skipped; SAME padding is < window, so no window is empty.
+                    // Padded positions are skipped; SAME and explicit padding are < window, so no window is empty.
                     for channel in 0 ..< c {
                         var maximum = -Float.infinity
                         var sum = 0.0

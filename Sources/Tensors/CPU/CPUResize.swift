@@ -11,6 +11,16 @@ extension CPUBackend {
             CPUBackend.parallelFor(n * outH) { outRow in
                 let sample = outRow / outH
                 let r = outRow % outH
+                if options.method == .nearest {
+                    // A copy of the selected pixel (no arithmetic, so −0, infinities and NaN payloads survive).
+                    let rowBase = (sample * h + rows.index[r]) * w
+                    for col in 0 ..< outW {
+                        let source = (rowBase + cols.index[col]) * c
+                        let target = (outRow * outW + col) * c
+                        for channel in 0 ..< c { y[target + channel] = input[source + channel] }
+                    }
+                    return
+                }
                 for col in 0 ..< outW {
                     let target = (outRow * outW + col) * c
                     for channel in 0 ..< c {

@@ -10,6 +10,8 @@ public struct Pool2DOptions: Sendable, Equatable {
     public var kind: PoolKind
     public var window: Int
     public var stride: Int
+    /// SAME, VALID, or `.explicit` amounts each below `window` (so that every window holds an input pixel), as
+    /// TensorFlow's `MaxPool` with `padding="EXPLICIT"`; padded positions are skipped as with SAME.
     public var padding: Padding
 
     public init(kind: PoolKind, window: Int, stride: Int, padding: Padding = .valid) {
@@ -32,8 +34,18 @@ public enum Pool2D {
         guard o.window >= 1, o.stride >= 1 else {
             throw TensorError.unsupported(op: op, "window \(o.window), stride \(o.stride)")
         }
-        let (ho, padTop) = Conv2D.outputSize(input: h, kernel: o.window, stride: o.stride, padding: o.padding)
-        let (wo, padLeft) = Conv2D.outputSize(input: w, kernel: o.window, stride: o.stride, padding: o.padding)
+        if case .explicit(let top, let bottom, let left, let right) = o.padding {
+            guard [top, bottom, left, right].allSatisfy({ (0 ..< o.window).contains($0) }) else {
+                throw TensorError.unsupported(
+                    op: op,
+                    "explicit padding top \(top), bottom \(bottom), left \(left), right \(right) with window "
+                        + "\(o.window) (each 0 to window − 1, so that no window lies in the padding alone)")
+            }
+        }
+        let (ho, padTop) = Conv2D.outputSize(
+            input: h, kernel: o.window, stride: o.stride, padding: o.padding, axis: .height)
+        let (wo, padLeft) = Conv2D.outputSize(
+            input: w, kernel: o.window, stride: o.stride, padding: o.padding, axis: .width)
         guard ho > 0, wo > 0 else {
             throw TensorError.shapeMismatch(op: op, "window \(o.window) larger than input \(h)×\(w)")
         }
