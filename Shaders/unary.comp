@@ -10,7 +10,8 @@
 //   1: y  [count]  write
 // Push constants: uint count.
 // Specialization: 0 = local size x, 1 = OP (0 relu, 1 tanh, 2 softplus, 3 negate, 4 square, 5 sqrt, 6 rsqrt,
-//   7 exp, 8 log, 9 sigmoid, 10 relu6, 11 leaky ReLU, 12 elu), 2 = PARAMETER (float: leaky ReLU's alpha).
+//   7 exp, 8 log, 9 sigmoid, 10 relu6, 11 leaky ReLU, 12 elu, 13 truncate, 14 round (half to even), 15 floor,
+//   16 ceil, 17 abs, 18 sign, 19 reciprocal), 2 = PARAMETER (float: leaky ReLU's alpha).
 #include "common.glsl"
 
 layout(local_size_x_id = 0) in;
@@ -55,8 +56,22 @@ float f(float v) {
         return clamp(v, 0.0, 6.0);
     case 11:
         return v > 0.0 ? v : PARAMETER * v;
-    default:
+    case 12:
         return v < 0.0 ? exp(v) - 1.0 : v;
+    case 13:
+        return trunc(v);
+    case 14:
+        return roundEven(v);
+    case 15:
+        return floor(v);
+    case 16:
+        return ceil(v);
+    case 17:
+        return abs(v);
+    case 18:
+        return v > 0.0 ? 1.0 : (v < 0.0 ? -1.0 : v); // ±0 and NaN (every comparison false) return themselves
+    default:
+        return 1.0 / v;
     }
 }
 

@@ -33,6 +33,10 @@ public protocol Backend: AnyObject {
     /// An elementwise arithmetic op, maximum or minimum of `a` and `b` broadcast to one shape (NumPy and TensorFlow
     /// rules); equal element counts take the plain elementwise path. See `Binary` and `BinaryOp`.
     func binary(_ a: Tensor, _ b: Tensor, _ op: BinaryOp) throws -> Tensor
+    /// `condition != 0 ? a : b` elementwise, the three broadcast to one shape (TensorFlow's SelectV2). See `Select`.
+    func select(_ condition: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor
+    /// Sum, mean, maximum or minimum over `axes` (distinct, in 0..<rank), which leave the shape. See `Reduce`.
+    func reduce(_ x: Tensor, axes: [Int], _ op: ReduceOp) throws -> Tensor
     /// Concatenates relu(x) and relu(−x) along the last axis. See `CReLU`.
     func crelu(_ x: Tensor) throws -> Tensor
     /// Nearest-neighbour 2× upsampling of an NHWC tensor. See `UpsampleNearest`.

@@ -20,6 +20,13 @@ extension VulkanBackend {
             case .relu6: [.int(10), .float(0)]
             case .leakyRelu(let alpha): [.int(11), .float(alpha)]
             case .elu: [.int(12), .float(0)]
+            case .truncate: [.int(13), .float(0)]
+            case .round: [.int(14), .float(0)]
+            case .floor: [.int(15), .float(0)]
+            case .ceil: [.int(16), .float(0)]
+            case .abs: [.int(17), .float(0)]
+            case .sign: [.int(18), .float(0)]
+            case .reciprocal: [.int(19), .float(0)]
             }
         try elementwise("unary", inputs: [x], output: y, specialization: specialization)
         return y

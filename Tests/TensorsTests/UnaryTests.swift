@@ -11,8 +11,13 @@ struct UnaryTests {
     /// Every op; leaky ReLU with two alphas, so that a wrong parameter in the shader shows.
     static let ops: [UnaryOp] = [
         .relu, .tanh, .softplus, .negate, .square, .sqrt, .rsqrt, .exp, .log, .sigmoid, .relu6,
-        .leakyRelu(alpha: 0.2), .leakyRelu(alpha: 0.01), .elu,
+        .leakyRelu(alpha: 0.2), .leakyRelu(alpha: 0.01), .elu, .truncate, .round, .floor, .ceil, .abs, .sign,
+        .reciprocal,
     ]
+
+    /// The ops whose result is an integer, a magnitude or a sign of the input: exact on both backends and with fp16
+    /// storage (every integer a half's value rounds to is a half).
+    static let exactOnHalves: [UnaryOp] = [.truncate, .round, .floor, .ceil, .abs, .sign]
 
     /// The reference against hand-computed values.
     @Test func referenceValues() throws {
@@ -50,6 +55,16 @@ struct UnaryTests {
         #expect(try apply(.leakyRelu(alpha: -0.5), [-2, 3]) == [1, 3], "any alpha, as in TensorFlow")
         #expect(try close(apply(.elu, [-1, 0, 2, -100]), [-0.63212055, 0, 2, -1]))
         #expect(try close(apply(.elu, [-1e-8]), [-1e-8]), "expm1: no cancellation for tiny |x|")
+        let ties: [Float] = [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, -1.7, 1.2, 0.49999997, 8_388_607.5, -8_388_609, 1e30]
+        #expect(
+            try apply(.truncate, ties) == [-2, -1, -0.0, 0, 1, 2, -1, 1, 0, 8_388_607, -8_388_609, 1e30])
+        #expect(try apply(.round, ties) == [-2, -2, -0.0, 0, 2, 2, -2, 1, 0, 8_388_608, -8_388_609, 1e30])
+        #expect(try apply(.floor, ties) == [-3, -2, -1, 0, 1, 2, -2, 1, 0, 8_388_607, -8_388_609, 1e30])
+        #expect(try apply(.ceil, ties) == [-2, -1, -0.0, 1, 2, 3, -1, 2, 1, 8_388_608, -8_388_609, 1e30])
+        #expect(try apply(.abs, [-2.5, 0, 3, -.infinity]) == [2.5, 0, 3, .infinity])
+        let signs = try apply(.sign, [-2.5, 0, -0.0, 1e-30, .infinity, -.infinity])
+        #expect(signs == [-1, 0, 0, 1, 1, -1] && signs[2].sign == .minus, "sign(−0) is −0, as the shader gives")
+        #expect(try apply(.reciprocal, [4, -0.5, 3]) == [0.25, -2, 1 / Float(3)])
     }
 
     /// Out of the domain, the reference gives IEEE 754 (and TensorFlow's) results; NaN stays NaN in every op.
@@ -67,6 +82,11 @@ struct UnaryTests {
         #expect(try apply(.exp, [89, -.infinity]) == [.infinity, 0])  // e⁸⁹ > the largest fp32, 3.4e38
         #expect(try apply(.sigmoid, [.infinity, -.infinity]) == [1, 0])
         #expect(try apply(.elu, [-.infinity]) == [-1])
+        let reciprocal = try apply(.reciprocal, [0, -0.0, .infinity, -.infinity])
+        #expect(reciprocal == [.infinity, -.infinity, 0, 0] && reciprocal[3].sign == .minus)
+        for op: UnaryOp in [.truncate, .round, .floor, .ceil] {
+            #expect(try apply(op, [.infinity, -.infinity]) == [.infinity, -.infinity], "\(op)")
+        }
         for op in Self.ops {
             #expect(try apply(op, [.nan])[0].isNaN, "\(op)")
         }
@@ -85,6 +105,16 @@ struct UnaryTests {
             return t
         case .exp: return rng.uniformTensor(shape, in: halfStorage ? -9 ..< 11 : -20 ..< 20)
         case .sigmoid: return rng.uniformTensor(shape, in: -20 ..< 20)
+        case .reciprocal:
+            // ±e^u: 1/x stays normal (in half, e^±9 ≈ 8103 and 1.2e-4), and far inside division's precise range
+            var t = rng.uniformTensor(shape, in: halfStorage ? -9 ..< 9 : -20 ..< 20)
+            t.data = t.data.map { Foundation.exp($0) * (rng.next() % 2 == 0 ? 1 : -1) }
+            return t
+        case .truncate, .round, .floor, .ceil:
+            // every third value a multiple of ½: integers and the ties that round to even
+            var t = rng.normalTensor(shape, standardDeviation: 6)
+            for i in stride(from: 0, to: t.data.count, by: 3) { t.data[i] = (2 * t.data[i]).rounded() / 2 }
+            return t
         default: return rng.normalTensor(shape, standardDeviation: 6)
         }
     }
@@ -99,6 +129,10 @@ struct UnaryTests {
         case .relu, .negate, .relu6, .leakyRelu, .square:
             // a selection, a sign flip or one correctly rounded product, the same on both sides
             return .exact
+        case .truncate, .round, .floor, .ceil, .abs, .sign:
+            // trunc, roundEven, floor, ceil, abs and the sign's comparisons are exact in Vulkan's precision table
+            return .exact
+        case .reciprocal: return .ulps(2.5)  // 1.0 / x: division's 2.5 ulp
         case .tanh, .softplus:
             // tanh, exp and log within a few ulp: 1e-6 absolute + 1e-5 relative covers them with room
             return Tolerance(absolute: 1e-6, relative: 1e-5, nmse: 1e-10)
@@ -138,6 +172,10 @@ struct UnaryTests {
         let cases: [(UnaryOp, [Float])] = [
             (.sqrt, [-1, 0, .nan]), (.rsqrt, [-4, 0, .nan]), (.log, [-1, 0, .nan]), (.exp, [89, -.infinity]),
             (.sigmoid, [.infinity, -.infinity, .nan]), (.elu, [-.infinity]),
+            (.reciprocal, [0, -0.0, .infinity, -.infinity, .nan]), (.sign, [.nan, 0, .infinity, -.infinity]),
+            (.truncate, [.infinity, -.infinity, .nan]), (.round, [.infinity, -.infinity, .nan]),
+            (.floor, [.infinity, -.infinity, .nan]), (.ceil, [.infinity, -.infinity, .nan]),
+            (.abs, [.nan, -.infinity]),
         ]
         for (op, inputs) in cases {
             let x = try HostTensor(shape: [inputs.count], data: inputs)
@@ -146,6 +184,26 @@ struct UnaryTests {
             #expect(
                 zip(actual, expected).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) },
                 "\(op) of \(inputs): \(actual), expected \(expected)")
+        }
+    }
+
+    /// Ties, values just below ½ and integers beyond 2²³ round on the device as in the reference (half to even for
+    /// round), and with fp16 storage the integer, magnitude and sign ops stay exact, since all their results from
+    /// halves are halves (HalfStorageTests checks them with the looser tolerance of computed ops).
+    @Test(arguments: UnaryTests.exactOnHalves)
+    func roundingOnDevice(op: UnaryOp) throws {
+        let ties: [Float] = [
+            -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, -1.7, 1.2, 0.49999997, 8_388_607.5, -8_388_609, 1e30,
+        ]
+        try expectParity([HostTensor(shape: [ties.count], data: ties)], .exact, "\(op) of \(ties)") { b, t in
+            try b.unary(t[0], op)
+        }
+        var rng = SeededRandom(seed: UInt64(Self.ops.firstIndex(of: op)!) + 61)
+        let halves: [Float] = [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 1023.5, -2047.5, 4097, 65504, -65504]
+        for x in [
+            try HostTensor(shape: [halves.count], data: halves), Self.input(op, [3, 5, 7, 3], &rng, halfStorage: true),
+        ] {
+            try expectHalfParity([x], .exact, "\(op) of \(x.shape) with fp16 storage") { b, t in try b.unary(t[0], op) }
         }
     }
 

@@ -62,6 +62,8 @@ final class BatchNormCalibration: Backend {
     }
     func unary(_ x: Tensor, _ op: UnaryOp) throws -> Tensor { try base.unary(x, op) }
     func binary(_ a: Tensor, _ b: Tensor, _ op: BinaryOp) throws -> Tensor { try base.binary(a, b, op) }
+    func select(_ condition: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor { try base.select(condition, a, b) }
+    func reduce(_ x: Tensor, axes: [Int], _ op: ReduceOp) throws -> Tensor { try base.reduce(x, axes: axes, op) }
     func crelu(_ x: Tensor) throws -> Tensor { try base.crelu(x) }
     func upsampleNearest2x(_ x: Tensor) throws -> Tensor { try base.upsampleNearest2x(x) }
     func resize(_ x: Tensor, options: ResizeOptions) throws -> Tensor { try base.resize(x, options: options) }

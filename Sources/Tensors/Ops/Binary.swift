@@ -46,53 +46,72 @@ public enum Binary {
     /// How the output's elements read `a` and `b`; throws `TensorError.shapeMismatch` when the shapes do not
     /// broadcast and `TensorError.unsupported` beyond `maxMergedAxes`.
     public static func broadcast(_ a: Shape, _ b: Shape) throws -> BroadcastLayout {
-        let rank = max(a.rank, b.rank)
-        let aDims = [Int](repeating: 1, count: rank - a.rank) + a.dims
-        let bDims = [Int](repeating: 1, count: rank - b.rank) + b.dims
+        let merged = try Broadcast.merge([a, b], op: "binary", maxAxes: maxMergedAxes)
+        return BroadcastLayout(
+            shape: merged.shape, dims: merged.dims, aStrides: merged.strides[0], bStrides: merged.strides[1],
+            isElementwise: merged.isElementwise)
+    }
+}
+
+/// NumPy and TensorFlow broadcasting of any number of operands, shared by `Binary` and `Select`.
+enum Broadcast {
+    /// The output shape of `shapes` broadcast together, its axes with neighbours that broadcast alike merged
+    /// (`dims`, outermost first; axes of size 1 everywhere dropped) and per operand its step in elements along each
+    /// merged axis (0 where it is stretched). Throws `TensorError.shapeMismatch` when the shapes do not broadcast and
+    /// `TensorError.unsupported` beyond `maxAxes` merged axes.
+    static func merge(_ shapes: [Shape], op: String, maxAxes: Int) throws -> (
+        shape: Shape, dims: [Int], strides: [[Int]], isElementwise: Bool
+    ) {
+        let rank = shapes.map(\.rank).max() ?? 0
+        let padded = shapes.map { [Int](repeating: 1, count: rank - $0.rank) + $0.dims }
         var output: [Int] = []
         for axis in 0 ..< rank {
-            let (m, n) = (aDims[axis], bDims[axis])
-            guard m == n || m == 1 || n == 1 else {
+            let sizes = padded.map { $0[axis] }
+            let size = sizes.first { $0 != 1 } ?? 1
+            guard sizes.allSatisfy({ $0 == size || $0 == 1 }) else {
                 throw TensorError.shapeMismatch(
-                    op: "binary",
-                    "\(a) and \(b) do not broadcast: sizes \(m) and \(n) at axis \(axis - rank) (counted from the "
-                        + "last); each axis needs equal sizes or a 1")
+                    op: op,
+                    "\(listed(shapes.map(\.description))) do not broadcast: sizes "
+                        + "\(listed(sizes.map(String.init))) at axis \(axis - rank) (counted from the last); each axis "
+                        + "needs equal sizes or a 1")
             }
-            output.append(m == 1 ? n : m)
+            output.append(size)
         }
         // Merge neighbouring axes that stretch the same operands; axes of size 1 everywhere drop out.
         var dims: [Int] = []
-        var aStretched: [Bool] = []
-        var bStretched: [Bool] = []
+        var stretched: [[Bool]] = []
         for axis in 0 ..< rank where output[axis] != 1 {
-            let (sa, sb) = (aDims[axis] == 1, bDims[axis] == 1)
-            if let last = dims.indices.last, aStretched[last] == sa, bStretched[last] == sb {
-                dims[last] *= output[axis]
+            let pattern = padded.map { $0[axis] == 1 }
+            if let last = stretched.last, last == pattern {
+                dims[dims.count - 1] *= output[axis]
             } else {
                 dims.append(output[axis])
-                aStretched.append(sa)
-                bStretched.append(sb)
+                stretched.append(pattern)
             }
         }
-        guard dims.count <= maxMergedAxes else {
+        guard dims.count <= maxAxes else {
             throw TensorError.unsupported(
-                op: "binary",
-                "broadcasting \(a) with \(b) needs \(dims.count) axes after merging; at most \(maxMergedAxes) are "
-                    + "supported")
+                op: op,
+                "broadcasting \(listed(shapes.map(\.description))) needs \(dims.count) axes after "
+                    + "merging; at most \(maxAxes) are supported")
         }
-        func strides(_ stretched: [Bool]) -> [Int] {
+        let strides = shapes.indices.map { operand in
             var strides = [Int](repeating: 0, count: dims.count)
             var step = 1
-            for axis in dims.indices.reversed() where !stretched[axis] {
+            for axis in dims.indices.reversed() where !stretched[axis][operand] {
                 strides[axis] = step
                 step *= dims[axis]
             }
             return strides
         }
         let shape = Shape(output)
-        return BroadcastLayout(
-            shape: shape, dims: dims, aStrides: strides(aStretched), bStrides: strides(bStretched),
-            isElementwise: a.count == shape.count && b.count == shape.count)
+        return (shape, dims, strides, shapes.allSatisfy { $0.count == shape.count })
+    }
+
+    /// "x and y", "x, y and z".
+    private static func listed(_ items: [String]) -> String {
+        guard let last = items.last, items.count > 1 else { return items.first ?? "" }
+        return items.dropLast().joined(separator: ", ") + " and " + last
     }
 }
 
