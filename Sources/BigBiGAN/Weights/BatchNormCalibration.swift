@@ -74,6 +74,7 @@ final class BatchNormCalibration: Backend {
     func sliceChannels(_ x: Tensor, start: Int, count: Int) throws -> Tensor {
         try base.sliceChannels(x, start: start, count: count)
     }
+    func rearrange(_ x: Tensor, _ r: Rearrangement) throws -> Tensor { try base.rearrange(x, r) }
     func softmax(_ x: Tensor) throws -> Tensor { try base.softmax(x) }
     func attention(query: Tensor, key: Tensor, value: Tensor) throws -> Tensor {
         try base.attention(query: query, key: key, value: value)
