@@ -75,6 +75,7 @@ final class BatchNormCalibration: Backend {
         try base.sliceChannels(x, start: start, count: count)
     }
     func rearrange(_ x: Tensor, _ r: Rearrangement) throws -> Tensor { try base.rearrange(x, r) }
+    func concat(_ xs: [Tensor], axis: Int) throws -> Tensor { try base.concat(xs, axis: axis) }
     func softmax(_ x: Tensor) throws -> Tensor { try base.softmax(x) }
     func attention(query: Tensor, key: Tensor, value: Tensor) throws -> Tensor {
         try base.attention(query: query, key: key, value: value)
