@@ -53,6 +53,10 @@ public protocol Backend: AnyObject {
     func padChannels(_ x: Tensor, before: Int, after: Int) throws -> Tensor
     /// Takes `count` channels starting at `start` on the last axis. See `ChannelOps`.
     func sliceChannels(_ x: Tensor, start: Int, count: Int) throws -> Tensor
+    /// An index-mapped copy: transpose, strided slice, tile, constant padding or a mix. See `Rearrangement`.
+    func rearrange(_ x: Tensor, _ r: Rearrangement) throws -> Tensor
+    /// Concatenates along `axis` (TensorFlow's ConcatV2 with a non-negative axis). See `Concat`.
+    func concat(_ xs: [Tensor], axis: Int) throws -> Tensor
     /// Softmax over the last axis. See `Softmax`.
     func softmax(_ x: Tensor) throws -> Tensor
     /// Unscaled dot-product attention `softmax(q kᵀ) v` per batch item, the softmax over the keys: query

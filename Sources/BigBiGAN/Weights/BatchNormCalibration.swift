@@ -76,6 +76,8 @@ final class BatchNormCalibration: Backend {
     func sliceChannels(_ x: Tensor, start: Int, count: Int) throws -> Tensor {
         try base.sliceChannels(x, start: start, count: count)
     }
+    func rearrange(_ x: Tensor, _ r: Rearrangement) throws -> Tensor { try base.rearrange(x, r) }
+    func concat(_ xs: [Tensor], axis: Int) throws -> Tensor { try base.concat(xs, axis: axis) }
     func softmax(_ x: Tensor) throws -> Tensor { try base.softmax(x) }
     func attention(query: Tensor, key: Tensor, value: Tensor) throws -> Tensor {
         try base.attention(query: query, key: key, value: value)
