@@ -1,7 +1,9 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 // binary: y = a ∘ b elementwise, ∘ chosen by OP (VulkanBinary.swift maps BinaryOp onto it):
-//   0 add a + SCALE·b (subtract is SCALE = −1), 1 multiply a·b, 2 divide a/b, 3 maximum, 4 minimum.
+//   0 add a + SCALE·b (subtract is SCALE = −1), 1 multiply a·b, 2 divide a/b, 3 maximum, 4 minimum;
+//   comparisons giving 1.0 or 0.0: 5 a > b, 6 a ≥ b, 7 a < b, 8 a ≤ b, 9 a = b, 10 a ≠ b (NaN compares unequal to
+//   everything, tested explicitly rather than left to the compiler's choice of ordered or unordered comparisons).
 // Equal element layouts (the models' case) read a[i] and b[i]. With BROADCAST, a and b are broadcast to y's
 // shape through Binary.broadcast's merged layout: y's index i (within the chunk) is split into coordinates over
 // `dims`, innermost last, and each operand is read at its offset + Σ coordinate·stride, a stride of 0 stretching it.
@@ -41,7 +43,31 @@ layout(push_constant) uniform Push {
 layout(push_constant) uniform Push { uint count; } p;
 #endif
 
+float compare(float u, float v) {
+    if (isnan(u) || isnan(v)) {
+        return OP == 10 ? 1.0 : 0.0;
+    }
+    bool r;
+    if (OP == 5) {
+        r = u > v;
+    } else if (OP == 6) {
+        r = u >= v;
+    } else if (OP == 7) {
+        r = u < v;
+    } else if (OP == 8) {
+        r = u <= v;
+    } else if (OP == 9) {
+        r = u == v;
+    } else {
+        r = u != v;
+    }
+    return r ? 1.0 : 0.0;
+}
+
 float combine(float u, float v) {
+    if (OP >= 5) {
+        return compare(u, v);
+    }
     precise float r;
     if (OP == 0) {
         r = u + SCALE * v;

@@ -95,7 +95,7 @@ enum ArrayOps {
 
     // MARK: shapes
 
-    private static func shapeOf(_ f: @escaping (GraphValue) -> HostArray) -> (OpContext) throws -> [HostArray]? {
+    private static func shapeOf(_ f: @escaping @Sendable (GraphValue) -> HostArray) -> @Sendable (OpContext) throws -> [HostArray]? {
         { c in
             let type = c.type("out_type") ?? .int32
             return [f(c.inputs[0]).rounded(to: type)]
@@ -140,8 +140,8 @@ enum ArrayOps {
 
     // MARK: concat, pack, split
 
-    private static func concat(axisInput: @escaping (OpContext) -> Int, values: @escaping (OpContext) -> [Int]) -> GraphOp {
-        func plan(_ c: OpContext) throws -> (axis: Int, parts: [Int]) {
+    private static func concat(axisInput: @escaping @Sendable (OpContext) -> Int, values: @escaping @Sendable (OpContext) -> [Int]) -> GraphOp {
+        @Sendable func plan(_ c: OpContext) throws -> (axis: Int, parts: [Int]) {
             let parts = values(c)
             let rank = c.inputs[parts[0]].shape.count
             let axis = try c.axis(c.integer(axisInput(c), "axis"), rank: rank)
@@ -193,8 +193,8 @@ enum ArrayOps {
         }
     }
 
-    private static func split(value: Int, plan: @escaping (OpContext) throws -> (axis: Int, sizes: [Int]), hostInputs: Set<Int> = [0]) -> GraphOp {
-        func slices(_ c: OpContext) throws -> [(start: [Int], count: [Int], step: [Int])] {
+    private static func split(value: Int, plan: @escaping @Sendable (OpContext) throws -> (axis: Int, sizes: [Int]), hostInputs: Set<Int> = [0]) -> GraphOp {
+        @Sendable func slices(_ c: OpContext) throws -> [(start: [Int], count: [Int], step: [Int])] {
             let shape = c.inputs[value].shape
             let (axis, sizes) = try plan(c)
             var offset = 0
@@ -262,8 +262,8 @@ enum ArrayOps {
         return p
     }
 
-    private static func pad(constant: @escaping (OpContext) throws -> Double, hostInputs: Set<Int> = [1]) -> GraphOp {
-        func amounts(_ c: OpContext) throws -> (before: [Int], after: [Int]) {
+    private static func pad(constant: @escaping @Sendable (OpContext) throws -> Double, hostInputs: Set<Int> = [1]) -> GraphOp {
+        @Sendable func amounts(_ c: OpContext) throws -> (before: [Int], after: [Int]) {
             let rank = c.inputs[0].shape.count
             let p = try c.integers(1, "paddings")
             guard p.count == 2 * rank, p.allSatisfy({ $0 >= 0 }) else {

@@ -2,7 +2,7 @@ import TensorFlowGraph
 import Tensors
 
 /// How the engine runs one TensorFlow op type.
-struct GraphOp {
+struct GraphOp: Sendable {
     /// Inputs that must be known on the host when the op runs (axes, sizes, shapes); the load fails if one of them is
     /// computed from a signature input on the device.
     var hostInputs: Set<Int> = []
@@ -13,11 +13,11 @@ struct GraphOp {
     /// Whether each run gives new values, so the op is never folded at load.
     var isRandom = false
     /// A problem with the node's attributes (unsupported data format, training mode…), found at load; nil if none.
-    var check: (TFNode) -> String? = { _ in nil }
+    var check: @Sendable (TFNode) -> String? = { _ in nil }
     /// The exact host computation, used when every input is a host value; returning nil defers to `device`.
-    var host: ((OpContext) throws -> [HostArray]?)?
+    var host: (@Sendable (OpContext) throws -> [HostArray]?)?
     /// The backend computation.
-    var device: ((OpContext) throws -> [GraphValue])?
+    var device: (@Sendable (OpContext) throws -> [GraphValue])?
 }
 
 /// Every op type the engine runs, by TensorFlow name.
@@ -61,7 +61,7 @@ enum AttributeChecks {
         return t.base.isFloatingPoint ? nil : "element type \(t) (only floating point)"
     }
 
-    static func all(_ checks: ((TFNode) -> String?)...) -> (TFNode) -> String? {
+    static func all(_ checks: (@Sendable (TFNode) -> String?)...) -> @Sendable (TFNode) -> String? {
         { node in checks.lazy.compactMap { $0(node) }.first }
     }
 }

@@ -30,11 +30,13 @@ public final class GraphProgram {
     public init(
         module: GraphModule, signature name: String, outputs requested: [String]? = nil, backend: any Backend
     ) throws {
-        plan = try GraphPlan(graph: module.metaGraph.graph, signature: module.signature(name), outputs: requested)
+        let plan = try GraphPlan(graph: module.metaGraph.graph, signature: module.signature(name), outputs: requested)
         if let problem = plan.unsupported.first { throw problem.error }
+        self.plan = plan
         self.backend = backend
         random = RandomSource(seed: 0)
-        runtimeNodes = plan.order.filter { plan.placement[$0.name] != .constant }
+        let runtimeNodes = plan.order.filter { plan.placement[$0.name] != .constant }
+        self.runtimeNodes = runtimeNodes
         var readers: [String: Int] = [:]
         for node in runtimeNodes {
             for input in node.dataInputNodes { readers[input, default: 0] += 1 }
@@ -196,7 +198,8 @@ public final class GraphProgram {
             upload: { [unowned self] i in try self.upload(inputs[i], name: references[i], backend: backend, constant: constant) },
             random: random)
         do {
-            if let host = op.host, inputs.allSatisfy({ $0.host != nil }), let result = try host(context) {
+            // Shape-like and random ops read only their inputs' shapes and their host inputs.
+            if let host = op.host, op.alwaysHost || inputs.allSatisfy({ $0.host != nil }), let result = try host(context) {
                 return result.map { .host($0) }
             }
             guard let device = op.device else {

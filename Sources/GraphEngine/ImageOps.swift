@@ -21,9 +21,9 @@ enum ImageOps {
             device: { c in
                 let size = try c.integers(1, "size")
                 guard size.count == 2, size.allSatisfy({ $0 > 0 }) else { throw c.failure("size \(size)") }
-                let coordinates: ResizeCoordinates =
-                    c.bool("align_corners") ? .alignCorners : c.bool("half_pixel_centers") ? .halfPixel : .asymmetric
-                let options = ResizeOptions(height: size[0], width: size[1], method: method, coordinates: coordinates)
+                let options = try ResizeOptions.tensorFlow(
+                    method, height: size[0], width: size[1], alignCorners: c.bool("align_corners"),
+                    halfPixelCenters: c.bool("half_pixel_centers"))
                 // TF's resize kernels always compute and return float32.
                 return [.device(try c.backend.resize(c.tensor(0), options: options), .float)]
             })

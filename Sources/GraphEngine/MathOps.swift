@@ -23,21 +23,17 @@ enum MathOps {
             })
         ops["FloorDiv"] = GraphOp(hostOnly: true, host: integerHost { a, b in (a / b).rounded(.down) })
         ops["FloorMod"] = GraphOp(hostOnly: true, host: integerHost { a, b in a - b * (a / b).rounded(.down) })
-        let comparisons: [(String, (Double, Double) -> Bool)] = [
-            ("Equal", ==), ("NotEqual", !=), ("Less", <), ("LessEqual", <=), ("Greater", >), ("GreaterEqual", >=),
-            ("LogicalAnd", { $0 != 0 && $1 != 0 }), ("LogicalOr", { $0 != 0 || $1 != 0 }),
+        let comparisons: [(String, BinaryOp)] = [
+            ("Greater", .greater), ("GreaterEqual", .greaterEqual), ("Less", .less), ("LessEqual", .lessEqual),
+            ("Equal", .equal), ("NotEqual", .notEqual),
         ]
-        for (name, compare) in comparisons {
-            ops[name] = GraphOp(hostOnly: true, host: { c in
-                let (a, b) = (try c.host(0, "x"), try c.host(1, "y"))
-                let (map, shape) = try HostArray.broadcast(a, b)
-                let elements = (0 ..< shape.reduce(1, *)).map { i -> Double in
-                    let (ai, bi) = map(i)
-                    return compare(a.elements[ai], b.elements[bi]) ? 1 : 0
-                }
-                return [HostArray(dtype: .bool, shape: shape, elements: elements)]
+        for (name, op) in comparisons {
+            ops[name] = GraphOp(host: booleanHost { compare(op, $0, $1) }, device: { c in
+                [.device(try c.backend.binary(c.tensor(0), c.tensor(1), op), .bool)]
             })
         }
+        ops["LogicalAnd"] = GraphOp(hostOnly: true, host: booleanHost { $0 != 0 && $1 != 0 })
+        ops["LogicalOr"] = GraphOp(hostOnly: true, host: booleanHost { $0 != 0 || $1 != 0 })
         ops["LogicalNot"] = GraphOp(hostOnly: true, host: { c in
             let a = try c.host(0, "x")
             return [HostArray(dtype: .bool, shape: a.shape, elements: a.elements.map { $0 == 0 ? 1 : 0 })]
@@ -64,8 +60,35 @@ enum MathOps {
         return ops
     }()
 
+    /// A comparison on exact host values (int64 beyond 2²⁴ included).
+    private static func compare(_ op: BinaryOp, _ a: Double, _ b: Double) -> Bool {
+        switch op {
+        case .greater: return a > b
+        case .greaterEqual: return a >= b
+        case .less: return a < b
+        case .lessEqual: return a <= b
+        case .equal: return a == b
+        default: return a != b
+        }
+    }
+
+    /// A predicate of two broadcast host values, giving a bool array.
+    private static func booleanHost(_ f: @escaping @Sendable (Double, Double) -> Bool) -> @Sendable (OpContext) throws
+        -> [HostArray]?
+    {
+        { c in
+            let (a, b) = (try c.host(0, "x"), try c.host(1, "y"))
+            let (map, shape) = try HostArray.broadcast(a, b)
+            let elements = (0 ..< shape.reduce(1, *)).map { i -> Double in
+                let (ai, bi) = map(i)
+                return f(a.elements[ai], b.elements[bi]) ? 1 : 0
+            }
+            return [HostArray(dtype: .bool, shape: shape, elements: elements)]
+        }
+    }
+
     /// An op on integer host values, or nil for floating-point ones (which run on a backend).
-    private static func integerHost(_ f: @escaping (Double, Double) -> Double) -> (OpContext) throws -> [HostArray]? {
+    private static func integerHost(_ f: @escaping @Sendable (Double, Double) -> Double) -> @Sendable (OpContext) throws -> [HostArray]? {
         { c in
             let (a, b) = (try c.host(0, "x"), try c.host(1, "y"))
             guard !a.dtype.isFloatingPoint else { return nil }
@@ -79,7 +102,7 @@ enum MathOps {
     }
 
     private static func binary(_ op: BinaryOp) -> GraphOp {
-        let exact: (Double, Double) -> Double = { a, b in
+        let exact: @Sendable (Double, Double) -> Double = { a, b in
             switch op {
             case .add: return a + b
             case .subtract: return a - b
@@ -87,6 +110,7 @@ enum MathOps {
             case .divide: return (a / b).rounded(.towardZero)
             case .maximum: return max(a, b)
             case .minimum: return min(a, b)
+            default: return compare(op, a, b) ? 1 : 0
             }
         }
         return GraphOp(host: integerHost(exact), device: { c in
@@ -94,7 +118,7 @@ enum MathOps {
         })
     }
 
-    private static func unary(_ op: @escaping (OpContext) -> UnaryOp) -> GraphOp {
+    private static func unary(_ op: @escaping @Sendable (OpContext) -> UnaryOp) -> GraphOp {
         GraphOp(check: AttributeChecks.floatType, device: { c in
             [.device(try c.backend.unary(c.tensor(0), op(c)), c.inputs[0].dtype)]
         })

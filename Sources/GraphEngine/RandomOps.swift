@@ -17,7 +17,7 @@ enum RandomOps {
         },
     ]
 
-    private static func random(_ draw: @escaping (inout SeededRandom) -> Double) -> GraphOp {
+    private static func random(_ draw: @escaping @Sendable (inout SeededRandom) -> Double) -> GraphOp {
         GraphOp(
             hostInputs: [0], alwaysHost: true, isRandom: true,
             check: { node in

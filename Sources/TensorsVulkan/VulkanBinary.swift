@@ -16,6 +16,12 @@ extension VulkanBackend {
             case .divide: [.int(2), .float(1)]
             case .maximum: [.int(3), .float(1)]
             case .minimum: [.int(4), .float(1)]
+            case .greater: [.int(5), .float(1)]
+            case .greaterEqual: [.int(6), .float(1)]
+            case .less: [.int(7), .float(1)]
+            case .lessEqual: [.int(8), .float(1)]
+            case .equal: [.int(9), .float(1)]
+            case .notEqual: [.int(10), .float(1)]
             }
         if layout.isElementwise {
             try elementwise(

@@ -8,7 +8,7 @@ import Testing
 struct BinaryTests {
     static let ops: [BinaryOp] = [
         .add(scale: 1), .add(scale: 0.3), .add(scale: -2.5), .subtract, .multiply, .divide,
-        .maximum, .minimum,
+        .maximum, .minimum, .greater, .greaterEqual, .less, .lessEqual, .equal, .notEqual,
     ]
 
     @Test func referenceValues() throws {
@@ -22,6 +22,12 @@ struct BinaryTests {
         #expect(try cpu.values(cpu.binary(a, b, .divide)) == [0.25, -2 / Float(3), -0.25, -2])
         #expect(try cpu.values(cpu.binary(a, b, .maximum)) == [4, 3, 0.5, 6])
         #expect(try cpu.values(cpu.binary(a, b, .minimum)) == [1, -2, -2, -3])
+        #expect(try cpu.values(cpu.binary(a, b, .greater)) == [0, 0, 1, 1])
+        #expect(try cpu.values(cpu.binary(a, a, .greaterEqual)) == [1, 1, 1, 1])
+        #expect(try cpu.values(cpu.binary(a, b, .less)) == [1, 1, 0, 0])
+        #expect(try cpu.values(cpu.binary(b, a, .lessEqual)) == [0, 0, 1, 1])
+        #expect(try cpu.values(cpu.binary(a, a, .equal)) == [1, 1, 1, 1])
+        #expect(try cpu.values(cpu.binary(a, b, .notEqual)) == [1, 1, 1, 1])
     }
 
     /// IEEE 754 results, as TensorFlow gives: x/0 is a signed infinity, 0/0 NaN; maximum and minimum propagate NaN
@@ -36,6 +42,12 @@ struct BinaryTests {
             let y = try cpu.values(cpu.binary(a, b, op))
             #expect(y[3].isNaN && y[4].isNaN, "\(op)")
         }
+        // A comparison with NaN is false, except ≠.
+        for op in [BinaryOp.greater, .greaterEqual, .less, .lessEqual, .equal] {
+            let y = try cpu.values(cpu.binary(a, b, op))
+            #expect(y[3] == 0 && y[4] == 0, "\(op)")
+        }
+        #expect(try cpu.values(cpu.binary(a, b, .notEqual)) == [1, 1, 0, 1, 1])
     }
 
     @Test func broadcastShapes() throws {
@@ -130,7 +142,7 @@ struct BinaryTests {
         return [rng.normalTensor(a, standardDeviation: 3), op == .divide ? divisor : rng.normalTensor(b)]
     }
 
-    /// Add, subtract, multiply, maximum and minimum are exact: Vulkan requires correctly rounded + − × and the
+    /// Add, subtract, multiply, maximum, minimum and the comparisons are exact: Vulkan requires correctly rounded + − × and the
     /// shader's `precise` keeps a + s·b from being fused into an fma, so both backends round the same operations
     /// (the data has no subnormals, which Vulkan may flush). Division is within 2.5 ulp in Vulkan's precision table
     /// ("Precision and Operation of SPIR-V Instructions"), correctly rounded on the CPU.
@@ -196,14 +208,15 @@ struct BinaryTests {
         }
     }
 
-    /// Division by zero gives signed infinities and NaN on the device too, and maximum and minimum propagate NaN
+    /// Division by zero gives signed infinities and NaN on the device too, maximum and minimum propagate NaN, and
+    /// comparisons with NaN are false (≠ true)
     /// (the shader tests for it; lavapipe keeps NaN and infinities, which Vulkan promises only under the
     /// SignedZeroInfNanPreserve execution mode these shaders do not declare).
     @Test func nonFiniteOnDevice() throws {
         let gpu = try TestDevice.vulkan()
         let a = try HostTensor(shape: [5], data: [1, -1, 0, .nan, 2])
         let b = try HostTensor(shape: [5], data: [0, 0, 0, 1, .nan])
-        for op in [BinaryOp.divide, .maximum, .minimum] {
+        for op in [BinaryOp.divide, .maximum, .minimum, .greater, .greaterEqual, .less, .lessEqual, .equal, .notEqual] {
             let actual = try gpu.values(gpu.binary(gpu.upload(a), gpu.upload(b), op))
             let expected = zip(a.data, b.data).map(op.apply)
             #expect(

@@ -15,6 +15,18 @@ public enum BinaryOp: Sendable, Equatable {
     case maximum
     /// The smaller of a and b.
     case minimum
+    /// 1 where a > b, else 0 (TensorFlow's Greater with its boolean held as a float); false when either is NaN.
+    case greater
+    /// 1 where a ≥ b, else 0; false when either is NaN.
+    case greaterEqual
+    /// 1 where a < b, else 0; false when either is NaN.
+    case less
+    /// 1 where a ≤ b, else 0; false when either is NaN.
+    case lessEqual
+    /// 1 where a = b, else 0; false when either is NaN.
+    case equal
+    /// 1 where a ≠ b, else 0; true when either is NaN.
+    case notEqual
 
     /// The reference definition, shared by the CPU backend and the tests.
     public func apply(_ a: Float, _ b: Float) -> Float {
@@ -25,6 +37,12 @@ public enum BinaryOp: Sendable, Equatable {
         case .divide: return a / b
         case .maximum: return a.isNaN || b.isNaN ? .nan : Swift.max(a, b)
         case .minimum: return a.isNaN || b.isNaN ? .nan : Swift.min(a, b)
+        case .greater: return a > b ? 1 : 0
+        case .greaterEqual: return a >= b ? 1 : 0
+        case .less: return a < b ? 1 : 0
+        case .lessEqual: return a <= b ? 1 : 0
+        case .equal: return a == b ? 1 : 0
+        case .notEqual: return a != b ? 1 : 0
         }
     }
 }
