@@ -45,10 +45,15 @@ enum EngineSelection {
                         signature, worst))
                 return nil
             }
-            let why = verdict.nativeProblem.map { "the native model cannot load it: \($0)" }
+            let why = verdict.nativeProblem.map { "the native model cannot load it: \(Self.firstLine($0)); `bigbigan verify` lists all" }
                 ?? "the native model disagrees on " + verdict.outputs.filter { !$0.agrees }.map(\.key).joined(separator: ", ")
             Console.note("engine: graph \(signature) (\(why))")
             return module
         }
+    }
+
+    private static func firstLine(_ text: String) -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        return (lines.first.map(String.init) ?? "") + (lines.count > 1 ? " …" : "")
     }
 }

@@ -121,7 +121,10 @@ enum ModuleVerification {
         for file in ["saved_model.pb", "variables/variables.index"] {
             bytes += (try? FileBytes.read(module.url.appendingPathComponent(file))).map { [UInt8]($0) } ?? []
         }
-        bytes += Array("\(signature)|\(encoder)|\(precision.rawValue)|verdict v1".utf8)
+        // A rebuilt tool may judge differently: its executable's size and modification time are part of the key.
+        let tool = Bundle.main.executablePath.flatMap { try? FileManager.default.attributesOfItem(atPath: $0) }
+        let build = "\(tool?[.size] ?? 0)|\((tool?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
+        bytes += Array("\(signature)|\(encoder)|\(precision.rawValue)|\(build)|verdict v1".utf8)
         return folder.appendingPathComponent("verify").appendingPathComponent(SHA256.hexDigest(bytes) + ".json")
     }
 

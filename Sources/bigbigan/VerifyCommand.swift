@@ -70,7 +70,10 @@ struct VerifyCommand: ParsableCommand {
 
     static func report(_ verdict: SignatureVerdict) {
         if let problem = verdict.nativeProblem {
-            print("\(verdict.signature): DISAGREES: the native model cannot run this module: \(problem)")
+            // A missing-weights list can run to hundreds of lines: its first few say enough.
+            let lines = problem.split(separator: "\n")
+            let shown = lines.prefix(4).joined(separator: "\n    ") + (lines.count > 4 ? "\n    … \(lines.count - 4) more" : "")
+            print("\(verdict.signature): DISAGREES: the native model cannot run this module:\n    \(shown)")
             return
         }
         print("\(verdict.signature):")

@@ -120,11 +120,13 @@ public struct GeneratorConfig: Sendable, Equatable {
 
 extension GeneratorConfig {
     /// The released structure at the width `weights` were made for: `ch` is read from `conv_2d/w`
-    /// [3, 3, ch, 3], so a width-reduced checkpoint with the released names runs as it is. An explicit `ch` wins;
-    /// sources that cannot tell (synthetic weights) get the release's 96.
+    /// [3, 3, ch, 3], so a width-reduced checkpoint with the released names runs as it is, and a checkpoint that
+    /// stores no `attention/theta/w` gets no attention block. An explicit `ch` wins; sources that cannot tell
+    /// (synthetic weights) get the release's 96.
     public static func matching(_ weights: any WeightSource, ch: Int? = nil) -> GeneratorConfig {
         if let ch { return GeneratorConfig(ch: ch) }
-        let shape = weights.storedShape(Generator.scope + "/conv_2d/w")
-        return GeneratorConfig(ch: shape.map { $0.rank == 4 ? $0[2] : 96 } ?? 96)
+        guard let shape = weights.storedShape(Generator.scope + "/conv_2d/w") else { return GeneratorConfig(ch: 96) }
+        let attention = weights.storedShape(Generator.scope + "/attention/theta/w") != nil
+        return GeneratorConfig(ch: shape.rank == 4 ? shape[2] : 96, attentionResolution: attention ? 64 : nil)
     }
 }
