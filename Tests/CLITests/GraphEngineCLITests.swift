@@ -30,7 +30,8 @@ extension CLITests {
     @Test func verifyAgreesOnTheTinyModuleAndDisagreesOnTheGraphModule() throws {
         let cache = try temporaryDirectory()
         let agree = try run(
-            ["verify", "--weights", Self.fixture.path, "--device", "cpu"], environment: ["BIGBIGAN_CACHE_DIR": cache.path])
+            ["verify", "--weights", Self.fixture.path, "--device", "cpu"],
+            environment: ["BIGBIGAN_CACHE_DIR": cache.path])
         #expect(agree.status == 0 && agree.stdout.contains("generate: native agrees with the graph"), "\(agree.stdout)")
         let disagree = try run(
             ["verify", "--weights", Self.graphModule.path, "--device", "cpu"],
@@ -42,7 +43,8 @@ extension CLITests {
         #expect(defaultLine.contains("agrees") && !defaultLine.contains("DISAGREES"), "\(disagree.stdout)")
         #expect(disagree.stdout.contains("encode: DISAGREES"), "\(disagree.stdout)")
         // Both verdicts are remembered for --engine auto.
-        let remembered = try FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent("verify").path)
+        let remembered = try FileManager.default.contentsOfDirectory(
+            atPath: cache.appendingPathComponent("verify").path)
         #expect(remembered.filter { $0.hasSuffix(".json") }.count == 3, "\(remembered)")
         let notModule = try run(["verify", "--weights", cache.path, "--device", "cpu"])
         #expect(notModule.status == 1 && notModule.stderr.contains("saved_model.pb"), "\(notModule.stderr)")
@@ -123,7 +125,9 @@ extension CLITests {
         #expect(try SafetensorsFile.read(fromFiles).tensors["score_xz"]?.shape == [2])
         // Two images but one latent row: refused, nothing written.
         let oneRow = dir.appendingPathComponent("z1.npy")
-        try NPYFile.write(HostTensor(shape: [1, 120], data: Array(try NPYFile.read(URL(fileURLWithPath: z)).data.prefix(120))), to: oneRow)
+        try NPYFile.write(
+            HostTensor(shape: [1, 120], data: Array(try NPYFile.read(URL(fileURLWithPath: z)).data.prefix(120))),
+            to: oneRow)
         let mismatch = dir.appendingPathComponent("mismatch.npz")
         let result = try run([
             "discriminate", "--weights", Self.graphModule.path, "--z", oneRow.path, x.path, "--device", "cpu",
