@@ -23,6 +23,10 @@ public final class GraphProgram {
     /// How many runtime nodes read each node's outputs (a value is dropped after its last reader).
     private let readers: [String: Int]
     private let random: RandomSource
+    /// Convolutions and products that run with their bias and ReLU fused, by node.
+    private(set) var epilogues: [String: Epilogue] = [:]
+    /// The nodes a fused epilogue replaced.
+    private var absorbed: Set<String> = []
 
     /// Prepares signature `name` of `module` (all outputs, or the keys in `outputs`) for `backend`. Throws
     /// `GraphError` before any compute when an op or attribute is unsupported, a variable is missing, or the graph is
@@ -43,6 +47,14 @@ public final class GraphProgram {
         }
         self.readers = readers
         try fold(module)
+        let outputNodes = Set(plan.outputs.map { GraphPlan.TensorReference($0.tensorName).node })
+        epilogues = Epilogue.find(in: runtimeNodes, readers: readers, outputs: outputNodes) { [constants] name in
+            let reference = GraphPlan.TensorReference(name)
+            return constants[reference.node].flatMap {
+                $0.indices.contains(reference.index) ? $0[reference.index].shape : nil
+            }
+        }
+        absorbed = Set(epilogues.values.flatMap(\.absorbed))
     }
 
     /// Runs the program on `feeds` (signature input key → tensor of this program's backend) and returns every
@@ -60,7 +72,7 @@ public final class GraphProgram {
             try Self.check(tensor.shape, against: info)
             values[node] = [.device(tensor, info.dtype.base)]
         }
-        for node in runtimeNodes where plan.feeds[node.name] == nil {
+        for node in runtimeNodes where plan.feeds[node.name] == nil && !absorbed.contains(node.name) {
             let inputs = try node.inputs.filter { !$0.hasPrefix("^") }.map { name -> GraphValue in
                 let reference = GraphPlan.TensorReference(name)
                 guard let outputs = values[reference.node], reference.index < outputs.count else {
@@ -68,7 +80,19 @@ public final class GraphProgram {
                 }
                 return outputs[reference.index]
             }
-            values[node.name] = try evaluate(node, inputs: inputs, backend: backend, constant: false)
+            if let epilogue = epilogues[node.name] {
+                let reference = GraphPlan.TensorReference(epilogue.bias)
+                guard let bias = constants[reference.node]?[safe: reference.index] else {
+                    throw GraphError.malformedGraph(node: node.name, detail: "bias '\(epilogue.bias)' has no value")
+                }
+                let fused = (
+                    try upload(bias, name: epilogue.bias, backend: backend, constant: false), epilogue.activation
+                )
+                values[epilogue.result] = try evaluate(
+                    node, inputs: inputs, backend: backend, constant: false, epilogue: fused)
+            } else {
+                values[node.name] = try evaluate(node, inputs: inputs, backend: backend, constant: false)
+            }
             for input in node.dataInputNodes {
                 remaining[input, default: 0] -= 1
                 if remaining[input] == 0, constants[input] == nil, !isOutput(input) { values[input] = nil }
@@ -178,9 +202,10 @@ public final class GraphProgram {
 
     /// Runs one node: pass-throughs directly, then the exact host path when every input is on the host, else the
     /// backend path.
-    private func evaluate(_ node: TFNode, inputs: [GraphValue], backend: any Backend, constant: Bool) throws
-        -> [GraphValue]
-    {
+    private func evaluate(
+        _ node: TFNode, inputs: [GraphValue], backend: any Backend, constant: Bool,
+        epilogue: (bias: Tensor, activation: Activation)? = nil
+    ) throws -> [GraphValue] {
         if GraphOps.passThrough.contains(node.op) || node.op == "PlaceholderWithDefault" {
             guard let first = inputs.first else {
                 throw GraphError.malformedGraph(node: node.name, detail: "\(node.op) without an input")
@@ -203,7 +228,7 @@ public final class GraphProgram {
             upload: { [unowned self] i in
                 try self.upload(inputs[i], name: references[i], backend: backend, constant: constant)
             },
-            random: random)
+            random: random, epilogue: epilogue)
         do {
             // Shape-like and random ops read only their inputs' shapes and their host inputs.
             if let host = op.host, op.alwaysHost || inputs.allSatisfy({ $0.host != nil }),

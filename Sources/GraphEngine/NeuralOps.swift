@@ -15,21 +15,20 @@ enum NeuralOps {
             device: { c in
                 let options = Conv2DOptions(
                     stride: try window(c, "strides"), padding: try padding(c),
-                    dilation: try window(c, "dilations", default: 1))
-                return [
-                    .device(
-                        try c.backend.conv2d(
-                            c.tensor(0), weight: c.tensor(1), bias: nil, residual: nil, options: options),
-                        c.inputs[0].dtype)
-                ]
+                    dilation: try window(c, "dilations", default: 1), activation: c.epilogue?.activation ?? .none)
+                let y = try c.backend.conv2d(
+                    c.tensor(0), weight: c.tensor(1), bias: c.epilogue?.bias, residual: nil, options: options)
+                return [.device(y, c.inputs[0].dtype)]
             }),
         "MatMul": GraphOp(
             check: AttributeChecks.floatType,
             device: { c in
                 var a = try c.tensor(0)
                 if c.bool("transpose_a") { a = try c.backend.transpose(a, permutation: [1, 0]) }
-                let options = MatMulOptions(transposeB: c.bool("transpose_b"))
-                return [.device(try c.backend.matmul(a, c.tensor(1), bias: nil, options: options), c.inputs[0].dtype)]
+                let options = MatMulOptions(
+                    transposeB: c.bool("transpose_b"), activation: c.epilogue?.activation ?? .none)
+                let y = try c.backend.matmul(a, c.tensor(1), bias: c.epilogue?.bias, options: options)
+                return [.device(y, c.inputs[0].dtype)]
             }),
         "BatchMatMul": batchMatMul,
         "BatchMatMulV2": batchMatMul,

@@ -11,6 +11,8 @@ struct OpContext {
     let upload: (Int) throws -> Tensor
     /// The program's noise stream, for random ops.
     let random: RandomSource
+    /// A bias and activation to apply in the op's epilogue (`Epilogue`: convolutions and matrix products only).
+    var epilogue: (bias: Tensor, activation: Activation)? = nil
 
     /// Input `i` as a backend tensor, uploaded if it is on the host.
     func tensor(_ i: Int) throws -> Tensor {

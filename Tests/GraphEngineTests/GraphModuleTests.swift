@@ -1,8 +1,9 @@
 import BigBiGANIO
 import Foundation
-import GraphEngine
 import Tensors
 import Testing
+
+@testable import GraphEngine
 
 /// The graph engine on `Tests/Fixtures/bigbigan-graph`, a TF1 Hub module that the native models cannot describe
 /// (see its README): in-graph spectral norm, a bilinear `upsampled`, an encoder with another stride placement,
@@ -79,6 +80,17 @@ struct GraphModuleTests {
             Self.check(
                 try #require(outputs[key]), try Fixtures.golden(Self.name, "discriminate.\(key)"), "\(device) \(key)")
         }
+    }
+
+    /// The module's linear layers (`MatMul` → `BiasAdd` → `Relu` in the encoder head, `MatMul` → `AddV2` of a bias)
+    /// run as single kernels with the bias and ReLU fused; the goldens above hold with the fusion.
+    @Test func biasAndReluAreFused() throws {
+        let module = try GraphModule(url: Fixtures.module(Self.name))
+        let program = try GraphProgram(module: module, signature: "encode", backend: CPUBackend())
+        let relu = program.epilogues.values.filter { $0.activation == .relu }
+        #expect(relu.count >= 1 && program.epilogues.count >= 2, "\(program.epilogues)")
+        // A fused node's result stands for the ReLU, which is not run on its own.
+        for epilogue in relu { #expect(epilogue.absorbed.last == epilogue.result) }
     }
 
     @Test func defaultSignature() throws {
