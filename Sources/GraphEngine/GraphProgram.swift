@@ -95,7 +95,8 @@ public final class GraphProgram {
     /// Checks a fed shape against the signature's static shape (−1 matches any size).
     private static func check(_ shape: Shape, against info: TFTensorInfo) throws {
         guard let expected = info.shape, !expected.unknownRank else { return }
-        let fits = expected.dims.count == shape.rank
+        let fits =
+            expected.dims.count == shape.rank
             && zip(expected.dims, shape.dims).allSatisfy { $0 < 0 || Int($0) == $1 }
         guard fits else { throw GraphError.badFeed(key: info.key, detail: "shape \(shape), expected \(expected)") }
     }
@@ -114,7 +115,8 @@ public final class GraphProgram {
                 }
                 return value
             }
-            var outputs = try source(node, module: module, cpu: cpu)
+            var outputs =
+                try source(node, module: module, cpu: cpu)
                 ?? evaluate(node, inputs: inputs, backend: cpu, constant: true)
             // Integer and boolean results are kept exact on the host.
             outputs = try outputs.map { value in
@@ -152,8 +154,11 @@ public final class GraphProgram {
                     op: node.op, node: node.name, output: plan.neededBy[node.name] ?? "",
                     detail: "constant of a type or shape this engine cannot hold")
             }
-            return [.host(HostArray(dtype: proto.dtype, shape: proto.shape.dims.map { Int($0) }, elements: elements)
-                .rounded(to: proto.dtype))]
+            return [
+                .host(
+                    HostArray(dtype: proto.dtype, shape: proto.shape.dims.map { Int($0) }, elements: elements)
+                        .rounded(to: proto.dtype))
+            ]
         case "VariableV2", "Variable", "VarHandleOp":
             var name = node.name
             if node.op == "VarHandleOp", case .string(let shared) = node.attrs["shared_name"], !shared.isEmpty {
@@ -195,11 +200,15 @@ public final class GraphProgram {
         let references = node.inputs.filter { !$0.hasPrefix("^") }
         let context = OpContext(
             node: node, inputs: inputs, backend: backend,
-            upload: { [unowned self] i in try self.upload(inputs[i], name: references[i], backend: backend, constant: constant) },
+            upload: { [unowned self] i in
+                try self.upload(inputs[i], name: references[i], backend: backend, constant: constant)
+            },
             random: random)
         do {
             // Shape-like and random ops read only their inputs' shapes and their host inputs.
-            if let host = op.host, op.alwaysHost || inputs.allSatisfy({ $0.host != nil }), let result = try host(context) {
+            if let host = op.host, op.alwaysHost || inputs.allSatisfy({ $0.host != nil }),
+                let result = try host(context)
+            {
                 return result.map { .host($0) }
             }
             guard let device = op.device else {

@@ -6,30 +6,42 @@ import Tensors
 enum NeuralOps {
     static let all: [String: GraphOp] = [
         "Conv2D": GraphOp(
-            check: AttributeChecks.all(AttributeChecks.nhwc, AttributeChecks.floatType, paddingCheck, { node in
-                squareWindow(node, "strides").flatMap { "strides \($0)" }
-                    ?? squareWindow(node, "dilations").flatMap { "dilations \($0)" }
-            }),
+            check: AttributeChecks.all(
+                AttributeChecks.nhwc, AttributeChecks.floatType, paddingCheck,
+                { node in
+                    squareWindow(node, "strides").flatMap { "strides \($0)" }
+                        ?? squareWindow(node, "dilations").flatMap { "dilations \($0)" }
+                }),
             device: { c in
                 let options = Conv2DOptions(
-                    stride: try window(c, "strides"), padding: try padding(c), dilation: try window(c, "dilations", default: 1))
-                return [.device(try c.backend.conv2d(c.tensor(0), weight: c.tensor(1), bias: nil, residual: nil, options: options), c.inputs[0].dtype)]
+                    stride: try window(c, "strides"), padding: try padding(c),
+                    dilation: try window(c, "dilations", default: 1))
+                return [
+                    .device(
+                        try c.backend.conv2d(
+                            c.tensor(0), weight: c.tensor(1), bias: nil, residual: nil, options: options),
+                        c.inputs[0].dtype)
+                ]
             }),
-        "MatMul": GraphOp(check: AttributeChecks.floatType, device: { c in
-            var a = try c.tensor(0)
-            if c.bool("transpose_a") { a = try c.backend.transpose(a, permutation: [1, 0]) }
-            let options = MatMulOptions(transposeB: c.bool("transpose_b"))
-            return [.device(try c.backend.matmul(a, c.tensor(1), bias: nil, options: options), c.inputs[0].dtype)]
-        }),
+        "MatMul": GraphOp(
+            check: AttributeChecks.floatType,
+            device: { c in
+                var a = try c.tensor(0)
+                if c.bool("transpose_a") { a = try c.backend.transpose(a, permutation: [1, 0]) }
+                let options = MatMulOptions(transposeB: c.bool("transpose_b"))
+                return [.device(try c.backend.matmul(a, c.tensor(1), bias: nil, options: options), c.inputs[0].dtype)]
+            }),
         "BatchMatMul": batchMatMul,
         "BatchMatMulV2": batchMatMul,
         "BatchMatMulV3": batchMatMul,
         "FusedBatchNorm": fusedBatchNorm,
         "FusedBatchNormV2": fusedBatchNorm,
         "FusedBatchNormV3": fusedBatchNorm,
-        "Softmax": GraphOp(check: AttributeChecks.floatType, device: { c in
-            [.device(try c.backend.softmax(c.tensor(0)), c.inputs[0].dtype)]
-        }),
+        "Softmax": GraphOp(
+            check: AttributeChecks.floatType,
+            device: { c in
+                [.device(try c.backend.softmax(c.tensor(0)), c.inputs[0].dtype)]
+            }),
         "MaxPool": pool(.max),
         "AvgPool": pool(.average),
     ]
@@ -75,56 +87,68 @@ enum NeuralOps {
 
     private static func pool(_ kind: PoolKind) -> GraphOp {
         GraphOp(
-            check: AttributeChecks.all(AttributeChecks.nhwc, AttributeChecks.floatType, paddingCheck, { node in
-                squareWindow(node, "ksize").flatMap { "ksize \($0)" } ?? squareWindow(node, "strides").flatMap { "strides \($0)" }
-            }),
+            check: AttributeChecks.all(
+                AttributeChecks.nhwc, AttributeChecks.floatType, paddingCheck,
+                { node in
+                    squareWindow(node, "ksize").flatMap { "ksize \($0)" }
+                        ?? squareWindow(node, "strides").flatMap { "strides \($0)" }
+                }),
             device: { c in
-                let options = Pool2DOptions(kind: kind, window: try window(c, "ksize"), stride: try window(c, "strides"), padding: try padding(c))
+                let options = Pool2DOptions(
+                    kind: kind, window: try window(c, "ksize"), stride: try window(c, "strides"),
+                    padding: try padding(c))
                 return [.device(try c.backend.pool2d(c.tensor(0), options: options), c.inputs[0].dtype)]
             })
     }
 
     /// `BatchMatMul*`: a [..., M, K] · b [..., K, N] with `adj_x` / `adj_y`; the batch axes must be equal, or b has none
     /// (or only 1s).
-    private static let batchMatMul = GraphOp(check: AttributeChecks.floatType, device: { c in
-        var (a, b) = (try c.tensor(0), try c.tensor(1))
-        guard a.shape.rank >= 2, b.shape.rank >= 2 else { throw c.failure("operands \(a.shape), \(b.shape) need rank ≥ 2") }
-        let swapLast = { (t: Tensor) throws -> Tensor in
-            var p = Array(0 ..< t.shape.rank)
-            p.swapAt(p.count - 1, p.count - 2)
-            return try c.backend.transpose(t, permutation: p)
-        }
-        if c.bool("adj_x") { a = try swapLast(a) }
-        let batchA = Array(a.shape.dims.dropLast(2))
-        var batchB = Array(b.shape.dims.dropLast(2))
-        if batchB.allSatisfy({ $0 == 1 }) {
-            b = try b.reshaped(Shape(Array(b.shape.dims.suffix(2))))
-            batchB = []
-        }
-        let (m, k) = (a.shape[-2], a.shape[-1])
-        let options = MatMulOptions(transposeB: c.bool("adj_y"))
-        let n = options.transposeB ? b.shape[-2] : b.shape[-1]
-        let product: Tensor
-        if batchB.isEmpty {
-            // Shared b: one [batch·M, K] · [K, N] product.
-            product = try c.backend.matmul(a.reshaped([batchA.reduce(1, *) * m, k]), b, bias: nil, options: options)
-        } else {
-            guard batchA == batchB else { throw c.failure("batch axes \(batchA) and \(batchB) differ") }
-            let batch = batchA.reduce(1, *)
-            let b3 = try b.reshaped(Shape([batch] + Array(b.shape.dims.suffix(2))))
-            product = try c.backend.matmul(a.reshaped([batch, m, k]), b3, bias: nil, options: options)
-        }
-        return [.device(try product.reshaped(Shape(batchA + [m, n])), c.inputs[0].dtype)]
-    })
+    private static let batchMatMul = GraphOp(
+        check: AttributeChecks.floatType,
+        device: { c in
+            var (a, b) = (try c.tensor(0), try c.tensor(1))
+            guard a.shape.rank >= 2, b.shape.rank >= 2 else {
+                throw c.failure("operands \(a.shape), \(b.shape) need rank ≥ 2")
+            }
+            let swapLast = { (t: Tensor) throws -> Tensor in
+                var p = Array(0 ..< t.shape.rank)
+                p.swapAt(p.count - 1, p.count - 2)
+                return try c.backend.transpose(t, permutation: p)
+            }
+            if c.bool("adj_x") { a = try swapLast(a) }
+            let batchA = Array(a.shape.dims.dropLast(2))
+            var batchB = Array(b.shape.dims.dropLast(2))
+            if batchB.allSatisfy({ $0 == 1 }) {
+                b = try b.reshaped(Shape(Array(b.shape.dims.suffix(2))))
+                batchB = []
+            }
+            let (m, k) = (a.shape[-2], a.shape[-1])
+            let options = MatMulOptions(transposeB: c.bool("adj_y"))
+            let n = options.transposeB ? b.shape[-2] : b.shape[-1]
+            let product: Tensor
+            if batchB.isEmpty {
+                // Shared b: one [batch·M, K] · [K, N] product.
+                product = try c.backend.matmul(
+                    a.reshaped([batchA.reduce(1, *) * m, k]), b, bias: nil, options: options)
+            } else {
+                guard batchA == batchB else { throw c.failure("batch axes \(batchA) and \(batchB) differ") }
+                let batch = batchA.reduce(1, *)
+                let b3 = try b.reshaped(Shape([batch] + Array(b.shape.dims.suffix(2))))
+                product = try c.backend.matmul(a.reshaped([batch, m, k]), b3, bias: nil, options: options)
+            }
+            return [.device(try product.reshaped(Shape(batchA + [m, n])), c.inputs[0].dtype)]
+        })
 
     /// Inference batch norm with the stored statistics; the extra outputs pass the statistics through, as TensorFlow's
     /// inference kernel does.
     private static let fusedBatchNorm = GraphOp(
-        check: AttributeChecks.all(AttributeChecks.nhwc, AttributeChecks.floatType, { node in
-            // The OpDef default of is_training is true, so an absent attribute (stripped default) means training mode.
-            if case .bool(false) = node.attrs["is_training"] { return nil }
-            return "is_training = true (only inference)"
-        }),
+        check: AttributeChecks.all(
+            AttributeChecks.nhwc, AttributeChecks.floatType,
+            { node in
+                // The OpDef default of is_training is true, so an absent attribute (stripped default) means training mode.
+                if case .bool(false) = node.attrs["is_training"] { return nil }
+                return "is_training = true (only inference)"
+            }),
         device: { c in
             let parameters = BatchNormParameters(
                 mean: try c.tensor(3), variance: try c.tensor(4), scale: try c.tensor(1), offset: try c.tensor(2),

@@ -62,7 +62,8 @@ struct BenchCommand: ParsableCommand {
         try modelOptions.checkMemory(
             "bench", source: modelOptions.weightSource(), batch: batches.max() ?? 1, on: backend)
         let weights = try modelOptions.modelWeights()
-        let runner = try modelOptions.benchRunner(on: backend, weights: weights)
+        let module = try modelOptions.graphModule(backend: backend, precision: precisionOptions.precision)
+        let runner = try modelOptions.benchRunner(on: backend, weights: weights, module: module)
         try backend.synchronize()
         let weightsReady = clock.now
         // The first forward compiles every pipeline (from the SPIR-V and pipeline caches when warm).
@@ -108,7 +109,7 @@ struct BenchCommand: ParsableCommand {
         }
         var cpuImagesPerSecond: Double?
         if cpuReference {
-            let cpuRunner = try modelOptions.benchRunner(on: CPUBackend(), weights: weights)
+            let cpuRunner = try modelOptions.benchRunner(on: CPUBackend(), weights: weights, module: module)
             let start = DispatchTime.now().uptimeNanoseconds
             try cpuRunner.run(1, 0)
             cpuImagesPerSecond = 1e9 / Double(DispatchTime.now().uptimeNanoseconds - start)

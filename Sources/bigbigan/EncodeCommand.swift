@@ -81,7 +81,8 @@ struct EncodeCommand: ParsableCommand {
         }
         let shapes = features.keys.sorted().map { "\($0) \(features[$0]!.shape)" }.joined(separator: ", ")
         Console.note(
-            "encoded \(names.count) image(s) on \(backend.name) (\(model.engine.rawValue) engine) → \(output): \(shapes)")
+            "encoded \(names.count) image(s) on \(backend.name) (\(model.engine.rawValue) engine) → \(output): \(shapes)"
+        )
     }
 
     /// The encoder `engine` chooses for `config`'s architecture: native, or the module's `encode` graph, which must
@@ -94,12 +95,14 @@ struct EncodeCommand: ParsableCommand {
             engine, signature: "encode", weights: weights.weights, encoder: config.architecture, backend: backend,
             precision: precision)
         guard let module else {
-            return .native(try Encoder(config: config, weights: WeightOptions.forEncoder(source, config), backend: backend))
+            return .native(
+                try Encoder(config: config, weights: WeightOptions.forEncoder(source, config), backend: backend))
         }
         let runner = try EncoderRunner.graph(module, backend: backend)
         guard runner.resolution == config.resolution else {
             throw CommandFailure(
-                "the module's encode signature takes \(runner.resolution)×\(runner.resolution) images, not \(config.resolution)×\(config.resolution)")
+                "the module's encode signature takes \(runner.resolution)×\(runner.resolution) images, not \(config.resolution)×\(config.resolution)"
+            )
         }
         return runner
     }

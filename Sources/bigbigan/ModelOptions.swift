@@ -1,6 +1,7 @@
 import ArgumentParser
 import BigBiGAN
 import Foundation
+import GraphEngine
 import Tensors
 
 /// Which model to run, at which size, with which weights.
@@ -25,6 +26,7 @@ struct ModelOptions: ParsableArguments {
     var width: Int?
 
     @OptionGroup var weightOptions: WeightOptions
+    @OptionGroup var engineOptions: EngineOptions
 
     func generatorConfig(_ source: any WeightSource) -> GeneratorConfig { .matching(source, ch: ch) }
 
@@ -56,6 +58,16 @@ struct ModelOptions: ParsableArguments {
 
     func weightSource() throws -> any WeightSource { try weightOptions.source() }
 
+    /// The signature of the module's graph that this model is.
+    var signature: String { model == .generator ? "generate" : "encode" }
+
+    /// The module whose graph runs the model under `--engine`, or nil for the native model.
+    func graphModule(backend: any Backend, precision: Precision) throws -> GraphModule? {
+        try EngineSelection.choose(
+            engineOptions.engine, signature: signature, weights: weightOptions.weights,
+            encoder: model == .revnet50x4 ? .revnet50x4 : .resnet50, backend: backend, precision: precision)
+    }
+
     /// The weights to run the model with, made once per command: synthetic weights are calibrated for an encoder
     /// (`WeightOptions.forEncoder`), which costs a CPU forward.
     func modelWeights() throws -> any WeightSource {
@@ -70,10 +82,21 @@ struct ModelOptions: ParsableArguments {
         return "\(model.rawValue) (\(size)), \(weightOptions.describe()),"
     }
 
-    /// Runs the model with `source` (from `modelWeights()`) on `backend` and returns every tapped layer's output.
-    func runLayers(on backend: any Backend, weights source: any WeightSource, batch: Int, seed: UInt64) throws -> [(
-        String, HostTensor
-    )] {
+    /// Runs the model with `source` (from `modelWeights()`) on `backend` and returns every tapped layer's output;
+    /// with `module`, its graph's signature instead, and every output of it (sorted by key).
+    func runLayers(
+        on backend: any Backend, weights source: any WeightSource, module: GraphModule?, batch: Int, seed: UInt64
+    ) throws -> [(String, HostTensor)] {
+        if let module {
+            let program = try GraphProgram(module: module, signature: signature, backend: backend)
+            let input = try SignatureShapes.input(of: program, rank: model == .generator ? 2 : 4)
+            let x =
+                model == .generator
+                ? try Latents.normal(count: batch, dimension: input[1], seed: seed)
+                : try RandomImages.uniform(count: batch, resolution: input[1], seed: seed)
+            let outputs = try program.run([program.signature.inputs[0].key: backend.upload(x)], noiseSeed: seed)
+            return try outputs.keys.sorted().map { ($0, try backend.download(outputs[$0]!)) }
+        }
         var layers: [(String, HostTensor)] = []
         let tap: LayerTap = { name, tensor in layers.append((name, try backend.download(tensor))) }
         switch model {
@@ -101,8 +124,25 @@ struct BenchRunner {
 }
 
 extension ModelOptions {
-    /// The model with `source` (from `modelWeights()`) on `backend`.
-    func benchRunner(on backend: any Backend, weights source: any WeightSource) throws -> BenchRunner {
+    /// The model with `source` (from `modelWeights()`) on `backend`, or `module`'s graph of it.
+    func benchRunner(on backend: any Backend, weights source: any WeightSource, module: GraphModule?) throws
+        -> BenchRunner
+    {
+        if let module, model == .generator {
+            let generator = try GeneratorRunner.graph(module, backend: backend, upsampled: false)
+            return BenchRunner(name: "generator (module graph)") { batch, seed in
+                let z = try backend.upload(Latents.normal(count: batch, dimension: generator.zDimension, seed: seed))
+                _ = try backend.download(generator.forward(z, false))
+            }
+        }
+        if let module {
+            let encoder = try EncoderRunner.graph(module, backend: backend)
+            return BenchRunner(name: "\(model.rawValue) (module graph)") { batch, seed in
+                let x = try RandomImages.uniform(count: batch, resolution: encoder.resolution, seed: seed)
+                let output = try encoder.forward(backend.upload(x), seed)
+                _ = try backend.download([output["z_sample"]!, output["bn_crelu_feat"]!])
+            }
+        }
         switch model {
         case .generator:
             let config = generatorConfig(source)

@@ -39,8 +39,11 @@ struct ParityCommand: ParsableCommand {
             "parity: \(try modelOptions.describe()) batch \(batch), CPU reference vs \(vulkan.name) (\(precisionOptions.precision.rawValue))"
         )
         let weights = try modelOptions.modelWeights()
-        let reference = try modelOptions.runLayers(on: cpu, weights: weights, batch: batch, seed: seed)
-        let device = try modelOptions.runLayers(on: vulkan, weights: weights, batch: batch, seed: seed)
+        // With the graph engine the compared "layers" are the signature's outputs.
+        let module = try modelOptions.graphModule(backend: vulkan, precision: precisionOptions.precision)
+        let reference = try modelOptions.runLayers(on: cpu, weights: weights, module: module, batch: batch, seed: seed)
+        let device = try modelOptions.runLayers(
+            on: vulkan, weights: weights, module: module, batch: batch, seed: seed)
         var firstBad: String?
         print(
             "layer".padding(toLength: 22, withPad: " ", startingAt: 0)

@@ -39,7 +39,8 @@ struct GraphModuleTests {
     func generate(_ device: String) throws {
         let outputs = try Self.run("generate", ["z": Fixtures.golden(Self.name, "z")], on: Fixtures.backend(device))
         for key in ["default", "upsampled"] {
-            Self.check(try #require(outputs[key]), try Fixtures.golden(Self.name, "generate.\(key)"), "\(device) \(key)")
+            Self.check(
+                try #require(outputs[key]), try Fixtures.golden(Self.name, "generate.\(key)"), "\(device) \(key)")
         }
     }
 
@@ -75,7 +76,8 @@ struct GraphModuleTests {
         let feeds = ["x": try Fixtures.golden(Self.name, "generate.default"), "z": try Fixtures.golden(Self.name, "z")]
         let outputs = try Self.run("discriminate", feeds, on: Fixtures.backend(device))
         for key in ["score_x", "score_z", "score_xz"] {
-            Self.check(try #require(outputs[key]), try Fixtures.golden(Self.name, "discriminate.\(key)"), "\(device) \(key)")
+            Self.check(
+                try #require(outputs[key]), try Fixtures.golden(Self.name, "discriminate.\(key)"), "\(device) \(key)")
         }
     }
 
