@@ -13,20 +13,20 @@ public final class GraphProgram {
     /// The backend it runs on.
     public let backend: any Backend
 
-    private let plan: GraphPlan
+    let plan: GraphPlan
     /// Values computed at load, by node.
-    private var constants: [String: [GraphValue]] = [:]
+    var constants: [String: [GraphValue]] = [:]
     /// Constant host values uploaded to `backend`, by tensor name.
     private var uploads: [String: Tensor] = [:]
     /// The nodes that run at each run, in order.
-    private let runtimeNodes: [TFNode]
+    let runtimeNodes: [TFNode]
     /// How many runtime nodes read each node's outputs (a value is dropped after its last reader).
-    private let readers: [String: Int]
-    private let random: RandomSource
-    /// Convolutions and products that run with their bias and ReLU fused, by node.
-    private(set) var epilogues: [String: Epilogue] = [:]
-    /// The nodes a fused epilogue replaced.
-    private var absorbed: Set<String> = []
+    let readers: [String: Int]
+    let random: RandomSource
+    /// Nodes run as one backend call (`FusedGroup`), by the node whose value each stands for.
+    var groups: [String: FusedGroup] = [:]
+    /// The members of a group other than its result: never run on their own.
+    var absorbed: Set<String> = []
 
     /// Prepares signature `name` of `module` (all outputs, or the keys in `outputs`) for `backend`. Throws
     /// `GraphError` before any compute when an op or attribute is unsupported, a variable is missing, or the graph is
@@ -47,14 +47,6 @@ public final class GraphProgram {
         }
         self.readers = readers
         try fold(module)
-        let outputNodes = Set(plan.outputs.map { GraphPlan.TensorReference($0.tensorName).node })
-        epilogues = Epilogue.find(in: runtimeNodes, readers: readers, outputs: outputNodes) { [constants] name in
-            let reference = GraphPlan.TensorReference(name)
-            return constants[reference.node].flatMap {
-                $0.indices.contains(reference.index) ? $0[reference.index].shape : nil
-            }
-        }
-        absorbed = Set(epilogues.values.flatMap(\.absorbed))
     }
 
     /// Runs the program on `feeds` (signature input key → tensor of this program's backend) and returns every
@@ -73,29 +65,19 @@ public final class GraphProgram {
             values[node] = [.device(tensor, info.dtype.base)]
         }
         for node in runtimeNodes where plan.feeds[node.name] == nil && !absorbed.contains(node.name) {
-            let inputs = try node.inputs.filter { !$0.hasPrefix("^") }.map { name -> GraphValue in
-                let reference = GraphPlan.TensorReference(name)
-                guard let outputs = values[reference.node], reference.index < outputs.count else {
-                    throw GraphError.malformedGraph(node: node.name, detail: "input '\(name)' has no value")
-                }
-                return outputs[reference.index]
-            }
-            if let epilogue = epilogues[node.name] {
-                let reference = GraphPlan.TensorReference(epilogue.bias)
-                guard let bias = constants[reference.node]?[safe: reference.index] else {
-                    throw GraphError.malformedGraph(node: node.name, detail: "bias '\(epilogue.bias)' has no value")
-                }
-                let fused = (
-                    try upload(bias, name: epilogue.bias, backend: backend, constant: false), epilogue.activation
-                )
-                values[epilogue.result] = try evaluate(
-                    node, inputs: inputs, backend: backend, constant: false, epilogue: fused)
+            let members = groups[node.name]?.members ?? [node]
+            if let group = groups[node.name] {
+                values[node.name] = try run(group, values: values)
             } else {
-                values[node.name] = try evaluate(node, inputs: inputs, backend: backend, constant: false)
+                values[node.name] = try evaluate(
+                    node, inputs: inputs(of: node, in: values), backend: backend, constant: false)
             }
-            for input in node.dataInputNodes {
-                remaining[input, default: 0] -= 1
-                if remaining[input] == 0, constants[input] == nil, !isOutput(input) { values[input] = nil }
+            // Drop each value after its last reader.
+            for member in members {
+                for input in member.dataInputNodes {
+                    remaining[input, default: 0] -= 1
+                    if remaining[input] == 0, constants[input] == nil, !isOutput(input) { values[input] = nil }
+                }
             }
         }
         var result: [String: Tensor] = [:]
@@ -110,6 +92,19 @@ public final class GraphProgram {
             }
         }
         return result
+    }
+
+    /// The values of `node`'s data inputs.
+    func inputs(of node: TFNode, in values: [String: [GraphValue]]) throws -> [GraphValue] {
+        try node.inputs.filter { !$0.hasPrefix("^") }.map { name in try value(name, in: values, reader: node.name) }
+    }
+
+    func value(_ name: String, in values: [String: [GraphValue]], reader: String) throws -> GraphValue {
+        let reference = GraphPlan.TensorReference(name)
+        guard let value = values[reference.node]?[safe: reference.index] else {
+            throw GraphError.malformedGraph(node: reader, detail: "input '\(name)' has no value")
+        }
+        return value
     }
 
     private func isOutput(_ node: String) -> Bool {
@@ -151,9 +146,15 @@ public final class GraphProgram {
             }
             constants[node.name] = outputs
         }
+        try findGroups(cpu: cpu)
         // Move what the runtime reads to the target backend; keep nothing else.
         var needed: Set<String> = []
-        for node in runtimeNodes { needed.formUnion(node.dataInputNodes) }
+        for node in runtimeNodes where !absorbed.contains(node.name) {
+            needed.formUnion((groups[node.name]?.members ?? [node]).flatMap(\.dataInputNodes))
+            if case .linear(let weight, let bias, _, _) = groups[node.name]?.kind {
+                needed.formUnion([weight, bias].compactMap { $0.map { GraphPlan.TensorReference($0).node } })
+            }
+        }
         for output in plan.outputs { needed.insert(GraphPlan.TensorReference(output.tensorName).node) }
         for name in constants.keys {
             guard needed.contains(name) else {
@@ -202,9 +203,9 @@ public final class GraphProgram {
 
     /// Runs one node: pass-throughs directly, then the exact host path when every input is on the host, else the
     /// backend path.
-    private func evaluate(
+    func evaluate(
         _ node: TFNode, inputs: [GraphValue], backend: any Backend, constant: Bool,
-        epilogue: (bias: Tensor, activation: Activation)? = nil
+        epilogue: OpContext.Epilogue? = nil
     ) throws -> [GraphValue] {
         if GraphOps.passThrough.contains(node.op) || node.op == "PlaceholderWithDefault" {
             guard let first = inputs.first else {
@@ -248,7 +249,7 @@ public final class GraphProgram {
     }
 
     /// A host value as a tensor of `backend`; constants are uploaded once.
-    private func upload(_ value: GraphValue, name: String, backend: any Backend, constant: Bool) throws -> Tensor {
+    func upload(_ value: GraphValue, name: String, backend: any Backend, constant: Bool) throws -> Tensor {
         let a: HostArray
         switch value {
         case .device(let t, _): return t
@@ -269,5 +270,5 @@ public final class GraphProgram {
 }
 
 extension Array {
-    fileprivate subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }

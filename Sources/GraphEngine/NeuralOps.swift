@@ -13,11 +13,9 @@ enum NeuralOps {
                         ?? squareWindow(node, "dilations").flatMap { "dilations \($0)" }
                 }),
             device: { c in
-                let options = Conv2DOptions(
-                    stride: try window(c, "strides"), padding: try padding(c),
-                    dilation: try window(c, "dilations", default: 1), activation: c.epilogue?.activation ?? .none)
                 let y = try c.backend.conv2d(
-                    c.tensor(0), weight: c.tensor(1), bias: c.epilogue?.bias, residual: nil, options: options)
+                    c.tensor(0), weight: c.tensor(1), bias: c.epilogue?.bias, residual: c.epilogue?.residual,
+                    options: conv2dOptions(c))
                 return [.device(y, c.inputs[0].dtype)]
             }),
         "MatMul": GraphOp(
@@ -44,6 +42,28 @@ enum NeuralOps {
         "MaxPool": pool(.max),
         "AvgPool": pool(.average),
     ]
+
+    /// The `Conv2D` node's options, with the fused epilogue's activation.
+    private static func conv2dOptions(_ c: OpContext) throws -> Conv2DOptions {
+        Conv2DOptions(
+            stride: try window(c, "strides"), padding: try padding(c), dilation: try window(c, "dilations", default: 1),
+            activation: c.epilogue?.activation ?? .none)
+    }
+
+    /// The output shape of a `Conv2D` or `MatMul` node (for a fused group deciding whether its residual fits).
+    static func outputShape(_ c: OpContext) throws -> Shape {
+        let (x, w) = (c.inputs[0].shape, c.inputs[1].shape)
+        if c.node.op == "Conv2D" {
+            return try Conv2D.geometry(
+                input: Shape(x), weight: Shape(w), bias: nil, residual: nil, options: conv2dOptions(c)
+            ).outputShape
+        }
+        let a = c.bool("transpose_a") ? Shape(x.reversed()) : Shape(x)
+        return try MatMul.geometry(
+            a: a, b: Shape(w), bias: nil, options: MatMulOptions(transposeB: c.bool("transpose_b"))
+        )
+        .outputShape
+    }
 
     /// A problem with an NHWC window attribute ([1, s, s, 1]), or nil.
     private static func squareWindow(_ node: TFNode, _ name: String) -> String? {

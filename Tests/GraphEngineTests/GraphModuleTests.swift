@@ -82,15 +82,27 @@ struct GraphModuleTests {
         }
     }
 
-    /// The module's linear layers (`MatMul` → `BiasAdd` → `Relu` in the encoder head, `MatMul` → `AddV2` of a bias)
-    /// run as single kernels with the bias and ReLU fused; the goldens above hold with the fusion.
-    @Test func biasAndReluAreFused() throws {
+    /// Layers run as single kernels: in the encoder, convolutions with their batch norm folded in, their ReLU and
+    /// their residual add, and the head's products with bias and ReLU; in the discriminator, the attention block's
+    /// product → softmax → product. The goldens above hold with every fusion.
+    @Test func layersAreFused() throws {
         let module = try GraphModule(url: Fixtures.module(Self.name))
-        let program = try GraphProgram(module: module, signature: "encode", backend: CPUBackend())
-        let relu = program.epilogues.values.filter { $0.activation == .relu }
-        #expect(relu.count >= 1 && program.epilogues.count >= 2, "\(program.epilogues)")
-        // A fused node's result stands for the ReLU, which is not run on its own.
-        for epilogue in relu { #expect(epilogue.absorbed.last == epilogue.result) }
+        let encode = try GraphProgram(module: module, signature: "encode", backend: CPUBackend())
+        let kinds = encode.groups.values.map { group -> String in
+            guard case .linear(let weight, let bias, let residual, let activation) = group.kind else {
+                return "attention"
+            }
+            return [
+                weight != nil ? "bn" : nil, bias != nil ? "bias" : nil, residual != nil ? "residual" : nil,
+                activation == .relu ? "relu" : nil,
+            ].compactMap { $0 }.joined(separator: "+")
+        }
+        #expect(kinds.contains("bn+bias+relu") && kinds.contains("bias+relu"), "\(kinds)")
+        #expect(kinds.contains { $0.contains("residual") }, "\(kinds)")
+        let discriminate = try GraphProgram(module: module, signature: "discriminate", backend: CPUBackend())
+        #expect(discriminate.groups.values.contains { if case .attention = $0.kind { true } else { false } })
+        // A group's value stands for its last node; the others are not run on their own.
+        for group in encode.groups.values { #expect(group.members.first?.name == group.anchor.name) }
     }
 
     @Test func defaultSignature() throws {
