@@ -11,8 +11,8 @@ import Testing
 /// else. Every signature must give TensorFlow's outputs on the CPU reference and on the Vulkan device.
 ///
 /// Tolerance: the same products summed in another order by TF's kernels and ours, through ≤ 20 convolutions and
-/// linears; fp32 noise is about 1e-5 of each output's range. Each output must be within 1e-4 × max(1, range) and
-/// NMSE ≤ 1e-9 (measured: see the closing note of the graph-execution issue).
+/// linears; fp32 noise is about 1e-5 of each output's range. Each output must be within 1e-4 of its range and
+/// NMSE ≤ 1e-9 (measured at most 7.9e-6 of the range: docs/graph-engine.md, Accuracy).
 @Suite("graph engine: TensorFlow-written module")
 struct GraphModuleTests {
     static let name = "bigbigan-graph"
@@ -24,7 +24,7 @@ struct GraphModuleTests {
         }
         let e = ErrorStatistics(actual: actual.data, expected: expected.data)
         let range = Double((expected.data.max() ?? 0) - (expected.data.min() ?? 0))
-        #expect(Double(e.maxAbsolute) <= 1e-4 * max(1, range) && e.nmse <= 1e-9, "\(label): \(e), range \(range)")
+        #expect(Double(e.maxAbsolute) <= 1e-4 * max(range, 1e-6) && e.nmse <= 1e-9, "\(label): \(e), range \(range)")
     }
 
     static func run(
