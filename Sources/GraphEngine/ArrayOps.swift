@@ -404,8 +404,10 @@ enum ArrayOps {
     private static func selectShapes(_ c: OpContext, strictShapes: Bool) throws {
         guard strictShapes else { return }
         let (cond, a) = (c.inputs[0].shape, c.inputs[1].shape)
-        // TF1 `Select`: the condition has x's shape, or is a vector over x's first axis.
-        guard cond == a || (cond.count == 1 && !a.isEmpty && cond[0] == a[0]), a == c.inputs[2].shape else {
+        // TF1 `Select`: the condition is a scalar (picking all of t or all of e), has t's shape, or is a vector over
+        // t's first axis.
+        guard cond.isEmpty || cond == a || (cond.count == 1 && !a.isEmpty && cond[0] == a[0]), a == c.inputs[2].shape
+        else {
             throw c.failure("condition \(cond), t \(a), e \(c.inputs[2].shape)")
         }
     }

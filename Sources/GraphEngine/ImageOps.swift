@@ -30,8 +30,10 @@ enum ImageOps {
                 let options = try ResizeOptions.tensorFlow(
                     method, height: size[0], width: size[1], alignCorners: c.bool("align_corners"),
                     halfPixelCenters: c.bool("half_pixel_centers"))
-                // TF's resize kernels always compute and return float32.
-                return [.device(try c.backend.resize(c.tensor(0), options: options), .float)]
+                // ResizeNearestNeighbor copies elements and keeps the input's type; the interpolating resizes
+                // compute and return float32 whatever their input type.
+                let dtype = method == .nearest ? c.inputs[0].dtype : .float
+                return [.device(try c.backend.resize(c.tensor(0), options: options), dtype)]
             })
     }
 }

@@ -127,8 +127,25 @@ enum MathOps {
         return GraphOp(
             host: integerHost(exact),
             device: { c in
-                [.device(try c.backend.binary(c.tensor(0), c.tensor(1), op), c.inputs[0].dtype)]
+                let dtype = c.inputs[0].dtype
+                if op == .divide, !dtype.isFloatingPoint {
+                    return [.device(try truncatedQuotient(c.tensor(0), c.tensor(1), backend: c.backend), dtype)]
+                }
+                return [.device(try c.backend.binary(c.tensor(0), c.tensor(1), op), dtype)]
             })
+    }
+
+    /// a / b truncated toward zero, for integers held as floats: TensorFlow's integer `Div`, and its integer `Mean`
+    /// (the integer sum divided by the count). The float quotient is moved 0.5 / |b| away from zero before it is
+    /// truncated: a true quotient that is not an integer lies at least 1 / |b| inside its integer interval, so the
+    /// move keeps it there, and one that is an integer but came out a few ULPs short (GLSL division need not be
+    /// correctly rounded) is lifted back over it. Exact while |a| < 2²¹, where those ULPs stay below 0.5 / |b|.
+    static func truncatedQuotient(_ a: Tensor, _ b: Tensor, backend: any Backend) throws -> Tensor {
+        let quotient = try backend.binary(a, b, .divide)
+        let half = try backend.upload(HostTensor(shape: [], data: [0.5]))
+        let step = try backend.binary(half, backend.unary(b, .abs), .divide)
+        let away = try backend.binary(backend.unary(quotient, .sign), step, .multiply)
+        return try backend.unary(backend.binary(quotient, away, .add(scale: 1)), .truncate)
     }
 
     private static func unary(_ op: @escaping @Sendable (OpContext) -> UnaryOp) -> GraphOp {
@@ -170,7 +187,16 @@ enum MathOps {
             device: { c in
                 let (_, axes, keep) = try reductionPlan(c)
                 let shape = c.inputs[0].shape
-                var y = try c.backend.reduce(c.tensor(0), axes: axes, op)
+                var y: Tensor
+                if op == .mean, !c.inputs[0].dtype.isFloatingPoint {
+                    // TensorFlow's mean of integers is their sum divided by the count, truncated toward zero.
+                    let count = try c.backend.upload(
+                        HostTensor(shape: [], data: [Float(axes.reduce(1) { $0 * shape[$1] })]))
+                    y = try truncatedQuotient(
+                        c.backend.reduce(c.tensor(0), axes: axes, .sum), count, backend: c.backend)
+                } else {
+                    y = try c.backend.reduce(c.tensor(0), axes: axes, op)
+                }
                 if keep { y = try y.reshaped(Shape(shape.indices.map { axes.contains($0) ? 1 : shape[$0] })) }
                 return [.device(y, c.inputs[0].dtype)]
             })

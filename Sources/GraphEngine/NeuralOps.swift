@@ -120,8 +120,10 @@ enum NeuralOps {
             })
     }
 
-    /// `BatchMatMul*`: a [..., M, K] · b [..., K, N] with `adj_x` / `adj_y`; the batch axes must be equal, or b has none
-    /// (or only 1s).
+    /// `BatchMatMul*`: a [..., M, K] · b [..., K, N] with `adj_x` / `adj_y`; the batch axes broadcast as NumPy's do
+    /// (aligned at the last, each equal or 1), so the output's batch axes have the larger rank. A b whose batch axes
+    /// are all 1 is shared by one [batch·M, K] · [K, N] product; otherwise an operand whose batch axes are smaller
+    /// than the broadcast ones is tiled to them first.
     private static let batchMatMul = GraphOp(
         check: AttributeChecks.floatType,
         device: { c in
@@ -135,27 +137,37 @@ enum NeuralOps {
                 return try c.backend.transpose(t, permutation: p)
             }
             if c.bool("adj_x") { a = try swapLast(a) }
-            let batchA = Array(a.shape.dims.dropLast(2))
-            var batchB = Array(b.shape.dims.dropLast(2))
-            if batchB.allSatisfy({ $0 == 1 }) {
-                b = try b.reshaped(Shape(Array(b.shape.dims.suffix(2))))
-                batchB = []
+            let (batchA, batchB) = (Array(a.shape.dims.dropLast(2)), Array(b.shape.dims.dropLast(2)))
+            let rank = max(batchA.count, batchB.count)
+            let paddedA = [Int](repeating: 1, count: rank - batchA.count) + batchA
+            let paddedB = [Int](repeating: 1, count: rank - batchB.count) + batchB
+            guard zip(paddedA, paddedB).allSatisfy({ $0 == $1 || $0 == 1 || $1 == 1 }) else {
+                throw c.failure("batch axes \(batchA) and \(batchB) do not broadcast")
             }
+            let batch = zip(paddedA, paddedB).map { $0 == 1 ? $1 : $0 }
+            let count = batch.reduce(1, *)
             let (m, k) = (a.shape[-2], a.shape[-1])
             let options = MatMulOptions(transposeB: c.bool("adj_y"))
             let n = options.transposeB ? b.shape[-2] : b.shape[-1]
             let product: Tensor
-            if batchB.isEmpty {
-                // Shared b: one [batch·M, K] · [K, N] product.
-                product = try c.backend.matmul(
-                    a.reshaped([batchA.reduce(1, *) * m, k]), b, bias: nil, options: options)
+            if batchB.allSatisfy({ $0 == 1 }) {
+                // Shared b: a already has the broadcast batch axes (b's are all 1).
+                let matrix = try b.reshaped(Shape(Array(b.shape.dims.suffix(2))))
+                product = try c.backend.matmul(a.reshaped([count * m, k]), matrix, bias: nil, options: options)
             } else {
-                guard batchA == batchB else { throw c.failure("batch axes \(batchA) and \(batchB) differ") }
-                let batch = batchA.reduce(1, *)
-                let b3 = try b.reshaped(Shape([batch] + Array(b.shape.dims.suffix(2))))
-                product = try c.backend.matmul(a.reshaped([batch, m, k]), b3, bias: nil, options: options)
+                /// `t` with batch axes `padded` tiled to `batch`.
+                func broadcast(_ t: Tensor, _ padded: [Int]) throws -> Tensor {
+                    let matrix = Array(t.shape.dims.suffix(2))
+                    guard padded != batch else { return try t.reshaped(Shape([count] + matrix)) }
+                    let tiled = try c.backend.tile(
+                        t.reshaped(Shape(padded + matrix)),
+                        multiples: zip(padded, batch).map { $0 == $1 ? 1 : $1 } + [1, 1])
+                    return try tiled.reshaped(Shape([count] + matrix))
+                }
+                product = try c.backend.matmul(
+                    broadcast(a, paddedA), broadcast(b, paddedB), bias: nil, options: options)
             }
-            return [.device(try product.reshaped(Shape(batchA + [m, n])), c.inputs[0].dtype)]
+            return [.device(try product.reshaped(Shape(batch + [m, n])), c.inputs[0].dtype)]
         })
 
     /// Inference batch norm with the stored statistics; the extra outputs pass the statistics through, as TensorFlow's
