@@ -81,7 +81,8 @@ struct EncodeCommand: ParsableCommand {
         }
         let shapes = features.keys.sorted().map { "\($0) \(features[$0]!.shape)" }.joined(separator: ", ")
         Console.note(
-            "encoded \(names.count) image(s) on \(backend.name) (\(model.engine.rawValue) engine) → \(output): \(shapes)")
+            "encoded \(names.count) image(s) on \(backend.name) (\(model.engine.rawValue) engine) → \(output): \(shapes)"
+        )
     }
 
     /// The encoder `engine` chooses for `config`'s architecture: native, or the module's `encode` graph, which must
@@ -94,12 +95,14 @@ struct EncodeCommand: ParsableCommand {
             engine, signature: "encode", weights: weights.weights, encoder: config.architecture, backend: backend,
             precision: precision)
         guard let module else {
-            return .native(try Encoder(config: config, weights: WeightOptions.forEncoder(source, config), backend: backend))
+            return .native(
+                try Encoder(config: config, weights: WeightOptions.forEncoder(source, config), backend: backend))
         }
         let runner = try EncoderRunner.graph(module, backend: backend)
         guard runner.resolution == config.resolution else {
             throw CommandFailure(
-                "the module's encode signature takes \(runner.resolution)×\(runner.resolution) images, not \(config.resolution)×\(config.resolution)")
+                "the module's encode signature takes \(runner.resolution)×\(runner.resolution) images, not \(config.resolution)×\(config.resolution)"
+            )
         }
         return runner
     }
@@ -109,30 +112,47 @@ struct EncodeCommand: ParsableCommand {
     static func encode(_ batches: inout ImageBatches, with model: EncoderRunner, noiseSeed: UInt64) throws -> (
         features: [String: HostTensor], names: [String]
     ) {
-        let backend = model.backend
         var outputs: [String: (shape: [Int], data: [Float])] = [:]
         var names: [String] = []
-        var batchIndex: UInt64 = 0
-        while let (batch, batchNames) = try batches.next() {
-            let start = names.count
+        try encodeBatches(&batches, with: model, noiseSeed: noiseSeed) { batch, batchNames in
             names += batchNames
-            let out = try model.forward(backend.upload(batch), noiseSeed &+ batchIndex)
-            for name in EncoderRunner.outputNames {
-                guard let tensor = out[name] else { throw CommandFailure("the encoder returned no \(name)") }
-                let host = try backend.download(tensor)
-                guard host.data.allSatisfy(\.isFinite) else {
-                    throw CommandFailure(
-                        "the encoder produced NaN or infinite \(name) for samples \(start)..<\(names.count); check the weights"
-                    )
-                }
+            for (name, host) in batch {
                 outputs[name, default: ([0] + Array(host.shape.dims.dropFirst()), [])].data += host.data
             }
-            batchIndex += 1
-            Console.progress(batches.position, of: batches.count, "inputs encoded")
         }
         let features = try outputs.mapValues {
             try HostTensor(shape: Shape([names.count] + Array($0.shape.dropFirst())), data: $0.data)
         }
         return (features, names)
+    }
+
+    /// Runs the encoder on each batch as it is read, the samples of batch b with noise seed `noiseSeed + b`, and
+    /// hands `consume` each batch's outputs (every name of `EncoderRunner.outputNames`, checked finite) and its
+    /// samples' names, in order, so that the features of a large set need never be in memory together.
+    static func encodeBatches(
+        _ batches: inout ImageBatches, with model: EncoderRunner, noiseSeed: UInt64,
+        _ consume: (_ features: [String: HostTensor], _ names: [String]) throws -> Void
+    ) throws {
+        let backend = model.backend
+        var encoded = 0
+        var batchIndex: UInt64 = 0
+        while let (batch, batchNames) = try batches.next() {
+            let out = try model.forward(backend.upload(batch), noiseSeed &+ batchIndex)
+            var features: [String: HostTensor] = [:]
+            for name in EncoderRunner.outputNames {
+                guard let tensor = out[name] else { throw CommandFailure("the encoder returned no \(name)") }
+                let host = try backend.download(tensor)
+                guard host.data.allSatisfy(\.isFinite) else {
+                    throw CommandFailure(
+                        "the encoder produced NaN or infinite \(name) for samples \(encoded)..<\(encoded + batchNames.count); check the weights"
+                    )
+                }
+                features[name] = host
+            }
+            try consume(features, batchNames)
+            encoded += batchNames.count
+            batchIndex += 1
+            Console.progress(batches.position, of: batches.count, "inputs encoded")
+        }
     }
 }
