@@ -9,100 +9,166 @@ enum ArrayOps {
         "Size": GraphOp(alwaysHost: true, host: shapeOf { scalar($0.shape.reduce(1, *)) }),
         "Rank": GraphOp(alwaysHost: true, host: shapeOf { scalar($0.shape.count) }),
         "ShapeN": GraphOp(alwaysHost: true, host: { c in c.inputs.map { .int32($0.shape) } }),
-        "Reshape": GraphOp(hostInputs: [1], host: { c in [try c.host(0, "tensor").reshaped(to: reshapeTarget(c))] },
+        "Reshape": GraphOp(
+            hostInputs: [1], host: { c in [try c.host(0, "tensor").reshaped(to: reshapeTarget(c))] },
             device: { c in [.device(try c.tensor(0).reshaped(Shape(reshapeTarget(c))), c.inputs[0].dtype)] }),
-        "ExpandDims": GraphOp(hostInputs: [1], host: { c in [try c.host(0, "tensor").reshaped(to: expanded(c))] },
+        "ExpandDims": GraphOp(
+            hostInputs: [1], host: { c in [try c.host(0, "tensor").reshaped(to: expanded(c))] },
             device: { c in [.device(try c.tensor(0).reshaped(Shape(expanded(c))), c.inputs[0].dtype)] }),
-        "Squeeze": GraphOp(host: { c in [try c.host(0, "tensor").reshaped(to: squeezed(c))] },
+        "Squeeze": GraphOp(
+            host: { c in [try c.host(0, "tensor").reshaped(to: squeezed(c))] },
             device: { c in [.device(try c.tensor(0).reshaped(Shape(squeezed(c))), c.inputs[0].dtype)] }),
         "ConcatV2": concat(axisInput: { $0.inputs.count - 1 }, values: { Array(0 ..< $0.inputs.count - 1) }),
         "Concat": concat(axisInput: { _ in 0 }, values: { Array(1 ..< $0.inputs.count) }),
-        "Pack": GraphOp(host: { c in
-            let (axis, shape) = try packShape(c)
-            return [HostArray.concatenated(try c.inputs.indices.map { try c.host($0, "value").reshaped(to: shape) }, axis: axis)]
-        }, device: { c in
-            let (axis, shape) = try packShape(c)
-            let parts = try c.inputs.indices.map { try c.tensor($0).reshaped(Shape(shape)) }
-            return [.device(try c.backend.concat(parts, axis: axis), c.elementType)]
-        }),
-        "Unpack": GraphOp(host: { c in try unpack(c).map { try c.host(0, "value").sliced(start: $0.start, count: $0.count, step: $0.step).reshaped(to: $0.shape) } },
-            device: { c in try unpack(c).map { .device(try c.backend.slice(c.tensor(0), start: $0.start, count: $0.count, step: $0.step).reshaped(Shape($0.shape)), c.elementType) } }),
-        "Split": split(value: 1, plan: { c in
-            let shape = c.inputs[1].shape
-            let axis = try c.axis(c.integer(0, "axis"), rank: shape.count)
-            let parts = try c.int("num_split")
-            guard parts > 0, shape[axis] % parts == 0 else {
-                throw c.failure("axis \(axis) of size \(shape[axis]) does not split into \(parts) equal parts")
-            }
-            return (axis, [Int](repeating: shape[axis] / parts, count: parts))
-        }),
-        "SplitV": split(value: 0, plan: { c in
-            let shape = c.inputs[0].shape
-            let axis = try c.axis(c.integer(2, "axis"), rank: shape.count)
-            var sizes = try c.integers(1, "size_splits")
-            let unknown = sizes.indices.filter { sizes[$0] == -1 }
-            let known = sizes.filter { $0 != -1 }.reduce(0, +)
-            if unknown.count == 1 { sizes[unknown[0]] = shape[axis] - known }
-            guard unknown.count <= 1, sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == shape[axis] else {
-                throw c.failure("size_splits \(try c.integers(1, "size_splits")) do not add up to \(shape[axis])")
-            }
-            return (axis, sizes)
-        }, hostInputs: [1, 2]),
-        "Slice": GraphOp(hostInputs: [1, 2], host: { c in let s = try slicePlan(c); return [try c.host(0, "input").sliced(start: s.start, count: s.count, step: s.step)] },
-            device: { c in let s = try slicePlan(c); return [.device(try c.backend.slice(c.tensor(0), start: s.start, count: s.count, step: s.step), c.inputs[0].dtype)] }),
-        "StridedSlice": GraphOp(hostInputs: [1, 2, 3], host: { c in
-            let s = try stridedSlice(c)
-            return [try c.host(0, "input").sliced(start: s.start, count: s.count, step: s.step).reshaped(to: s.outputShape)]
-        }, device: { c in
-            let s = try stridedSlice(c)
-            let sliced = try c.backend.slice(c.tensor(0), start: s.start, count: s.count, step: s.step)
-            return [.device(try sliced.reshaped(Shape(s.outputShape)), c.inputs[0].dtype)]
-        }),
-        "Tile": GraphOp(hostInputs: [1], host: { c in [try c.host(0, "input").tiled(multiples(c))] },
+        "Pack": GraphOp(
+            host: { c in
+                let (axis, shape) = try packShape(c)
+                return [
+                    HostArray.concatenated(
+                        try c.inputs.indices.map { try c.host($0, "value").reshaped(to: shape) }, axis: axis)
+                ]
+            },
+            device: { c in
+                let (axis, shape) = try packShape(c)
+                let parts = try c.inputs.indices.map { try c.tensor($0).reshaped(Shape(shape)) }
+                return [.device(try c.backend.concat(parts, axis: axis), c.elementType)]
+            }),
+        "Unpack": GraphOp(
+            host: { c in
+                try unpack(c).map {
+                    try c.host(0, "value").sliced(start: $0.start, count: $0.count, step: $0.step).reshaped(
+                        to: $0.shape)
+                }
+            },
+            device: { c in
+                try unpack(c).map {
+                    .device(
+                        try c.backend.slice(c.tensor(0), start: $0.start, count: $0.count, step: $0.step).reshaped(
+                            Shape($0.shape)), c.elementType)
+                }
+            }),
+        "Split": split(
+            value: 1,
+            plan: { c in
+                let shape = c.inputs[1].shape
+                let axis = try c.axis(c.integer(0, "axis"), rank: shape.count)
+                let parts = try c.int("num_split")
+                guard parts > 0, shape[axis] % parts == 0 else {
+                    throw c.failure("axis \(axis) of size \(shape[axis]) does not split into \(parts) equal parts")
+                }
+                return (axis, [Int](repeating: shape[axis] / parts, count: parts))
+            }),
+        "SplitV": split(
+            value: 0,
+            plan: { c in
+                let shape = c.inputs[0].shape
+                let axis = try c.axis(c.integer(2, "axis"), rank: shape.count)
+                var sizes = try c.integers(1, "size_splits")
+                let unknown = sizes.indices.filter { sizes[$0] == -1 }
+                let known = sizes.filter { $0 != -1 }.reduce(0, +)
+                if unknown.count == 1 { sizes[unknown[0]] = shape[axis] - known }
+                guard unknown.count <= 1, sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == shape[axis] else {
+                    throw c.failure("size_splits \(try c.integers(1, "size_splits")) do not add up to \(shape[axis])")
+                }
+                return (axis, sizes)
+            }, hostInputs: [1, 2]),
+        "Slice": GraphOp(
+            hostInputs: [1, 2],
+            host: { c in
+                let s = try slicePlan(c)
+                return [try c.host(0, "input").sliced(start: s.start, count: s.count, step: s.step)]
+            },
+            device: { c in
+                let s = try slicePlan(c)
+                return [
+                    .device(
+                        try c.backend.slice(c.tensor(0), start: s.start, count: s.count, step: s.step),
+                        c.inputs[0].dtype)
+                ]
+            }),
+        "StridedSlice": GraphOp(
+            hostInputs: [1, 2, 3],
+            host: { c in
+                let s = try stridedSlice(c)
+                return [
+                    try c.host(0, "input").sliced(start: s.start, count: s.count, step: s.step).reshaped(
+                        to: s.outputShape)
+                ]
+            },
+            device: { c in
+                let s = try stridedSlice(c)
+                let sliced = try c.backend.slice(c.tensor(0), start: s.start, count: s.count, step: s.step)
+                return [.device(try sliced.reshaped(Shape(s.outputShape)), c.inputs[0].dtype)]
+            }),
+        "Tile": GraphOp(
+            hostInputs: [1], host: { c in [try c.host(0, "input").tiled(multiples(c))] },
             device: { c in [.device(try c.backend.tile(c.tensor(0), multiples: multiples(c)), c.inputs[0].dtype)] }),
-        "Transpose": GraphOp(hostInputs: [1], host: { c in [try c.host(0, "x").transposed(permutation(c))] },
-            device: { c in [.device(try c.backend.transpose(c.tensor(0), permutation: permutation(c)), c.inputs[0].dtype)] }),
+        "Transpose": GraphOp(
+            hostInputs: [1], host: { c in [try c.host(0, "x").transposed(permutation(c))] },
+            device: { c in
+                [.device(try c.backend.transpose(c.tensor(0), permutation: permutation(c)), c.inputs[0].dtype)]
+            }),
         "Pad": pad(constant: { _ in 0 }),
         "PadV2": pad(constant: { c in try c.host(2, "constant_values").elements.first ?? 0 }, hostInputs: [1, 2]),
         "MirrorPad": GraphOp(check: { _ in "MirrorPad (only constant padding: Pad, PadV2)" }),
-        "Fill": GraphOp(hostInputs: [0, 1], host: { c in
-            let dims = try c.integers(0, "dims")
-            guard dims.allSatisfy({ $0 >= 0 }) else { throw c.failure("negative dimension in \(dims)") }
-            let value = try c.host(1, "value")
-            guard value.count == 1 else { throw c.failure("value must be a scalar, got \(value.shape)") }
-            return [HostArray(dtype: value.dtype, shape: dims, elements: Array(repeating: value.elements[0], count: dims.reduce(1, *)))]
-        }),
+        "Fill": GraphOp(
+            hostInputs: [0, 1],
+            host: { c in
+                let dims = try c.integers(0, "dims")
+                guard dims.allSatisfy({ $0 >= 0 }) else { throw c.failure("negative dimension in \(dims)") }
+                let value = try c.host(1, "value")
+                guard value.count == 1 else { throw c.failure("value must be a scalar, got \(value.shape)") }
+                return [
+                    HostArray(
+                        dtype: value.dtype, shape: dims,
+                        elements: Array(repeating: value.elements[0], count: dims.reduce(1, *)))
+                ]
+            }),
         "ZerosLike": like(0),
         "OnesLike": like(1),
-        "Cast": GraphOp(check: { node in
-            guard case .type(let t) = node.attrs["DstT"] else { return "no DstT attribute" }
-            return t.byteSize == nil ? "cast to \(t)" : nil
-        }, host: { c in [try c.host(0, "x").rounded(to: c.type("DstT") ?? .float)] },
+        "Cast": GraphOp(
+            check: { node in
+                guard case .type(let t) = node.attrs["DstT"] else { return "no DstT attribute" }
+                return t.byteSize == nil ? "cast to \(t)" : nil
+            }, host: { c in [try c.host(0, "x").rounded(to: c.type("DstT") ?? .float)] },
             device: { c in [try cast(c)] }),
-        "Select": GraphOp(host: { c in try select(c, strictShapes: true) }, device: { c in try selectDevice(c, strictShapes: true) }),
-        "SelectV2": GraphOp(host: { c in try select(c, strictShapes: false) }, device: { c in try selectDevice(c, strictShapes: false) }),
-        "Range": GraphOp(hostOnly: true, host: { c in
-            let (start, limit, delta) = (try c.host(0, "start"), try c.host(1, "limit"), try c.host(2, "delta"))
-            guard let s = start.elements.first, let l = limit.elements.first, let d = delta.elements.first, d != 0 else {
-                throw c.failure("start, limit and delta must be scalars with delta ≠ 0")
-            }
-            let n = max(0, Int(((l - s) / d).rounded(.up)))
-            guard n <= 1 << 28 else { throw c.failure("\(n) elements") }
-            return [HostArray(dtype: start.dtype, shape: [n], elements: (0 ..< n).map { s + Double($0) * d }).rounded(to: start.dtype)]
-        }),
+        "Select": GraphOp(
+            host: { c in try select(c, strictShapes: true) }, device: { c in try selectDevice(c, strictShapes: true) }),
+        "SelectV2": GraphOp(
+            host: { c in try select(c, strictShapes: false) }, device: { c in try selectDevice(c, strictShapes: false) }
+        ),
+        "Range": GraphOp(
+            hostOnly: true,
+            host: { c in
+                let (start, limit, delta) = (try c.host(0, "start"), try c.host(1, "limit"), try c.host(2, "delta"))
+                guard let s = start.elements.first, let l = limit.elements.first, let d = delta.elements.first, d != 0
+                else {
+                    throw c.failure("start, limit and delta must be scalars with delta ≠ 0")
+                }
+                let n = max(0, Int(((l - s) / d).rounded(.up)))
+                guard n <= 1 << 28 else { throw c.failure("\(n) elements") }
+                return [
+                    HostArray(dtype: start.dtype, shape: [n], elements: (0 ..< n).map { s + Double($0) * d }).rounded(
+                        to: start.dtype)
+                ]
+            }),
         "GatherV2": GraphOp(hostOnly: true, host: { c in [try gather(c)] }),
     ]
 
     // MARK: shapes
 
-    private static func shapeOf(_ f: @escaping @Sendable (GraphValue) -> HostArray) -> @Sendable (OpContext) throws -> [HostArray]? {
+    private static func shapeOf(_ f: @escaping @Sendable (GraphValue) -> HostArray)
+        -> @Sendable (OpContext) throws -> [HostArray]?
+    {
         { c in
             let type = c.type("out_type") ?? .int32
             return [f(c.inputs[0]).rounded(to: type)]
         }
     }
 
-    private static func scalar(_ value: Int) -> HostArray { HostArray(dtype: .int32, shape: [], elements: [Double(value)]) }
+    private static func scalar(_ value: Int) -> HostArray {
+        HostArray(dtype: .int32, shape: [], elements: [Double(value)])
+    }
 
     /// `Reshape`'s target with a −1 resolved.
     private static func reshapeTarget(_ c: OpContext) throws -> [Int] {
@@ -140,14 +206,17 @@ enum ArrayOps {
 
     // MARK: concat, pack, split
 
-    private static func concat(axisInput: @escaping @Sendable (OpContext) -> Int, values: @escaping @Sendable (OpContext) -> [Int]) -> GraphOp {
+    private static func concat(
+        axisInput: @escaping @Sendable (OpContext) -> Int, values: @escaping @Sendable (OpContext) -> [Int]
+    ) -> GraphOp {
         @Sendable func plan(_ c: OpContext) throws -> (axis: Int, parts: [Int]) {
             let parts = values(c)
             let rank = c.inputs[parts[0]].shape.count
             let axis = try c.axis(c.integer(axisInput(c), "axis"), rank: rank)
             for p in parts {
                 let s = c.inputs[p].shape
-                guard s.count == rank, (0 ..< rank).allSatisfy({ $0 == axis || s[$0] == c.inputs[parts[0]].shape[$0] }) else {
+                guard s.count == rank, (0 ..< rank).allSatisfy({ $0 == axis || s[$0] == c.inputs[parts[0]].shape[$0] })
+                else {
                     throw c.failure("inputs \(parts.map { c.inputs[$0].shape }) differ off axis \(axis)")
                 }
             }
@@ -161,7 +230,9 @@ enum ArrayOps {
             },
             device: { c in
                 let (axis, parts) = try plan(c)
-                return [.device(try c.backend.concat(parts.map { try c.tensor($0) }, axis: axis), c.inputs[parts[0]].dtype)]
+                return [
+                    .device(try c.backend.concat(parts.map { try c.tensor($0) }, axis: axis), c.inputs[parts[0]].dtype)
+                ]
             })
     }
 
@@ -193,7 +264,10 @@ enum ArrayOps {
         }
     }
 
-    private static func split(value: Int, plan: @escaping @Sendable (OpContext) throws -> (axis: Int, sizes: [Int]), hostInputs: Set<Int> = [0]) -> GraphOp {
+    private static func split(
+        value: Int, plan: @escaping @Sendable (OpContext) throws -> (axis: Int, sizes: [Int]),
+        hostInputs: Set<Int> = [0]
+    ) -> GraphOp {
         @Sendable func slices(_ c: OpContext) throws -> [(start: [Int], count: [Int], step: [Int])] {
             let shape = c.inputs[value].shape
             let (axis, sizes) = try plan(c)
@@ -209,9 +283,15 @@ enum ArrayOps {
         }
         return GraphOp(
             hostInputs: hostInputs,
-            host: { c in try slices(c).map { try c.host(value, "value").sliced(start: $0.start, count: $0.count, step: $0.step) } },
+            host: { c in
+                try slices(c).map { try c.host(value, "value").sliced(start: $0.start, count: $0.count, step: $0.step) }
+            },
             device: { c in
-                try slices(c).map { .device(try c.backend.slice(c.tensor(value), start: $0.start, count: $0.count, step: $0.step), c.inputs[value].dtype) }
+                try slices(c).map {
+                    .device(
+                        try c.backend.slice(c.tensor(value), start: $0.start, count: $0.count, step: $0.step),
+                        c.inputs[value].dtype)
+                }
             })
     }
 
@@ -262,14 +342,18 @@ enum ArrayOps {
         return p
     }
 
-    private static func pad(constant: @escaping @Sendable (OpContext) throws -> Double, hostInputs: Set<Int> = [1]) -> GraphOp {
+    private static func pad(constant: @escaping @Sendable (OpContext) throws -> Double, hostInputs: Set<Int> = [1])
+        -> GraphOp
+    {
         @Sendable func amounts(_ c: OpContext) throws -> (before: [Int], after: [Int]) {
             let rank = c.inputs[0].shape.count
             let p = try c.integers(1, "paddings")
             guard p.count == 2 * rank, p.allSatisfy({ $0 >= 0 }) else {
                 throw c.failure("paddings \(p) for rank \(rank) (need [rank, 2], non-negative)")
             }
-            return (stride(from: 0, to: p.count, by: 2).map { p[$0] }, stride(from: 1, to: p.count, by: 2).map { p[$0] })
+            return (
+                stride(from: 0, to: p.count, by: 2).map { p[$0] }, stride(from: 1, to: p.count, by: 2).map { p[$0] }
+            )
         }
         return GraphOp(
             hostInputs: hostInputs,
@@ -284,15 +368,24 @@ enum ArrayOps {
             device: { c in
                 let (before, after) = try amounts(c)
                 let value = Float(try constant(c))
-                return [.device(try c.backend.pad(c.tensor(0), before: before, after: after, value: value), c.inputs[0].dtype)]
+                return [
+                    .device(
+                        try c.backend.pad(c.tensor(0), before: before, after: after, value: value), c.inputs[0].dtype)
+                ]
             })
     }
 
     private static func like(_ value: Double) -> GraphOp {
-        GraphOp(alwaysHost: true, host: { c in
-            let shape = c.inputs[0].shape
-            return [HostArray(dtype: c.inputs[0].dtype, shape: shape, elements: Array(repeating: value, count: shape.reduce(1, *)))]
-        })
+        GraphOp(
+            alwaysHost: true,
+            host: { c in
+                let shape = c.inputs[0].shape
+                return [
+                    HostArray(
+                        dtype: c.inputs[0].dtype, shape: shape,
+                        elements: Array(repeating: value, count: shape.reduce(1, *)))
+                ]
+            })
     }
 
     // MARK: cast, select, gather
@@ -311,8 +404,10 @@ enum ArrayOps {
     private static func selectShapes(_ c: OpContext, strictShapes: Bool) throws {
         guard strictShapes else { return }
         let (cond, a) = (c.inputs[0].shape, c.inputs[1].shape)
-        // TF1 `Select`: the condition has x's shape, or is a vector over x's first axis.
-        guard cond == a || (cond.count == 1 && !a.isEmpty && cond[0] == a[0]), a == c.inputs[2].shape else {
+        // TF1 `Select`: the condition is a scalar (picking all of t or all of e), has t's shape, or is a vector over
+        // t's first axis.
+        guard cond.isEmpty || cond == a || (cond.count == 1 && !a.isEmpty && cond[0] == a[0]), a == c.inputs[2].shape
+        else {
             throw c.failure("condition \(cond), t \(a), e \(c.inputs[2].shape)")
         }
     }
@@ -361,7 +456,12 @@ enum ArrayOps {
         return params.gathered(shape: shape) { index in
             var offset = 0
             for a in 0 ..< axis { offset += index[a] * strides[a] }
-            let flat = indexShape.isEmpty ? 0 : zip(index[axis ..< (axis + indexShape.count)], HostArray.strides(indexShape)).reduce(0) { $0 + $1.0 * $1.1 }
+            let flat =
+                indexShape.isEmpty
+                ? 0
+                : zip(index[axis ..< (axis + indexShape.count)], HostArray.strides(indexShape)).reduce(0) {
+                    $0 + $1.0 * $1.1
+                }
             offset += indices[flat] * strides[axis]
             for a in (axis + 1) ..< params.rank { offset += index[a - 1 + indexShape.count] * strides[a] }
             return offset

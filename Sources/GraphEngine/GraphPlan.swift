@@ -113,7 +113,8 @@ struct GraphPlan {
         var problems: [Problem] = []
         for node in order {
             let problem = { (detail: String) in
-                problems.append(Problem(op: node.op, node: node.name, output: neededBy[node.name] ?? "", detail: detail))
+                problems.append(
+                    Problem(op: node.op, node: node.name, output: neededBy[node.name] ?? "", detail: detail))
             }
             let inputs = node.dataInputNodes
             let inputPlacements = inputs.map { placement[$0] ?? .device }
@@ -149,8 +150,9 @@ struct GraphPlan {
                 host = op.alwaysHost || op.isRandom || op.hostOnly || (op.host != nil && allHost && !Self.isFloat(node))
                 let required = op.hostOnly ? Set(inputs.indices) : op.hostInputs
                 for i in required.sorted() where i < inputs.count && !certainlyHost.contains(inputs[i]) {
-                    problem("input \(i) ('\(inputs[i])') is computed on the device from the signature's inputs; "
-                        + "this engine needs it known on the host")
+                    problem(
+                        "input \(i) ('\(inputs[i])') is computed on the device from the signature's inputs; "
+                            + "this engine needs it known on the host")
                 }
             } else {
                 problem("this engine has no implementation of \(node.op)")

@@ -13,16 +13,20 @@ public final class GraphProgram {
     /// The backend it runs on.
     public let backend: any Backend
 
-    private let plan: GraphPlan
+    let plan: GraphPlan
     /// Values computed at load, by node.
-    private var constants: [String: [GraphValue]] = [:]
+    var constants: [String: [GraphValue]] = [:]
     /// Constant host values uploaded to `backend`, by tensor name.
     private var uploads: [String: Tensor] = [:]
     /// The nodes that run at each run, in order.
-    private let runtimeNodes: [TFNode]
+    let runtimeNodes: [TFNode]
     /// How many runtime nodes read each node's outputs (a value is dropped after its last reader).
-    private let readers: [String: Int]
-    private let random: RandomSource
+    let readers: [String: Int]
+    let random: RandomSource
+    /// Nodes run as one backend call (`FusedGroup`), by the node whose value each stands for.
+    var groups: [String: FusedGroup] = [:]
+    /// The members of a group other than its result: never run on their own.
+    var absorbed: Set<String> = []
 
     /// Prepares signature `name` of `module` (all outputs, or the keys in `outputs`) for `backend`. Throws
     /// `GraphError` before any compute when an op or attribute is unsupported, a variable is missing, or the graph is
@@ -60,18 +64,20 @@ public final class GraphProgram {
             try Self.check(tensor.shape, against: info)
             values[node] = [.device(tensor, info.dtype.base)]
         }
-        for node in runtimeNodes where plan.feeds[node.name] == nil {
-            let inputs = try node.inputs.filter { !$0.hasPrefix("^") }.map { name -> GraphValue in
-                let reference = GraphPlan.TensorReference(name)
-                guard let outputs = values[reference.node], reference.index < outputs.count else {
-                    throw GraphError.malformedGraph(node: node.name, detail: "input '\(name)' has no value")
-                }
-                return outputs[reference.index]
+        for node in runtimeNodes where plan.feeds[node.name] == nil && !absorbed.contains(node.name) {
+            let members = groups[node.name]?.members ?? [node]
+            if let group = groups[node.name] {
+                values[node.name] = try run(group, values: values)
+            } else {
+                values[node.name] = try evaluate(
+                    node, inputs: inputs(of: node, in: values), backend: backend, constant: false)
             }
-            values[node.name] = try evaluate(node, inputs: inputs, backend: backend, constant: false)
-            for input in node.dataInputNodes {
-                remaining[input, default: 0] -= 1
-                if remaining[input] == 0, constants[input] == nil, !isOutput(input) { values[input] = nil }
+            // Drop each value after its last reader.
+            for member in members {
+                for input in member.dataInputNodes {
+                    remaining[input, default: 0] -= 1
+                    if remaining[input] == 0, constants[input] == nil, !isOutput(input) { values[input] = nil }
+                }
             }
         }
         var result: [String: Tensor] = [:]
@@ -88,6 +94,19 @@ public final class GraphProgram {
         return result
     }
 
+    /// The values of `node`'s data inputs.
+    func inputs(of node: TFNode, in values: [String: [GraphValue]]) throws -> [GraphValue] {
+        try node.inputs.filter { !$0.hasPrefix("^") }.map { name in try value(name, in: values, reader: node.name) }
+    }
+
+    func value(_ name: String, in values: [String: [GraphValue]], reader: String) throws -> GraphValue {
+        let reference = GraphPlan.TensorReference(name)
+        guard let value = values[reference.node]?[safe: reference.index] else {
+            throw GraphError.malformedGraph(node: reader, detail: "input '\(name)' has no value")
+        }
+        return value
+    }
+
     private func isOutput(_ node: String) -> Bool {
         plan.outputs.contains { GraphPlan.TensorReference($0.tensorName).node == node }
     }
@@ -95,7 +114,8 @@ public final class GraphProgram {
     /// Checks a fed shape against the signature's static shape (−1 matches any size).
     private static func check(_ shape: Shape, against info: TFTensorInfo) throws {
         guard let expected = info.shape, !expected.unknownRank else { return }
-        let fits = expected.dims.count == shape.rank
+        let fits =
+            expected.dims.count == shape.rank
             && zip(expected.dims, shape.dims).allSatisfy { $0 < 0 || Int($0) == $1 }
         guard fits else { throw GraphError.badFeed(key: info.key, detail: "shape \(shape), expected \(expected)") }
     }
@@ -114,7 +134,8 @@ public final class GraphProgram {
                 }
                 return value
             }
-            var outputs = try source(node, module: module, cpu: cpu)
+            var outputs =
+                try source(node, module: module, cpu: cpu)
                 ?? evaluate(node, inputs: inputs, backend: cpu, constant: true)
             // Integer and boolean results are kept exact on the host.
             outputs = try outputs.map { value in
@@ -125,9 +146,15 @@ public final class GraphProgram {
             }
             constants[node.name] = outputs
         }
+        try findGroups(cpu: cpu)
         // Move what the runtime reads to the target backend; keep nothing else.
         var needed: Set<String> = []
-        for node in runtimeNodes { needed.formUnion(node.dataInputNodes) }
+        for node in runtimeNodes where !absorbed.contains(node.name) {
+            needed.formUnion((groups[node.name]?.members ?? [node]).flatMap(\.dataInputNodes))
+            if case .linear(let weight, let bias, _, _) = groups[node.name]?.kind {
+                needed.formUnion([weight, bias].compactMap { $0.map { GraphPlan.TensorReference($0).node } })
+            }
+        }
         for output in plan.outputs { needed.insert(GraphPlan.TensorReference(output.tensorName).node) }
         for name in constants.keys {
             guard needed.contains(name) else {
@@ -152,8 +179,11 @@ public final class GraphProgram {
                     op: node.op, node: node.name, output: plan.neededBy[node.name] ?? "",
                     detail: "constant of a type or shape this engine cannot hold")
             }
-            return [.host(HostArray(dtype: proto.dtype, shape: proto.shape.dims.map { Int($0) }, elements: elements)
-                .rounded(to: proto.dtype))]
+            return [
+                .host(
+                    HostArray(dtype: proto.dtype, shape: proto.shape.dims.map { Int($0) }, elements: elements)
+                        .rounded(to: proto.dtype))
+            ]
         case "VariableV2", "Variable", "VarHandleOp":
             var name = node.name
             if node.op == "VarHandleOp", case .string(let shared) = node.attrs["shared_name"], !shared.isEmpty {
@@ -173,9 +203,10 @@ public final class GraphProgram {
 
     /// Runs one node: pass-throughs directly, then the exact host path when every input is on the host, else the
     /// backend path.
-    private func evaluate(_ node: TFNode, inputs: [GraphValue], backend: any Backend, constant: Bool) throws
-        -> [GraphValue]
-    {
+    func evaluate(
+        _ node: TFNode, inputs: [GraphValue], backend: any Backend, constant: Bool,
+        epilogue: OpContext.Epilogue? = nil
+    ) throws -> [GraphValue] {
         if GraphOps.passThrough.contains(node.op) || node.op == "PlaceholderWithDefault" {
             guard let first = inputs.first else {
                 throw GraphError.malformedGraph(node: node.name, detail: "\(node.op) without an input")
@@ -195,11 +226,15 @@ public final class GraphProgram {
         let references = node.inputs.filter { !$0.hasPrefix("^") }
         let context = OpContext(
             node: node, inputs: inputs, backend: backend,
-            upload: { [unowned self] i in try self.upload(inputs[i], name: references[i], backend: backend, constant: constant) },
-            random: random)
+            upload: { [unowned self] i in
+                try self.upload(inputs[i], name: references[i], backend: backend, constant: constant)
+            },
+            random: random, epilogue: epilogue)
         do {
             // Shape-like and random ops read only their inputs' shapes and their host inputs.
-            if let host = op.host, op.alwaysHost || inputs.allSatisfy({ $0.host != nil }), let result = try host(context) {
+            if let host = op.host, op.alwaysHost || inputs.allSatisfy({ $0.host != nil }),
+                let result = try host(context)
+            {
                 return result.map { .host($0) }
             }
             guard let device = op.device else {
@@ -214,7 +249,7 @@ public final class GraphProgram {
     }
 
     /// A host value as a tensor of `backend`; constants are uploaded once.
-    private func upload(_ value: GraphValue, name: String, backend: any Backend, constant: Bool) throws -> Tensor {
+    func upload(_ value: GraphValue, name: String, backend: any Backend, constant: Bool) throws -> Tensor {
         let a: HostArray
         switch value {
         case .device(let t, _): return t
@@ -235,5 +270,5 @@ public final class GraphProgram {
 }
 
 extension Array {
-    fileprivate subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }

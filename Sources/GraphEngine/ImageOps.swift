@@ -21,11 +21,19 @@ enum ImageOps {
             device: { c in
                 let size = try c.integers(1, "size")
                 guard size.count == 2, size.allSatisfy({ $0 > 0 }) else { throw c.failure("size \(size)") }
+                // An exact nearest 2× (without align_corners, both TF rules pick source ⌊d/2⌋) has its own kernel.
+                let shape = c.inputs[0].shape
+                if method == .nearest, !c.bool("align_corners"), shape.count == 4, size == [2 * shape[1], 2 * shape[2]]
+                {
+                    return [.device(try c.backend.upsampleNearest2x(c.tensor(0)), .float)]
+                }
                 let options = try ResizeOptions.tensorFlow(
                     method, height: size[0], width: size[1], alignCorners: c.bool("align_corners"),
                     halfPixelCenters: c.bool("half_pixel_centers"))
-                // TF's resize kernels always compute and return float32.
-                return [.device(try c.backend.resize(c.tensor(0), options: options), .float)]
+                // ResizeNearestNeighbor copies elements and keeps the input's type; the interpolating resizes
+                // compute and return float32 whatever their input type.
+                let dtype = method == .nearest ? c.inputs[0].dtype : .float
+                return [.device(try c.backend.resize(c.tensor(0), options: options), dtype)]
             })
     }
 }

@@ -12,9 +12,11 @@ enum MathOps {
             ("RealDiv", .divide), ("Div", .divide), ("Maximum", .maximum), ("Minimum", .minimum),
         ]
         for (name, op) in binaries { ops[name] = binary(op) }
-        ops["BiasAdd"] = GraphOp(check: AttributeChecks.nhwc, device: { c in
-            [.device(try c.backend.binary(c.tensor(0), c.tensor(1), .add(scale: 1)), c.inputs[0].dtype)]
-        })
+        ops["BiasAdd"] = GraphOp(
+            check: AttributeChecks.nhwc,
+            device: { c in
+                [.device(try c.backend.binary(c.tensor(0), c.tensor(1), .add(scale: 1)), c.inputs[0].dtype)]
+            })
         ops["SquaredDifference"] = GraphOp(
             host: integerHost { a, b in (a - b) * (a - b) },
             device: { c in
@@ -28,16 +30,20 @@ enum MathOps {
             ("Equal", .equal), ("NotEqual", .notEqual),
         ]
         for (name, op) in comparisons {
-            ops[name] = GraphOp(host: booleanHost { compare(op, $0, $1) }, device: { c in
-                [.device(try c.backend.binary(c.tensor(0), c.tensor(1), op), .bool)]
-            })
+            ops[name] = GraphOp(
+                host: booleanHost { compare(op, $0, $1) },
+                device: { c in
+                    [.device(try c.backend.binary(c.tensor(0), c.tensor(1), op), .bool)]
+                })
         }
         ops["LogicalAnd"] = GraphOp(hostOnly: true, host: booleanHost { $0 != 0 && $1 != 0 })
         ops["LogicalOr"] = GraphOp(hostOnly: true, host: booleanHost { $0 != 0 || $1 != 0 })
-        ops["LogicalNot"] = GraphOp(hostOnly: true, host: { c in
-            let a = try c.host(0, "x")
-            return [HostArray(dtype: .bool, shape: a.shape, elements: a.elements.map { $0 == 0 ? 1 : 0 })]
-        })
+        ops["LogicalNot"] = GraphOp(
+            hostOnly: true,
+            host: { c in
+                let a = try c.host(0, "x")
+                return [HostArray(dtype: .bool, shape: a.shape, elements: a.elements.map { $0 == 0 ? 1 : 0 })]
+            })
         let unaries: [(String, UnaryOp)] = [
             ("Neg", .negate), ("Square", .square), ("Sqrt", .sqrt), ("Rsqrt", .rsqrt), ("Exp", .exp), ("Log", .log),
             ("Tanh", .tanh), ("Sigmoid", .sigmoid), ("Relu", .relu), ("Relu6", .relu6), ("Elu", .elu),
@@ -48,10 +54,12 @@ enum MathOps {
         ops["LeakyRelu"] = unary { c in .leakyRelu(alpha: c.float("alpha", default: 0.2)) }
         let reductions: [(String, ReduceOp)] = [("Mean", .mean), ("Sum", .sum), ("Max", .max), ("Min", .min)]
         for (name, op) in reductions { ops[name] = reduction(op) }
-        ops["Prod"] = GraphOp(hostInputs: [1], hostOnly: true, host: { c in
-            let (x, axes, keep) = try reductionPlan(c)
-            return [x.reduced(axes: axes, keepDimensions: keep, initial: 1, *).rounded(to: x.dtype)]
-        })
+        ops["Prod"] = GraphOp(
+            hostInputs: [1], hostOnly: true,
+            host: { c in
+                let (x, axes, keep) = try reductionPlan(c)
+                return [x.reduced(axes: axes, keepDimensions: keep, initial: 1, *).rounded(to: x.dtype)]
+            })
         ops["AddN"] = GraphOp(device: { c in
             var sum = try c.tensor(0)
             for i in 1 ..< c.inputs.count { sum = try c.backend.binary(sum, c.tensor(i), .add(scale: 1)) }
@@ -73,7 +81,8 @@ enum MathOps {
     }
 
     /// A predicate of two broadcast host values, giving a bool array.
-    private static func booleanHost(_ f: @escaping @Sendable (Double, Double) -> Bool) -> @Sendable (OpContext) throws
+    private static func booleanHost(_ f: @escaping @Sendable (Double, Double) -> Bool)
+        -> @Sendable (OpContext) throws
         -> [HostArray]?
     {
         { c in
@@ -88,7 +97,9 @@ enum MathOps {
     }
 
     /// An op on integer host values, or nil for floating-point ones (which run on a backend).
-    private static func integerHost(_ f: @escaping @Sendable (Double, Double) -> Double) -> @Sendable (OpContext) throws -> [HostArray]? {
+    private static func integerHost(_ f: @escaping @Sendable (Double, Double) -> Double)
+        -> @Sendable (OpContext) throws -> [HostArray]?
+    {
         { c in
             let (a, b) = (try c.host(0, "x"), try c.host(1, "y"))
             guard !a.dtype.isFloatingPoint else { return nil }
@@ -113,15 +124,36 @@ enum MathOps {
             default: return compare(op, a, b) ? 1 : 0
             }
         }
-        return GraphOp(host: integerHost(exact), device: { c in
-            [.device(try c.backend.binary(c.tensor(0), c.tensor(1), op), c.inputs[0].dtype)]
-        })
+        return GraphOp(
+            host: integerHost(exact),
+            device: { c in
+                let dtype = c.inputs[0].dtype
+                if op == .divide, !dtype.isFloatingPoint {
+                    return [.device(try truncatedQuotient(c.tensor(0), c.tensor(1), backend: c.backend), dtype)]
+                }
+                return [.device(try c.backend.binary(c.tensor(0), c.tensor(1), op), dtype)]
+            })
+    }
+
+    /// a / b truncated toward zero, for integers held as floats: TensorFlow's integer `Div`, and its integer `Mean`
+    /// (the integer sum divided by the count). The float quotient is moved 0.5 / |b| away from zero before it is
+    /// truncated: a true quotient that is not an integer lies at least 1 / |b| inside its integer interval, so the
+    /// move keeps it there, and one that is an integer but came out a few ULPs short (GLSL division need not be
+    /// correctly rounded) is lifted back over it. Exact while |a| < 2²¹, where those ULPs stay below 0.5 / |b|.
+    static func truncatedQuotient(_ a: Tensor, _ b: Tensor, backend: any Backend) throws -> Tensor {
+        let quotient = try backend.binary(a, b, .divide)
+        let half = try backend.upload(HostTensor(shape: [], data: [0.5]))
+        let step = try backend.binary(half, backend.unary(b, .abs), .divide)
+        let away = try backend.binary(backend.unary(quotient, .sign), step, .multiply)
+        return try backend.unary(backend.binary(quotient, away, .add(scale: 1)), .truncate)
     }
 
     private static func unary(_ op: @escaping @Sendable (OpContext) -> UnaryOp) -> GraphOp {
-        GraphOp(check: AttributeChecks.floatType, device: { c in
-            [.device(try c.backend.unary(c.tensor(0), op(c)), c.inputs[0].dtype)]
-        })
+        GraphOp(
+            check: AttributeChecks.floatType,
+            device: { c in
+                [.device(try c.backend.unary(c.tensor(0), op(c)), c.inputs[0].dtype)]
+            })
     }
 
     // MARK: reductions
@@ -134,31 +166,47 @@ enum MathOps {
     }
 
     private static func reduction(_ op: ReduceOp) -> GraphOp {
-        GraphOp(hostInputs: [1], host: { c in
-            let (x, axes, keep) = try reductionPlan(c)
-            guard !x.dtype.isFloatingPoint else { return nil }
-            switch op {
-            case .sum: return [x.reduced(axes: axes, keepDimensions: keep, initial: 0, +).rounded(to: x.dtype)]
-            case .max: return [x.reduced(axes: axes, keepDimensions: keep, initial: -.infinity, { max($0, $1) })]
-            case .min: return [x.reduced(axes: axes, keepDimensions: keep, initial: .infinity, { min($0, $1) })]
-            case .mean:
-                let sum = x.reduced(axes: axes, keepDimensions: keep, initial: 0, +)
-                let n = Double(axes.reduce(1) { $0 * x.shape[$1] })
-                return [HostArray(dtype: x.dtype, shape: sum.shape, elements: sum.elements.map { $0 / n }).rounded(to: x.dtype)]
-            }
-        }, device: { c in
-            let (_, axes, keep) = try reductionPlan(c)
-            let shape = c.inputs[0].shape
-            var y = try c.backend.reduce(c.tensor(0), axes: axes, op)
-            if keep { y = try y.reshaped(Shape(shape.indices.map { axes.contains($0) ? 1 : shape[$0] })) }
-            return [.device(y, c.inputs[0].dtype)]
-        })
+        GraphOp(
+            hostInputs: [1],
+            host: { c in
+                let (x, axes, keep) = try reductionPlan(c)
+                guard !x.dtype.isFloatingPoint else { return nil }
+                switch op {
+                case .sum: return [x.reduced(axes: axes, keepDimensions: keep, initial: 0, +).rounded(to: x.dtype)]
+                case .max: return [x.reduced(axes: axes, keepDimensions: keep, initial: -.infinity, { max($0, $1) })]
+                case .min: return [x.reduced(axes: axes, keepDimensions: keep, initial: .infinity, { min($0, $1) })]
+                case .mean:
+                    let sum = x.reduced(axes: axes, keepDimensions: keep, initial: 0, +)
+                    let n = Double(axes.reduce(1) { $0 * x.shape[$1] })
+                    return [
+                        HostArray(dtype: x.dtype, shape: sum.shape, elements: sum.elements.map { $0 / n }).rounded(
+                            to: x.dtype)
+                    ]
+                }
+            },
+            device: { c in
+                let (_, axes, keep) = try reductionPlan(c)
+                let shape = c.inputs[0].shape
+                var y: Tensor
+                if op == .mean, !c.inputs[0].dtype.isFloatingPoint {
+                    // TensorFlow's mean of integers is their sum divided by the count, truncated toward zero.
+                    let count = try c.backend.upload(
+                        HostTensor(shape: [], data: [Float(axes.reduce(1) { $0 * shape[$1] })]))
+                    y = try truncatedQuotient(
+                        c.backend.reduce(c.tensor(0), axes: axes, .sum), count, backend: c.backend)
+                } else {
+                    y = try c.backend.reduce(c.tensor(0), axes: axes, op)
+                }
+                if keep { y = try y.reshaped(Shape(shape.indices.map { axes.contains($0) ? 1 : shape[$0] })) }
+                return [.device(y, c.inputs[0].dtype)]
+            })
     }
 }
 
 extension HostArray {
     /// Folds `combine` over `axes` (sorted), starting from `initial`.
-    func reduced(axes: [Int], keepDimensions: Bool, initial: Double, _ combine: (Double, Double) -> Double) -> HostArray {
+    func reduced(axes: [Int], keepDimensions: Bool, initial: Double, _ combine: (Double, Double) -> Double) -> HostArray
+    {
         let kept = shape.indices.map { axes.contains($0) ? 1 : shape[$0] }
         let keptStrides = Self.strides(kept)
         var result = [Double](repeating: initial, count: kept.reduce(1, *))

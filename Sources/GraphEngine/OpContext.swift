@@ -11,6 +11,15 @@ struct OpContext {
     let upload: (Int) throws -> Tensor
     /// The program's noise stream, for random ops.
     let random: RandomSource
+    /// What a fused group adds in the op's epilogue (`FusedGroup`: convolutions and matrix products only).
+    struct Epilogue {
+        var bias: Tensor?
+        /// Added before the activation (convolutions only).
+        var residual: Tensor?
+        var activation: Activation
+    }
+
+    var epilogue: Epilogue? = nil
 
     /// Input `i` as a backend tensor, uploaded if it is on the host.
     func tensor(_ i: Int) throws -> Tensor {

@@ -30,7 +30,9 @@ enum RandomOps {
                     throw c.failure("shape \(shape)")
                 }
                 let elements = (0 ..< shape.reduce(1, *)).map { _ in draw(&c.random.generator) }
-                return [HostArray(dtype: c.type("dtype") ?? .float, shape: shape, elements: elements).rounded(to: .float)]
+                return [
+                    HostArray(dtype: c.type("dtype") ?? .float, shape: shape, elements: elements).rounded(to: .float)
+                ]
             })
     }
 }

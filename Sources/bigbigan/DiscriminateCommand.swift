@@ -35,7 +35,9 @@ struct DiscriminateCommand: ParsableCommand {
         guard output.hasSuffix(".safetensors") || output.hasSuffix(".npz") else {
             throw ValidationError("--output must end in .safetensors or .npz")
         }
-        guard engine != .native else { throw ValidationError("--engine native: the native models have no discriminator") }
+        guard engine != .native else {
+            throw ValidationError("--engine native: the native models have no discriminator")
+        }
         try OptionLimits.check(batchSize, "--batch-size", in: OptionLimits.batch)
     }
 
@@ -58,7 +60,8 @@ struct DiscriminateCommand: ParsableCommand {
         let zKey = signature.inputs.first { $0.shape?.dims.count == 2 }?.key
         let xKey = signature.inputs.first { $0.shape?.dims.count == 4 }?.key
         guard let zKey, let xKey, signature.inputs.count == 2 else {
-            throw CommandFailure("the discriminate signature has inputs \(signature.inputs.map(\.key)); expected x and z")
+            throw CommandFailure(
+                "the discriminate signature has inputs \(signature.inputs.map(\.key)); expected x and z")
         }
         let resolution = try SignatureShapes.known(
             signature.inputs.first { $0.key == xKey }?.shape?.dims, rank: 4, what: "input '\(xKey)'")[1]
@@ -67,7 +70,8 @@ struct DiscriminateCommand: ParsableCommand {
         let latents = try GenerateCommand.readLatents(z, dimension: zDimension)
         let fromArray = inputOptions.inputs.count == 1 && inputOptions.inputs[0].hasSuffix(".npy")
         // Image files are prepared at twice the discriminator's resolution, then average-pooled 2×2.
-        var batches = try inputOptions.batches(resolution: fromArray ? resolution : 2 * resolution, batchSize: batchSize)
+        var batches = try inputOptions.batches(
+            resolution: fromArray ? resolution : 2 * resolution, batchSize: batchSize)
         guard batches.count == latents.shape[0] else {
             throw CommandFailure("\(batches.count) image(s) but \(latents.shape[0]) latent row(s) in \(z)")
         }
@@ -85,7 +89,8 @@ struct DiscriminateCommand: ParsableCommand {
                 let host = try backend.download(result[key]!)
                 guard host.shape.count == rows.count, host.data.allSatisfy(\.isFinite) else {
                     throw CommandFailure(
-                        "\(key) for samples \(rows) is \(host.shape)\(host.data.allSatisfy(\.isFinite) ? "" : " with NaN or infinite values"); expected one finite score per sample")
+                        "\(key) for samples \(rows) is \(host.shape)\(host.data.allSatisfy(\.isFinite) ? "" : " with NaN or infinite values"); expected one finite score per sample"
+                    )
                 }
                 scores[key, default: []] += host.data
             }

@@ -41,12 +41,17 @@ enum EngineSelection {
             if verdict.agrees {
                 let worst = verdict.outputs.map { $0.maxAbsolute / max($0.range, 1e-12) }.max() ?? 0
                 Console.note(
-                    String(format: "engine: native %@ (agrees with the module's graph: worst error %.1e of range)",
+                    String(
+                        format: "engine: native %@ (agrees with the module's graph: worst error %.1e of range)",
                         signature, worst))
                 return nil
             }
-            let why = verdict.nativeProblem.map { "the native model cannot load it: \(Self.firstLine($0)); `bigbigan verify` lists all" }
-                ?? "the native model disagrees on " + verdict.outputs.filter { !$0.agrees }.map(\.key).joined(separator: ", ")
+            let why =
+                verdict.nativeProblem.map {
+                    "the native model cannot load it: \(Self.firstLine($0)); `bigbigan verify` lists all"
+                }
+                ?? "the native model disagrees on "
+                + verdict.outputs.filter { !$0.agrees }.map(\.key).joined(separator: ", ")
             Console.note("engine: graph \(signature) (\(why))")
             return module
         }

@@ -97,7 +97,8 @@ struct InspectCommand: ParsableCommand {
                 print("    graph engine: runs every op")
             }
             for op in unsupported {
-                let nodes = op.nodes.prefix(3).map { "'\($0)'" }.joined(separator: ", ") + (op.nodes.count > 3 ? ", …" : "")
+                let nodes =
+                    op.nodes.prefix(3).map { "'\($0)'" }.joined(separator: ", ") + (op.nodes.count > 3 ? ", …" : "")
                 print("    graph engine cannot run: \(op.op) ×\(op.nodes.count) (\(nodes)): \(op.detail)")
             }
         } catch {

@@ -103,7 +103,8 @@ enum SignatureShapes {
 
     static func known(_ dims: [Int64]?, rank: Int, what: String) throws -> [Int] {
         guard let dims, dims.count == rank, dims.dropFirst().allSatisfy({ $0 > 0 }) else {
-            throw CommandFailure("\(what) must have a static shape of rank \(rank) (batch axis aside), got \(dims ?? [])")
+            throw CommandFailure(
+                "\(what) must have a static shape of rank \(rank) (batch axis aside), got \(dims ?? [])")
         }
         return dims.map { Int($0) }
     }

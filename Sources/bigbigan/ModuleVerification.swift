@@ -63,7 +63,9 @@ enum ModuleVerification {
                 let source = try WeightFiles.open(weightsPath)
                 let generator = try Generator(config: .matching(source), weights: source, backend: backend)
                 let output = try generator(backend.upload(z))
-                native = try ["default": backend.download(output.image), "upsampled": backend.download(output.upsampled)]
+                native = try [
+                    "default": backend.download(output.image), "upsampled": backend.download(output.upsampled),
+                ]
             } catch {
                 return SignatureVerdict(signature: signature, nativeProblem: "\(error)", outputs: [])
             }
@@ -77,16 +79,20 @@ enum ModuleVerification {
                 let config = try EncoderConfig.matching(encoder, weights: source)
                 guard config.resolution == runner.resolution else {
                     throw CommandFailure(
-                        "the native encoder takes \(config.resolution)×\(config.resolution) images, the graph \(runner.resolution)")
+                        "the native encoder takes \(config.resolution)×\(config.resolution) images, the graph \(runner.resolution)"
+                    )
                 }
                 let model = try Encoder(config: config, weights: source, backend: backend)
-                native = try EncoderRunner.native(model).forward(backend.upload(x), 0).mapValues { try backend.download($0) }
+                native = try EncoderRunner.native(model).forward(backend.upload(x), 0).mapValues {
+                    try backend.download($0)
+                }
             } catch {
                 return SignatureVerdict(signature: signature, nativeProblem: "\(error)", outputs: [])
             }
             graph = try runner.forward(backend.upload(x), 0).mapValues { try backend.download($0) }
         default:
-            throw CommandFailure("the native models have no '\(signature)' (they implement \(nativeSignatures.joined(separator: ", ")))")
+            throw CommandFailure(
+                "the native models have no '\(signature)' (they implement \(nativeSignatures.joined(separator: ", ")))")
         }
         var outputs: [OutputAgreement] = []
         for key in graph.keys.sorted() {

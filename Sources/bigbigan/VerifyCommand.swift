@@ -43,11 +43,13 @@ struct VerifyCommand: ParsableCommand {
             throw CommandFailure("\(weights): not a module folder with saved_model.pb")
         }
         let module = try GraphModule(url: folder)
-        let names = signature.isEmpty
+        let names =
+            signature.isEmpty
             ? ModuleVerification.nativeSignatures.filter(module.signatureNames.contains) : signature
         guard !names.isEmpty else {
             throw CommandFailure(
-                "\(weights) has no generate or encode signature (it has \(module.signatureNames.joined(separator: ", ")))")
+                "\(weights) has no generate or encode signature (it has \(module.signatureNames.joined(separator: ", ")))"
+            )
         }
         let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
         let architecture: EncoderArchitecture = encoder == .resnet50 ? .resnet50 : .revnet50x4
@@ -72,7 +74,8 @@ struct VerifyCommand: ParsableCommand {
         if let problem = verdict.nativeProblem {
             // A missing-weights list can run to hundreds of lines: its first few say enough.
             let lines = problem.split(separator: "\n")
-            let shown = lines.prefix(4).joined(separator: "\n    ") + (lines.count > 4 ? "\n    … \(lines.count - 4) more" : "")
+            let shown =
+                lines.prefix(4).joined(separator: "\n    ") + (lines.count > 4 ? "\n    … \(lines.count - 4) more" : "")
             print("\(verdict.signature): DISAGREES: the native model cannot run this module:\n    \(shown)")
             return
         }

@@ -30,7 +30,9 @@ struct HostArrayTests {
         let (map, shape) = try HostArray.broadcast(x, column)
         #expect(shape == [2, 3])
         #expect((0 ..< 6).map { map($0).1 } == [0, 0, 0, 1, 1, 1])
-        #expect(throws: (any Error).self) { try HostArray.broadcast(x, HostArray(dtype: .int32, shape: [2], elements: [1, 2])) }
+        #expect(throws: (any Error).self) {
+            try HostArray.broadcast(x, HostArray(dtype: .int32, shape: [2], elements: [1, 2]))
+        }
     }
 
     @Test func rounding() {

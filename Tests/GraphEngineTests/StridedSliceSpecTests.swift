@@ -26,7 +26,8 @@ struct StridedSliceSpecTests {
 
     @Test func negativeStrides() throws {
         // x[-1:0:-1] of [5] → 4, 3, 2, 1
-        #expect(try spec([5], [-1], [0], [-1]) == StridedSliceSpec(start: [4], count: [4], step: [-1], outputShape: [4]))
+        #expect(
+            try spec([5], [-1], [0], [-1]) == StridedSliceSpec(start: [4], count: [4], step: [-1], outputShape: [4]))
         // x[::-1] → 4 … 0
         let reversed = try spec([5], [0], [0], [-1], Masks(begin: 1, end: 1))
         #expect(reversed == StridedSliceSpec(start: [4], count: [5], step: [-1], outputShape: [5]))
@@ -37,12 +38,16 @@ struct StridedSliceSpecTests {
     @Test func masks() throws {
         // x[..., 1:3] of [2,3,4]: the ellipsis covers the first two axes
         let ellipsis = try spec([2, 3, 4], [0, 1], [0, 3], [1, 1], Masks(ellipsis: 1))
-        #expect(ellipsis == StridedSliceSpec(start: [0, 0, 1], count: [2, 3, 2], step: [1, 1, 1], outputShape: [2, 3, 2]))
+        #expect(
+            ellipsis
+                == StridedSliceSpec(start: [0, 0, 1], count: [2, 3, 2], step: [1, 1, 1], outputShape: [2, 3, 2]))
         // x[1] of [4,3]: shrink removes the axis
         let shrunk = try spec([4, 3], [1], [2], [1], Masks(shrinkAxis: 1))
         #expect(shrunk == StridedSliceSpec(start: [1, 0], count: [1, 3], step: [1, 1], outputShape: [3]))
         // x[-1] of [4] (the last entry of a shape vector) → a scalar
-        #expect(try spec([4], [-1], [0], [1], Masks(shrinkAxis: 1)) == StridedSliceSpec(start: [3], count: [1], step: [1], outputShape: []))
+        #expect(
+            try spec([4], [-1], [0], [1], Masks(shrinkAxis: 1))
+                == StridedSliceSpec(start: [3], count: [1], step: [1], outputShape: []))
         // x[tf.newaxis, :] of [4] → [1, 4]
         #expect(try spec([4], [0, 0], [0, 4], [1, 1], Masks(newAxis: 1)).outputShape == [1, 4])
         // x[:, :2] with begin_mask on axis 0 and an implicit full last axis for [3,4,5]

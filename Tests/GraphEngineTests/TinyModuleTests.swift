@@ -54,7 +54,10 @@ struct TinyModuleTests {
         #expect(throws: GraphError.noSignature(name: "encode", available: ["generate"])) {
             try GraphProgram(module: module, signature: "encode", backend: backend)
         }
-        #expect(throws: GraphError.noSignatureKey(signature: "generate", key: "z_mean", available: ["default", "upsampled"])) {
+        #expect(
+            throws: GraphError.noSignatureKey(
+                signature: "generate", key: "z_mean", available: ["default", "upsampled"])
+        ) {
             try GraphProgram(module: module, signature: "generate", outputs: ["z_mean"], backend: backend)
         }
         let program = try GraphProgram(module: module, signature: "generate", backend: backend)

@@ -21,7 +21,8 @@ struct ShaderValidationTests {
         let names = Set(Self.shaderNames)
         for required in [
             "unary", "conv2d", "matmul", "batchnorm", "binary", "crelu", "channels", "softmax",
-            "upsample_nearest", "resize", "pool2d", "global_avg_pool", "attention",
+            "upsample_nearest", "resize", "pool2d", "global_avg_pool", "attention", "reduce", "select", "rearrange",
+            "concat",
         ] {
             #expect(names.contains(required), "Shaders/\(required).comp is missing")
         }
