@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "BigBiGANIO", targets: ["BigBiGANIO"]),
         .library(name: "TensorFlowGraph", targets: ["TensorFlowGraph"]),
         .library(name: "GraphEngine", targets: ["GraphEngine"]),
+        .library(name: "LinearProbe", targets: ["LinearProbe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -48,12 +49,14 @@ let package = Package(
         .target(name: "BigBiGAN", dependencies: ["Tensors", "BigBiGANIO"]),
         // Layer 5: runs a module's own TensorFlow graph on any backend: pruning, variable binding, folding, lowering.
         .target(name: "GraphEngine", dependencies: ["Tensors", "BigBiGANIO", "TensorFlowGraph"]),
+        // Layer 5: the linear-probe evaluation: logistic regression on features read a mini-batch at a time; no Vulkan.
+        .target(name: "LinearProbe", dependencies: ["Tensors"]),
         // Layer 6: the command-line tool.
         .executableTarget(
             name: "bigbigan",
             dependencies: [
-                "BigBiGAN", "BigBiGANIO", "FileAccess", "GraphEngine", "Tensors", "TensorsVulkan", "TensorFlowGraph",
-                "VulkanCompute", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BigBiGAN", "BigBiGANIO", "FileAccess", "GraphEngine", "LinearProbe", "Tensors", "TensorsVulkan",
+                "TensorFlowGraph", "VulkanCompute", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The device the tests run on, opened as the test environment's BIGBIGAN_* variables say.
@@ -63,6 +66,7 @@ let package = Package(
         .target(name: "CheckpointWriting", dependencies: ["BigBiGANIO", "Tensors"], path: "Tests/CheckpointWriting"),
         .testTarget(name: "VulkanComputeTests", dependencies: ["VulkanCompute", "CVulkan", "TestSupport"]),
         .testTarget(name: "FileAccessTests", dependencies: ["FileAccess"]),
+        .testTarget(name: "LinearProbeTests", dependencies: ["LinearProbe", "Tensors"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorsVulkan", "VulkanCompute", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["BigBiGANIO", "Tensors", "bigbigan", "CheckpointWriting"]),
         .testTarget(

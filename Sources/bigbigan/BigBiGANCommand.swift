@@ -8,7 +8,7 @@ struct BigBiGANCommand: ParsableCommand {
         subcommands: [
             GenerateCommand.self, EncodeCommand.self, ReconstructCommand.self, InterpolateCommand.self,
             DiscriminateCommand.self, VerifyCommand.self, ParityCommand.self,
-            BenchCommand.self, DevicesCommand.self, InspectCommand.self, ConvertCommand.self,
+            BenchCommand.self, DevicesCommand.self, InspectCommand.self, ConvertCommand.self, ProbeCommand.self,
         ]
     )
 

@@ -112,30 +112,47 @@ struct EncodeCommand: ParsableCommand {
     static func encode(_ batches: inout ImageBatches, with model: EncoderRunner, noiseSeed: UInt64) throws -> (
         features: [String: HostTensor], names: [String]
     ) {
-        let backend = model.backend
         var outputs: [String: (shape: [Int], data: [Float])] = [:]
         var names: [String] = []
-        var batchIndex: UInt64 = 0
-        while let (batch, batchNames) = try batches.next() {
-            let start = names.count
+        try encodeBatches(&batches, with: model, noiseSeed: noiseSeed) { batch, batchNames in
             names += batchNames
-            let out = try model.forward(backend.upload(batch), noiseSeed &+ batchIndex)
-            for name in EncoderRunner.outputNames {
-                guard let tensor = out[name] else { throw CommandFailure("the encoder returned no \(name)") }
-                let host = try backend.download(tensor)
-                guard host.data.allSatisfy(\.isFinite) else {
-                    throw CommandFailure(
-                        "the encoder produced NaN or infinite \(name) for samples \(start)..<\(names.count); check the weights"
-                    )
-                }
+            for (name, host) in batch {
                 outputs[name, default: ([0] + Array(host.shape.dims.dropFirst()), [])].data += host.data
             }
-            batchIndex += 1
-            Console.progress(batches.position, of: batches.count, "inputs encoded")
         }
         let features = try outputs.mapValues {
             try HostTensor(shape: Shape([names.count] + Array($0.shape.dropFirst())), data: $0.data)
         }
         return (features, names)
+    }
+
+    /// Runs the encoder on each batch as it is read, the samples of batch b with noise seed `noiseSeed + b`, and
+    /// hands `consume` each batch's outputs (every name of `EncoderRunner.outputNames`, checked finite) and its
+    /// samples' names, in order, so that the features of a large set need never be in memory together.
+    static func encodeBatches(
+        _ batches: inout ImageBatches, with model: EncoderRunner, noiseSeed: UInt64,
+        _ consume: (_ features: [String: HostTensor], _ names: [String]) throws -> Void
+    ) throws {
+        let backend = model.backend
+        var encoded = 0
+        var batchIndex: UInt64 = 0
+        while let (batch, batchNames) = try batches.next() {
+            let out = try model.forward(backend.upload(batch), noiseSeed &+ batchIndex)
+            var features: [String: HostTensor] = [:]
+            for name in EncoderRunner.outputNames {
+                guard let tensor = out[name] else { throw CommandFailure("the encoder returned no \(name)") }
+                let host = try backend.download(tensor)
+                guard host.data.allSatisfy(\.isFinite) else {
+                    throw CommandFailure(
+                        "the encoder produced NaN or infinite \(name) for samples \(encoded)..<\(encoded + batchNames.count); check the weights"
+                    )
+                }
+                features[name] = host
+            }
+            try consume(features, batchNames)
+            encoded += batchNames.count
+            batchIndex += 1
+            Console.progress(batches.position, of: batches.count, "inputs encoded")
+        }
     }
 }

@@ -63,7 +63,7 @@ struct ImageInputOptions: ParsableArguments {
     }
 
     /// Whether a file name ends in .png, .jpg or .jpeg in any case (bytes that are not UTF-8 cannot be part of those).
-    private static func isNamedLikeAnImage(_ name: [UInt8]) -> Bool {
+    static func isNamedLikeAnImage(_ name: [UInt8]) -> Bool {
         let lowercased = String(decoding: name, as: UTF8.self).lowercased()
         return [".png", ".jpg", ".jpeg"].contains(where: lowercased.hasSuffix)
     }

@@ -40,8 +40,9 @@ public enum NPYFile {
         return bytes
     }
 
-    /// Parses a whole .npy file held in memory.
-    static func decode(_ bytes: UnsafeRawBufferPointer) throws(FormatProblem) -> HostTensor {
+    /// The header of a .npy file held in memory (a C-order array: Fortran order is refused) and the offset where its
+    /// data starts; the dtype and the data's size are left to the caller.
+    static func layout(of bytes: UnsafeRawBufferPointer) throws(FormatProblem) -> (header: NPYHeader, dataStart: Int) {
         guard bytes.starts(with: magic) else { throw .corrupt("no .npy magic (\\x93NUMPY) at the start") }
         guard let major = bytes.littleEndian(UInt8.self, at: 6) else {
             throw .corrupt("the file ends inside the preamble")
@@ -70,6 +71,12 @@ public enum NPYFile {
         guard !header.fortranOrder else {
             throw .unsupported("Fortran-order arrays are not supported; save a C-order array")
         }
+        return (header, dataStart)
+    }
+
+    /// Parses a whole .npy file held in memory.
+    static func decode(_ bytes: UnsafeRawBufferPointer) throws(FormatProblem) -> HostTensor {
+        let (header, dataStart) = try layout(of: bytes)
         let itemSize: Int
         switch header.descr {
         case "<f4": itemSize = 4

@@ -42,10 +42,15 @@ public struct SafetensorsFile: Sendable, Equatable {
 
     /// The length field and padded JSON header, and the tensors in the order their data follows.
     func encodedHeader() throws(FormatProblem) -> ([UInt8], [(String, HostTensor)]) {
-        guard tensors[Self.metadataKey] == nil else {
-            throw .invalid("'\(Self.metadataKey)' is reserved and cannot name a tensor")
-        }
         let ordered = tensors.sorted { $0.key < $1.key }
+        return (try Self.encodedHeader(for: ordered.map { ($0.key, $0.value.shape) }, metadata: metadata), ordered)
+    }
+
+    /// The length field and padded JSON header of float32 tensors of `entries`' names and shapes whose data follows
+    /// packed in that order.
+    static func encodedHeader(for entries: [(name: String, shape: Shape)], metadata: [String: String])
+        throws(FormatProblem) -> [UInt8]
+    {
         var fields: [String] = []
         if !metadata.isEmpty {
             let pairs = metadata.sorted { $0.key < $1.key }.map {
@@ -53,45 +58,31 @@ public struct SafetensorsFile: Sendable, Equatable {
             }
             fields.append("\(JSONText.quoted(Self.metadataKey)):{\(pairs.joined(separator: ","))}")
         }
+        var names: Set<String> = []
         var offset = 0
-        for (name, tensor) in ordered {
-            let end = offset + tensor.data.count * 4
-            let shape = tensor.shape.dims.map(String.init).joined(separator: ",")
+        for (name, shape) in entries {
+            guard name != Self.metadataKey else {
+                throw .invalid("'\(Self.metadataKey)' is reserved and cannot name a tensor")
+            }
+            guard names.insert(name).inserted else { throw .invalid("two tensors are named '\(name)'") }
+            let end = offset + shape.count * 4
+            let dims = shape.dims.map(String.init).joined(separator: ",")
             fields.append(
-                "\(JSONText.quoted(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+                "\(JSONText.quoted(name)):{\"dtype\":\"F32\",\"shape\":[\(dims)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         var json = Array("{\(fields.joined(separator: ","))}".utf8)
         json += [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8)
         var bytes: [UInt8] = []
         bytes.appendLittleEndian(UInt64(json.count))
-        return (bytes + json, ordered)
+        return bytes + json
     }
 
     /// Parses and validates a whole file held in memory.
     static func decode(_ bytes: UnsafeRawBufferPointer) throws(FormatProblem) -> SafetensorsFile {
-        guard let headerLength = bytes.littleEndian(UInt64.self, at: 0) else {
-            throw .corrupt("\(bytes.count) bytes is too short for the 8-byte header length")
-        }
-        guard headerLength <= UInt64(bytes.count - 8) else {
-            throw .corrupt("header length \(headerLength) exceeds the \(bytes.count - 8) bytes after the length field")
-        }
-        guard headerLength <= UInt64(maxHeaderLength) else {
-            throw .corrupt("header length \(headerLength) exceeds the 100 MB limit")
-        }
-        let dataStart = 8 + Int(headerLength)
-        let json = UnsafeRawBufferPointer(rebasing: bytes[8 ..< dataStart])
-        guard json.first == UInt8(ascii: "{") else { throw .corrupt("the header does not start with '{'") }
-        let header: SafetensorsHeader
-        do {
-            header = try JSONDecoder().decode(SafetensorsHeader.self, from: Data(json))
-        } catch let problem as FormatProblem {
-            throw problem
-        } catch {
-            throw .corrupt("invalid JSON header: \(JSONText.summary(of: error))")
-        }
+        let (header, dataStart) = try parseHeader(of: bytes)
         let data = UnsafeRawBufferPointer(rebasing: bytes[dataStart...])
-        try checkLayout(of: header.entries, dataSize: data.count)
+        try checkLayout(of: header.entries, dataSize: data.count, bytesPerElement: ["F32": 4])
         var tensors: [String: HostTensor] = [:]
         for (name, entry) in header.entries {
             let slice = UnsafeRawBufferPointer(rebasing: data[entry.dataOffsets[0] ..< entry.dataOffsets[1]])
@@ -104,12 +95,43 @@ public struct SafetensorsFile: Sendable, Equatable {
         return SafetensorsFile(tensors: tensors, metadata: header.metadata)
     }
 
-    /// Each entry: F32, a valid shape, offsets in range and sized to the shape; together: no overlaps and no holes.
-    private static func checkLayout(of entries: [String: SafetensorsHeader.Entry], dataSize: Int) throws(FormatProblem)
-    {
+    /// The JSON header of a file held in memory, its length checked against the file's, and the offset where the data
+    /// starts.
+    static func parseHeader(of bytes: UnsafeRawBufferPointer) throws(FormatProblem) -> (
+        header: SafetensorsHeader, dataStart: Int
+    ) {
+        guard let headerLength = bytes.littleEndian(UInt64.self, at: 0) else {
+            throw .corrupt("\(bytes.count) bytes is too short for the 8-byte header length")
+        }
+        guard headerLength <= UInt64(bytes.count - 8) else {
+            throw .corrupt("header length \(headerLength) exceeds the \(bytes.count - 8) bytes after the length field")
+        }
+        guard headerLength <= UInt64(maxHeaderLength) else {
+            throw .corrupt("header length \(headerLength) exceeds the 100 MB limit")
+        }
+        let dataStart = 8 + Int(headerLength)
+        let json = UnsafeRawBufferPointer(rebasing: bytes[8 ..< dataStart])
+        guard json.first == UInt8(ascii: "{") else { throw .corrupt("the header does not start with '{'") }
+        do {
+            return (try JSONDecoder().decode(SafetensorsHeader.self, from: Data(json)), dataStart)
+        } catch let problem as FormatProblem {
+            throw problem
+        } catch {
+            throw .corrupt("invalid JSON header: \(JSONText.summary(of: error))")
+        }
+    }
+
+    /// Each entry: a dtype among `bytesPerElement`'s keys, a valid shape, offsets in range and sized to the shape;
+    /// together: no overlaps and no holes.
+    static func checkLayout(
+        of entries: [String: SafetensorsHeader.Entry], dataSize: Int, bytesPerElement: [String: Int]
+    ) throws(FormatProblem) {
         for (name, entry) in entries {
-            guard entry.dtype == "F32" else {
-                throw .unsupported("tensor '\(name)' has dtype \(entry.dtype); only F32 is supported")
+            guard let elementSize = bytesPerElement[entry.dtype] else {
+                let supported = bytesPerElement.keys.sorted()
+                throw .unsupported(
+                    "tensor '\(name)' has dtype \(entry.dtype); only \(supported.joined(separator: ", ")) "
+                        + (supported.count == 1 ? "is supported" : "are supported"))
             }
             guard entry.dataOffsets.count == 2 else {
                 throw .corrupt("tensor '\(name)' has \(entry.dataOffsets.count) data offsets, not 2")
@@ -119,12 +141,13 @@ public struct SafetensorsFile: Sendable, Equatable {
                 throw .corrupt(
                     "tensor '\(name)' has data offsets [\(begin), \(end)] outside the \(dataSize) data bytes")
             }
-            guard let size = ElementCount.bytes(of: entry.shape, bytesPerElement: 4) else {
+            guard let size = ElementCount.bytes(of: entry.shape, bytesPerElement: elementSize) else {
                 throw .corrupt("tensor '\(name)' has an invalid shape \(entry.shape)")
             }
             guard size == end - begin else {
                 throw .corrupt(
-                    "tensor '\(name)' of shape \(entry.shape) needs \(size) bytes, its offsets span \(end - begin)")
+                    "tensor '\(name)' of shape \(entry.shape) and dtype \(entry.dtype) needs \(size) bytes, its offsets span \(end - begin)"
+                )
             }
         }
         var covered = 0

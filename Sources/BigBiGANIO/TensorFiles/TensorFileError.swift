@@ -15,6 +15,8 @@ public struct TensorFileError: Error, CustomStringConvertible, Sendable, Equatab
         case unsupported = "unsupported content"
         /// The tensors given cannot be stored in this format (e.g. a reserved or duplicate name).
         case invalidArgument = "cannot store"
+        /// Rows asked for that an array does not have.
+        case outOfRange = "out of range"
         /// The file could not be written.
         case writeFailed = "cannot write"
     }
