@@ -2,7 +2,8 @@ import TensorFlowGraph
 import Tensors
 
 /// Nodes run as one backend call, the way the native models run their layers:
-/// - `linear`: a `Conv2D` or `MatMul` followed by any of, in this order: an inference `FusedBatchNorm*` with constant
+/// - `linear`: a `Conv2D` (optionally reading a `ResizeNearestNeighbor` 2× of its input, read in the kernel as the
+///   native generator does) or `MatMul` followed by any of, in this order: an inference `FusedBatchNorm*` with constant
 ///   parameters (folded into the weight and a bias at load), a constant bias vector (`BiasAdd`, or `Add`/`AddV2` of a
 ///   [C] constant), a residual `Add`/`AddV2` of a tensor of the same shape (convolutions only), and a `Relu`;
 /// - `attention`: `BatchMatMul*(q, kᵀ)` (`adj_y`, or a stored transpose) → `Softmax` → `BatchMatMul*(·, v)` as the
@@ -12,8 +13,8 @@ import Tensors
 struct FusedGroup {
     enum Kind {
         /// Folded weight and bias are constant tensor names (synthetic for a folded batch norm); `residual` a runtime
-        /// tensor name.
-        case linear(weight: String?, bias: String?, residual: String?, activation: Activation)
+        /// tensor name; `upsampled`, the tensor a nearest resize member doubles (the convolution reads it upsampled).
+        case linear(weight: String?, bias: String?, residual: String?, activation: Activation, upsampled: String?)
         /// `keyIsTransposed`: the first product multiplies by k as stored ([N, D, Lk], `adj_y` false), so the key is
         /// transposed to [N, Lk, D] first.
         case attention(key: String, value: String, keyIsTransposed: Bool)
@@ -22,7 +23,8 @@ struct FusedGroup {
     /// The convolution, product or first batched product: its inputs are gathered as usual.
     let anchor: TFNode
     let kind: Kind
-    /// Every node of the group in execution order, the anchor first and the node it stands for last.
+    /// Every node of the group in execution order, the node it stands for last; the anchor first, or second after
+    /// the resize it reads upsampled.
     let members: [TFNode]
 
     /// The node whose value the group's result is.
@@ -62,6 +64,7 @@ struct FusionFinder {
             return reader
         }
         func data(_ node: TFNode) -> [String] { node.inputs.filter { !$0.hasPrefix("^") } }
+        let producer = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for anchor in nodes where !taken.contains(anchor.name) {
             if ["Conv2D", "MatMul"].contains(anchor.op) {
                 let inputs = data(anchor)
@@ -69,6 +72,15 @@ struct FusionFinder {
                 let transposed = anchor.op == "MatMul" && anchor.attrs["transpose_b"] == .bool(true)
                 let channels = transposed ? weight[0] : weight[weight.count - 1]
                 var members = [anchor]
+                var upsampled: String?
+                if anchor.op == "Conv2D", let resize = producer[GraphPlan.TensorReference(inputs[0]).node],
+                    resize.op == "ResizeNearestNeighbor", resize.attrs["align_corners"] != .bool(true),
+                    soleReader(resize)?.name == anchor.name, data(resize).count == 2,
+                    constantShape(data(resize)[1]) == [2]
+                {
+                    members.insert(resize, at: 0)
+                    upsampled = data(resize)[0]
+                }
                 var (foldedWeight, bias, residual): (String?, String?, String?) = (nil, nil, nil)
                 var activation = Activation.none
                 if let bn = soleReader(anchor), bn.op.hasPrefix("FusedBatchNorm"), !transposed,
@@ -104,7 +116,9 @@ struct FusionFinder {
                 groups.append(
                     FusedGroup(
                         anchor: anchor,
-                        kind: .linear(weight: foldedWeight, bias: bias, residual: residual, activation: activation),
+                        kind: .linear(
+                            weight: foldedWeight, bias: bias, residual: residual, activation: activation,
+                            upsampled: upsampled),
                         members: members))
                 taken.formUnion(members.map(\.name))
             } else if anchor.op.hasPrefix("BatchMatMul"), anchor.attrs["adj_x"] != .bool(true), data(anchor).count == 2,

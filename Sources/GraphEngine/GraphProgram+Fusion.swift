@@ -47,14 +47,31 @@ extension GraphProgram {
 
     /// Runs `group` on the program's backend, or its members one by one where run-time shapes rule the fusion out.
     func run(_ group: FusedGroup, values: [String: [GraphValue]]) throws -> [GraphValue] {
-        var inputs = try inputs(of: group.anchor, in: values)
+        // A resize member has no value: the anchor reads what it resizes.
+        var upsampledSource: String?
+        if case .linear(_, _, _, _, let upsampled) = group.kind { upsampledSource = upsampled }
+        var inputs = try group.anchor.inputs.filter { !$0.hasPrefix("^") }.enumerated().map { i, name in
+            try value(i == 0 ? upsampledSource ?? name : name, in: values, reader: group.anchor.name)
+        }
         let constantTensor = { (name: String) throws -> Tensor in
             try self.upload(
                 self.value(name, in: self.constants, reader: group.anchor.name), name: name, backend: self.backend,
                 constant: false)
         }
         switch group.kind {
-        case .linear(let weight, let bias, let residual, let activation):
+        case .linear(let weight, let bias, let residual, let activation, let upsampled):
+            var upsampling = 1
+            if let upsampled {
+                // The resize member must be an exact nearest 2× of the tensor it reads; otherwise run the members.
+                let source = inputs[0]
+                let resize = group.members[0]
+                let size = try value(resize.inputs.filter { !$0.hasPrefix("^") }[1], in: constants, reader: resize.name)
+                let shape = source.shape
+                guard shape.count == 4, size.host?.integers == [2 * shape[1], 2 * shape[2]],
+                    group.anchor.attrs["dilations"].map({ $0 == .list([.int(1), .int(1), .int(1), .int(1)]) }) ?? true
+                else { return try runMembers(group, values: values) }
+                upsampling = 2
+            }
             if let weight { inputs[1] = .device(try constantTensor(weight), .float) }
             let biasTensor = try bias.map(constantTensor)
             var residualTensor: Tensor?
@@ -76,12 +93,18 @@ extension GraphProgram {
             if fits {
                 return try wrap(group.anchor) {
                     try op.device!(
-                        context(OpContext.Epilogue(bias: biasTensor, residual: residualTensor, activation: activation)))
+                        context(
+                            OpContext.Epilogue(
+                                bias: biasTensor, residual: residualTensor, activation: activation,
+                                inputUpsampling: upsampling)))
                 }
             }
             // A broadcasting residual: bias in the kernel, the add and the ReLU as their own ops.
             var y = try wrap(group.anchor) {
-                try op.device!(context(OpContext.Epilogue(bias: biasTensor, residual: nil, activation: .none)))
+                try op.device!(
+                    context(
+                        OpContext.Epilogue(
+                            bias: biasTensor, residual: nil, activation: .none, inputUpsampling: upsampling)))
             }
             guard case .device(var t, let dtype) = y[0], let residualTensor else { return y }
             t = try backend.binary(t, residualTensor, .add(scale: 1))

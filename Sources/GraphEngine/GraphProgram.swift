@@ -151,7 +151,7 @@ public final class GraphProgram {
         var needed: Set<String> = []
         for node in runtimeNodes where !absorbed.contains(node.name) {
             needed.formUnion((groups[node.name]?.members ?? [node]).flatMap(\.dataInputNodes))
-            if case .linear(let weight, let bias, _, _) = groups[node.name]?.kind {
+            if case .linear(let weight, let bias, _, _, _) = groups[node.name]?.kind {
                 needed.formUnion([weight, bias].compactMap { $0.map { GraphPlan.TensorReference($0).node } })
             }
         }

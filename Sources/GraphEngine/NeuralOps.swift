@@ -47,7 +47,7 @@ enum NeuralOps {
     private static func conv2dOptions(_ c: OpContext) throws -> Conv2DOptions {
         Conv2DOptions(
             stride: try window(c, "strides"), padding: try padding(c), dilation: try window(c, "dilations", default: 1),
-            activation: c.epilogue?.activation ?? .none)
+            activation: c.epilogue?.activation ?? .none, inputUpsampling: c.epilogue?.inputUpsampling ?? 1)
     }
 
     /// The output shape of a `Conv2D` or `MatMul` node (for a fused group deciding whether its residual fits).

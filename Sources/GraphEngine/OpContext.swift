@@ -17,6 +17,8 @@ struct OpContext {
         /// Added before the activation (convolutions only).
         var residual: Tensor?
         var activation: Activation
+        /// 2 when the convolution reads its input through a nearest 2× upsampling (a fused resize).
+        var inputUpsampling = 1
     }
 
     var epilogue: Epilogue? = nil

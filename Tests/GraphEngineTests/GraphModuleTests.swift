@@ -89,7 +89,7 @@ struct GraphModuleTests {
         let module = try GraphModule(url: Fixtures.module(Self.name))
         let encode = try GraphProgram(module: module, signature: "encode", backend: CPUBackend())
         let kinds = encode.groups.values.map { group -> String in
-            guard case .linear(let weight, let bias, let residual, let activation) = group.kind else {
+            guard case .linear(let weight, let bias, let residual, let activation, _) = group.kind else {
                 return "attention"
             }
             return [
@@ -103,6 +103,13 @@ struct GraphModuleTests {
         #expect(discriminate.groups.values.contains { if case .attention = $0.kind { true } else { false } })
         // A group's value stands for its last node; the others are not run on their own.
         for group in encode.groups.values { #expect(group.members.first?.name == group.anchor.name) }
+        // The generator's nearest 2× resizes are read by the convolutions after them, as the native GBlock does.
+        let generate = try GraphProgram(module: module, signature: "generate", backend: CPUBackend())
+        let upsampling = generate.groups.values.filter { group in
+            if case .linear(_, _, _, _, let upsampled) = group.kind { return upsampled != nil }
+            return false
+        }
+        #expect(upsampling.count == 10, "\(upsampling.map(\.anchor.name))")
     }
 
     @Test func defaultSignature() throws {
