@@ -4,12 +4,13 @@ import Tensors
 
 extension NPZFile {
     /// Writes float32 arrays of `layout`'s names and shapes (each of rank 1 or more) as uncompressed `<name>.npy`
-    /// members in that order, whose rows (slices along the first axis) `produce` hands to `append` a batch at a time,
+    /// members in that order, whose rows (slices along the first axis) `rows` hands to `append` a batch at a time,
     /// so that the arrays never have to be in memory. The zip format puts a member's CRC-32 before its data, so
     /// `rows` is called twice for each array — first for every array in turn to compute the CRC-32s, then again as
-    /// each is written — and must give the same rows both times (rows that differ are an error). The file appears, complete, only if every array got
-    /// all its rows; otherwise nothing is written. Errors thrown by `produce` are rethrown unchanged; the writer's own
-    /// are `TensorFileError`. Like every `.npz` written here, the archive cannot exceed 4 GiB (no zip64).
+    /// each is written — and must give the same rows both times (rows that differ are an error). The file appears,
+    /// complete, only if every array got all its rows; otherwise nothing is written. Errors thrown by `rows` are
+    /// rethrown unchanged; the writer's own are `TensorFileError`. Like every `.npz` written here, the archive cannot
+    /// exceed 4 GiB (no zip64).
     public static func write(
         layout: [(name: String, shape: Shape)], to url: URL,
         rows: (_ name: String, _ append: (HostTensor) throws -> Void) throws -> Void
