@@ -39,6 +39,8 @@ final class DecodeWorkers: @unchecked Sendable {
     private var handedBack = 0
     private var results: [Int: Result<HostTensor, any Error>] = [:]
     private var stopped = false
+    private var cpuSeconds = 0.0
+    private var imagesDone = 0
 
     /// Starts `threads` threads decoding the images `files[batch]` of each of `batches` at `resolution`.
     init(files: [SystemPath], batches: [Range<Int>], resolution: Int, batchSize: Int, threads: Int) {
@@ -105,18 +107,37 @@ final class DecodeWorkers: @unchecked Sendable {
         finished.wait()
     }
 
+    /// The processor time the threads spent decoding, cropping and resizing, and the images they handled (read or
+    /// not): per image, what one core needs.
+    var cost: (cpuSeconds: Double, images: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (cpuSeconds, imagesDone)
+    }
+
     private func work() {
         while let (image, input) = claim() {
+            let start = Self.threadCPUSeconds()
             let result = Result { () throws -> HostTensor in
                 // JPEGs 16× the resolution or more are decoded at a reduced scale, keeping at least 8× it.
                 try ImageFile.read(files[input], shortSideAtLeast: 8 * resolution)
                     .centerSquareTensor(resolution: resolution)
             }
+            let seconds = Self.threadCPUSeconds() - start
             condition.lock()
             results[image] = result
+            cpuSeconds += seconds
+            imagesDone += 1
             condition.broadcast()
             condition.unlock()
         }
+    }
+
+    /// The processor time of the calling thread, in seconds.
+    private static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 
     /// The next image to decode and its input, waiting while it lies `window` batches or more ahead of the caller;

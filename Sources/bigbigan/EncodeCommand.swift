@@ -186,13 +186,27 @@ struct EncodeCommand: ParsableCommand {
                 files: files, batches: ranges, resolution: model.resolution, batchSize: batchSize,
                 threads: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
             defer { workers.stop() }
-            while let batch = try workers.next() {
+            let clock = ContinuousClock()
+            var waited = Duration.zero
+            while true {
+                let asked = clock.now
+                guard let batch = try workers.next() else { break }
+                waited += clock.now - asked
                 for (input, error) in batch.failures {
                     let origin = inputs.origins[input].map { " (\($0))" } ?? ""
                     if inputOptions.onError == .stop { throw CommandFailure("\(error)\(origin)") }
                     Console.note("skipping \(inputs.names[input])\(origin): \(error)")
                 }
                 try encodeBatch(batch.position, images: batch.images, decoded: batch.decoded)
+            }
+            let cost = workers.cost
+            if cost.images > 0 {
+                let perImage = cost.cpuSeconds / Double(cost.images)
+                Console.note(
+                    String(
+                        format: "decoding took %.1f ms of processor time per image (%.0f images/s per core); the model "
+                            + "waited %.1f s for decoded images", perImage * 1e3, 1 / max(perImage, 1e-9),
+                        Double(waited.components.seconds) + Double(waited.components.attoseconds) * 1e-18))
             }
         }
         return ranges.reduce(0) { $0 + $1.count }
