@@ -193,7 +193,7 @@ struct EncodeCommand: ParsableCommand {
                 guard let batch = try workers.next() else { break }
                 waited += clock.now - asked
                 for (input, error) in batch.failures {
-                    let origin = inputs.origins[input].map { " (\($0))" } ?? ""
+                    let origin = inputs.origin(of: input).map { " (\($0))" } ?? ""
                     if inputOptions.onError == .stop { throw CommandFailure("\(error)\(origin)") }
                     Console.note("skipping \(inputs.names[input])\(origin): \(error)")
                 }

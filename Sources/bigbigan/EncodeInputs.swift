@@ -63,13 +63,13 @@ struct EncodeInputOptions: ParsableArguments {
                 throw CommandFailure("\(npyBatch) contains NaN or infinite values")
             }
             return EncodeInputs(
-                source: .tensor(tensor), names: (0 ..< tensor.shape[0]).map { "\(npyBatch)[\($0)]" }, origins: [],
-                classes: nil, folders: [])
+                source: .tensor(tensor), names: (0 ..< tensor.shape[0]).map { "\(npyBatch)[\($0)]" }, list: nil,
+                lines: [], classes: nil, folders: [])
         }
-        var collector = InputCollector(classes: classes)
-        for input in inputs { try collector.add(SystemPath(argument: input), origin: nil) }
-        if let list {
-            let listPath = SystemPath(argument: list)
+        let listPath = list.map(SystemPath.init(argument:))
+        var collector = InputCollector(classes: classes, list: listPath?.description)
+        for input in inputs { try collector.add(SystemPath(argument: input), line: 0) }
+        if let listPath {
             let bytes: Data
             do {
                 bytes = try FileBytes.read(listPath)
@@ -87,7 +87,7 @@ struct EncodeInputOptions: ParsableArguments {
                     continue
                 }
                 let path = SystemPath(bytes: entry.first == UInt8(ascii: "/") ? entry : folder + entry)
-                try collector.add(path, origin: "\(listPath) line \(number + 1)")
+                try collector.add(path, line: number + 1)
             }
         }
         guard !collector.files.isEmpty else { throw CommandFailure("no PNG or JPEG files among the inputs") }
@@ -99,15 +99,21 @@ struct EncodeInputOptions: ParsableArguments {
 private struct InputCollector {
     let classes: Bool
     var files: [SystemPath] = []
-    var origins: [String?] = []
+    /// The list file, as shown in messages.
+    let list: String?
+    /// Per file, the list line that named it, or 0.
+    var lines: [Int] = []
     var classNames: [[UInt8]] = []
     var folders: [String] = []
 
-    init(classes: Bool) { self.classes = classes }
+    init(classes: Bool, list: String?) {
+        self.classes = classes
+        self.list = list
+    }
 
-    /// Adds `path`: a folder's images, or the file itself. `origin` names the list line it came from, for messages.
-    mutating func add(_ path: SystemPath, origin: String?) throws {
-        let place = origin.map { "\($0): " } ?? ""
+    /// Adds `path`: a folder's images, or the file itself; `line` is the list line that names it (0: an argument).
+    mutating func add(_ path: SystemPath, line: Int) throws {
+        let place = line > 0 ? "\(list ?? "") line \(line): " : ""
         let images: [FolderImage]?
         do {
             images = try Folder.exists(at: path) ? try ImageInputOptions.images(in: path) : nil
@@ -128,7 +134,7 @@ private struct InputCollector {
                 classNames.append(parent)
             }
             files.append(path)
-            origins.append(origin)
+            lines.append(line)
             return
         }
         folders.append(path.description)
@@ -142,7 +148,7 @@ private struct InputCollector {
                 classNames.append(Array(image.relative[..<slash]))
             }
             files.append(image.path)
-            origins.append(origin)
+            lines.append(line)
         }
     }
 
@@ -154,7 +160,7 @@ private struct InputCollector {
             classList = (sorted.map { SystemPath(bytes: $0).description }, classNames.map { index[$0]! })
         }
         return EncodeInputs(
-            source: .files(files), names: files.map(\.description), origins: origins, classes: classList,
+            source: .files(files), names: files.map(\.description), list: list, lines: lines, classes: classList,
             folders: folders)
     }
 }
@@ -171,9 +177,11 @@ struct EncodeInputs {
     let source: Source
     /// Each input's name, as the output's `inputs` metadata lists it.
     let names: [String]
-    /// Per input, the list line that named it (nil for arguments and the files of folder arguments); empty for a
-    /// .npy batch.
-    let origins: [String?]
+    /// The list file, as shown in messages.
+    let list: String?
+    /// Per input, the list line that named it, or 0 (an argument, or a file of a folder argument); empty for a .npy
+    /// batch.
+    let lines: [Int]
     /// With `--classes`: the class names, sorted, and each input's index among them.
     let classes: (names: [String], labels: [Int])?
     /// The folders read for images (arguments and list entries).
@@ -189,9 +197,9 @@ struct EncodeInputs {
         return SHA256.digest(bytes).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// `names[input]`, prefixed with the list line that named it, for messages.
-    func describe(_ input: Int) -> String {
-        guard input < origins.count, let origin = origins[input] else { return names[input] }
-        return "\(origin): \(names[input])"
+    /// "LIST line N" for an input a list line named, for messages.
+    func origin(of input: Int) -> String? {
+        guard input < lines.count, lines[input] > 0, let list else { return nil }
+        return "\(list) line \(lines[input])"
     }
 }

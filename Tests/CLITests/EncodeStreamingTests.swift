@@ -112,7 +112,8 @@ extension CLITests {
     }
 
     /// `--list`: entries relative to the list's folder or absolute, a folder among them, blank lines and CRLF endings;
-    /// the inputs come in the list's order. An entry that does not exist fails before any work, naming its line.
+    /// the inputs come in the list's order. An entry that does not exist fails before any work, naming its line, and one
+    /// that cannot be decoded names it too.
     @Test func encodeReadsAListFile() throws {
         let dir = try temporaryDirectory()
         let images = dir.appendingPathComponent("images")
@@ -136,6 +137,13 @@ extension CLITests {
         #expect(
             missing.status == 1 && missing.stderr.contains("files.txt line 3: \(lists.path)/../images/missing.jpg")
                 && !missing.stderr.contains("SYNTHETIC"), "\(missing.stderr)")
+        // A file that cannot be decoded is named with its line too.
+        try Data("not a JPEG".utf8).write(to: images.appendingPathComponent("bad.jpg"))
+        try Data("../images/a.jpg\n../images/bad.jpg\n".utf8).write(to: list)
+        let bad = try run(common + ["--list", list.path, "--output", out.path])
+        #expect(
+            bad.status == 1 && bad.stderr.contains("bad.jpg: not a PNG or JPEG file")
+                && bad.stderr.contains("(\(list.path) line 2)"), "\(bad.stderr)")
     }
 
     /// `--classes` on class folders: float `labels` and the `classes` metadata, which `probe` reads directly; an image
