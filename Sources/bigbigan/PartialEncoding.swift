@@ -47,12 +47,13 @@ final class PartialEncoding {
         guard descriptor >= 0 else {
             throw CommandFailure("cannot open \(folder.path): \(String(cString: strerror(errno)))")
         }
-        let batchFiles = Self.batchFiles(in: folder)
+        var batchFiles: [(batch: Int, url: URL)] = []
         do {
             guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
                 throw CommandFailure(
                     "another bigbigan run is writing \(output) (its partial state \(folder.path)/ is locked)")
             }
+            batchFiles = Self.batchFiles(in: folder)
             if !resume, !batchFiles.isEmpty {
                 throw CommandFailure(
                     "\(folder.path)/ holds \(batchFiles.count) completed batch(es) of an interrupted run writing "
