@@ -56,9 +56,10 @@ extension CLITests {
         #expect(try NPZFile.read(npz) == SafetensorsFile.read(merged).tensors)
     }
 
-    /// A run killed (SIGKILL) a moment after its first batch is saved keeps its batches; the same command refuses to
-    /// start over them, another job refuses to resume them, and `--resume` finishes without recomputing them, giving
-    /// the bytes of an uninterrupted run and removing the partial state.
+    /// A run killed (SIGKILL) a moment after its first batch is saved keeps its batches (while it ran, a second run to
+    /// the same output was refused); the same command refuses to start over them, another job refuses to resume them,
+    /// and `--resume` finishes without recomputing them, giving the bytes of an uninterrupted run and removing the
+    /// partial state.
     @Test func encodeResumesAfterSIGKILLWithTheSameBytes() throws {
         let dir = try temporaryDirectory()
         let images = dir.appendingPathComponent("images")
@@ -83,6 +84,9 @@ extension CLITests {
                 $0.hasPrefix("batch-")
             }
         }
+        // While it runs, a second run to the same output is refused: the partial state is locked.
+        let concurrent = try run(command + ["--resume"])
+        #expect(concurrent.status == 1 && concurrent.stderr.contains("is locked"), "\(concurrent.stderr)")
         usleep(UInt32.random(in: 0 ..< 300_000))
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
