@@ -27,7 +27,7 @@ final class DecodeWorkers: @unchecked Sendable {
     /// `starts[k]`: the images before batch k among those of all batches; one more entry, the total.
     private let starts: [Int]
     private let resolution: Int
-    let window: Int
+    private let window: Int
 
     private let condition = NSCondition()
     private let finished = DispatchGroup()
