@@ -9,6 +9,7 @@ struct BigBiGANCommand: ParsableCommand {
             GenerateCommand.self, EncodeCommand.self, ReconstructCommand.self, InterpolateCommand.self,
             DiscriminateCommand.self, VerifyCommand.self, ParityCommand.self,
             BenchCommand.self, DevicesCommand.self, InspectCommand.self, ConvertCommand.self, ProbeCommand.self,
+            MergeCommand.self,
         ]
     )
 

@@ -7,17 +7,23 @@ import Foundation
 enum OutputLocation {
     /// Throws unless a file can be written at `path` (its folder exists and is writable; see
     /// `AtomicFile.checkDestination`), and refuses, as a usage error, a `path` that is one of `inputs` (any spelling
-    /// or link of it) or lies in one of `scannedFolders`, which are read for input images.
+    /// or link of it) or lies in one of `scannedFolders`, which are read for input images, or in a folder under one.
     static func checkFile(_ path: String, option: String, inputs: [String], scannedFolders: [String] = []) throws {
         let url = URL(fileURLWithPath: path)
         if let output = FileIdentity(path: path), let input = inputs.first(where: { FileIdentity(path: $0) == output })
         {
             throw ValidationError("\(option) \(path) is the input \(input); writing it would destroy that input")
         }
-        let folder = FileIdentity(path: url.deletingLastPathComponent().path)
-        if let folder, let scanned = scannedFolders.first(where: { FileIdentity(path: $0) == folder }) {
-            throw ValidationError(
-                "\(option) \(path) is in \(scanned), which is read for input images; write the output elsewhere")
+        let scannedIdentities = scannedFolders.map { FileIdentity(path: $0) }
+        var folder = url.deletingLastPathComponent().standardizedFileURL
+        while true {
+            if let identity = FileIdentity(path: folder.path), let index = scannedIdentities.firstIndex(of: identity) {
+                throw ValidationError(
+                    "\(option) \(path) is in \(scannedFolders[index]), which is read for input images; write the "
+                        + "output elsewhere")
+            }
+            guard folder.path != "/" else { break }
+            folder.deleteLastPathComponent()
         }
         do {
             try AtomicFile.checkDestination(url)

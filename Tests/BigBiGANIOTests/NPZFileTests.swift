@@ -18,6 +18,51 @@ import Testing
         #expect(try directory.contents() == ["arrays.npz"])
     }
 
+    /// Rows streamed in uneven batches give the same bytes as the whole arrays written at once; `rows` is called
+    /// twice per array: every CRC-32 first, then the data.
+    @Test func streamedRowsGiveTheSameArchiveAsWholeArrays() throws {
+        let directory = try TemporaryDirectory()
+        let features = try HostTensor(shape: [5, 3], data: (0 ..< 15).map { Float($0) * 0.5 - 3 })
+        let labels = try HostTensor(shape: [5], data: [2, 0, 1, 1, 0])
+        let whole = directory.file("whole.npz")
+        try NPZFile.write(["features": features, "labels": labels], to: whole)
+        let streamed = directory.file("streamed.npz")
+        var calls: [String] = []
+        try NPZFile.write(layout: [("features", features.shape), ("labels", labels.shape)], to: streamed) {
+            name, append in
+            calls.append(name)
+            if name == "labels" { return try append(labels) }
+            try append(HostTensor(shape: [2, 3], data: Array(features.data[0 ..< 6])))
+            try append(HostTensor(shape: [0, 3], data: []))
+            try append(HostTensor(shape: [3, 3], data: Array(features.data[6...])))
+        }
+        #expect(try Data(contentsOf: streamed) == Data(contentsOf: whole))
+        #expect(calls == ["features", "labels", "features", "labels"])
+    }
+
+    /// Rows missing, too many, of the wrong width, or different between the two passes: nothing is written.
+    @Test func streamedRowsThatDoNotFitWriteNothing() throws {
+        let directory = try TemporaryDirectory()
+        let url = directory.file("out.npz")
+        let two = try HostTensor(shape: [2, 1], data: [1, 2])
+        let cases: [(rows: (Int) throws -> [HostTensor], message: String)] = [
+            ({ _ in [try HostTensor(shape: [1, 1], data: [1])] }, "1 of the 2 rows of 'a'"),
+            ({ _ in [two, two] }, "do not fit"),
+            ({ _ in [try HostTensor(shape: [2], data: [1, 2])] }, "do not fit"),
+            ({ pass in [try HostTensor(shape: [2, 1], data: [1, Float(pass)])] }, "differed between"),
+        ]
+        for (rows, message) in cases {
+            var pass = 0
+            #expect {
+                try NPZFile.write(layout: [("a", [2, 1])], to: url) { _, append in
+                    for batch in try rows(pass) { try append(batch) }
+                    pass += 1
+                }
+            } throws: { "\($0)".contains(message) }
+        }
+        #expect(try directory.contents().isEmpty)
+    }
+
     @Test func readsNumPyArchivesStoredAndDeflated() throws {
         let directory = try TemporaryDirectory()
         let deflated = try NPZFile.read(directory.write(Fixtures.bytes(Fixtures.deflatedNPZ), as: "deflated.npz"))
