@@ -56,14 +56,14 @@ extension CLITests {
         #expect(try NPZFile.read(npz) == SafetensorsFile.read(merged).tensors)
     }
 
-    /// A run killed (SIGKILL) a moment after its first batch is saved keeps its batches (while it ran, a second run to
-    /// the same output was refused); the same command refuses to start over them, another job refuses to resume them,
+    /// A run killed (SIGKILL) a moment after its first batch is saved keeps its batches (while it was held stopped
+    /// with SIGSTOP just before, so that a fast build cannot finish first, a second run to the same output was refused); the same command refuses to start over them, another job refuses to resume them,
     /// and `--resume` finishes without recomputing them, giving the bytes of an uninterrupted run and removing the
     /// partial state.
     @Test func encodeResumesAfterSIGKILLWithTheSameBytes() throws {
         let dir = try temporaryDirectory()
         let images = dir.appendingPathComponent("images")
-        try Self.writeJPEGs((0 ..< 12).map { "\($0).jpg" }, in: images)
+        try Self.writeJPEGs((0 ..< 48).map { "\($0).jpg" }, in: images)
         let outputs = dir.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: outputs, withIntermediateDirectories: true)
         let output = outputs.appendingPathComponent("features.npz")
@@ -84,15 +84,16 @@ extension CLITests {
                 $0.hasPrefix("batch-")
             }
         }
-        // While it runs, a second run to the same output is refused: the partial state is locked.
+        usleep(UInt32.random(in: 0 ..< 30_000))
+        kill(process.processIdentifier, SIGSTOP)
+        // While it lives, a second run to the same output is refused: the partial state is locked.
         let concurrent = try run(command + ["--resume"])
         #expect(concurrent.status == 1 && concurrent.stderr.contains("is locked"), "\(concurrent.stderr)")
-        usleep(UInt32.random(in: 0 ..< 300_000))
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try #require(!batches.isEmpty, "no batch file appeared")
         let kept = try FileManager.default.contentsOfDirectory(atPath: partial.path).filter { $0.hasPrefix("batch-") }
-        #expect(!FileManager.default.fileExists(atPath: output.path) && kept.count >= 1 && kept.count < 12)
+        #expect(!FileManager.default.fileExists(atPath: output.path) && kept.count >= 1 && kept.count < 48)
 
         let again = try run(command)
         #expect(again.status == 1 && again.stderr.contains("add --resume"), "\(again.stderr)")
@@ -107,7 +108,7 @@ extension CLITests {
         #expect(resumed.status == 0, "\(resumed.stderr)")
         let done = try #require(
             resumed.stderr.split(separator: "\n").first { $0.contains("resuming:") }, "\(resumed.stderr)")
-        #expect(done.contains("resuming: \(kept.count) of the 12 batches are done"), "\(done)")
+        #expect(done.contains("resuming: \(kept.count) of the 48 batches are done"), "\(done)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: outputs.path) == ["features.npz"])
 
         let uninterrupted = dir.appendingPathComponent("uninterrupted.npz")
