@@ -5,7 +5,6 @@ extension GraphProgram {
     /// Finds the program's `FusedGroup`s once its constants are computed on `cpu`, folding batch-norm statistics into
     /// the weights before them (w·s and β − μ·s with s = γ / √(σ² + ε), per output channel, computed in Double).
     func findGroups(cpu: CPUBackend) throws {
-        let outputNodes = Set(plan.outputs.map { GraphPlan.TensorReference($0.tensorName).node })
         let finder = FusionFinder(nodes: runtimeNodes, readers: readers, outputs: outputNodes) { [constants] name in
             let reference = GraphPlan.TensorReference(name)
             return constants[reference.node]?[safe: reference.index]?.shape

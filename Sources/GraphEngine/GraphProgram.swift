@@ -22,6 +22,8 @@ public final class GraphProgram {
     let runtimeNodes: [TFNode]
     /// How many runtime nodes read each node's outputs (a value is dropped after its last reader).
     let readers: [String: Int]
+    /// The nodes whose outputs the signature returns: kept to the end of a run, never absorbed into a fused group.
+    let outputNodes: Set<String>
     let random: RandomSource
     /// Nodes run as one backend call (`FusedGroup`), by the node whose value each stands for.
     var groups: [String: FusedGroup] = [:]
@@ -46,6 +48,7 @@ public final class GraphProgram {
             for input in node.dataInputNodes { readers[input, default: 0] += 1 }
         }
         self.readers = readers
+        outputNodes = Set(plan.outputs.map { GraphPlan.TensorReference($0.tensorName).node })
         try fold(module)
     }
 
@@ -76,7 +79,9 @@ public final class GraphProgram {
             for member in members {
                 for input in member.dataInputNodes {
                     remaining[input, default: 0] -= 1
-                    if remaining[input] == 0, constants[input] == nil, !isOutput(input) { values[input] = nil }
+                    if remaining[input] == 0, constants[input] == nil, !outputNodes.contains(input) {
+                        values[input] = nil
+                    }
                 }
             }
         }
@@ -105,10 +110,6 @@ public final class GraphProgram {
             throw GraphError.malformedGraph(node: reader, detail: "input '\(name)' has no value")
         }
         return value
-    }
-
-    private func isOutput(_ node: String) -> Bool {
-        plan.outputs.contains { GraphPlan.TensorReference($0.tensorName).node == node }
     }
 
     /// Checks a fed shape against the signature's static shape (−1 matches any size).
@@ -155,7 +156,7 @@ public final class GraphProgram {
                 needed.formUnion([weight, bias].compactMap { $0.map { GraphPlan.TensorReference($0).node } })
             }
         }
-        for output in plan.outputs { needed.insert(GraphPlan.TensorReference(output.tensorName).node) }
+        needed.formUnion(outputNodes)
         for name in constants.keys {
             guard needed.contains(name) else {
                 constants[name] = nil

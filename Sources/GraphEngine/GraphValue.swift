@@ -45,6 +45,9 @@ struct HostArray: Sendable {
         get throws { try HostTensor(shape: Shape(shape), data: elements.map { Float($0) }) }
     }
 
+    /// The largest Double below 2⁶³, so that converting a clamped value to Int64 cannot trap.
+    private static let largestInt64 = 0x1p63.nextDown
+
     /// `value` rounded to what `dtype` can hold: float32 rounding, integer wrap-around, bools to 0/1.
     static func round(_ value: Double, to dtype: TFDataType) -> Double {
         switch dtype.rawValue {
@@ -52,10 +55,11 @@ struct HostArray: Sendable {
         case 19: return Double(Float(Float16(Float(value))))
         case 3:
             guard value.isFinite else { return 0 }
-            return Double(Int32(truncatingIfNeeded: Int64(value.rounded(.towardZero).clamped(to: -0x1p63 ... 0x1p62))))
+            return Double(
+                Int32(truncatingIfNeeded: Int64(value.rounded(.towardZero).clamped(to: -0x1p63 ... Self.largestInt64))))
         case 9:
             guard value.isFinite else { return 0 }
-            return Double(Int64(value.rounded(.towardZero).clamped(to: -0x1p63 ... 0x1p62)))
+            return Double(Int64(value.rounded(.towardZero).clamped(to: -0x1p63 ... Self.largestInt64)))
         case 10: return value != 0 ? 1 : 0
         default: return value
         }

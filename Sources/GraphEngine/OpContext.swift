@@ -111,12 +111,6 @@ final class RandomSource: @unchecked Sendable {
 }
 
 extension TFDataType {
-    static let double = TFDataType(2)
-    static let int32 = TFDataType(3)
-    static let int64 = TFDataType(9)
-    static let bool = TFDataType(10)
-    static let half = TFDataType(19)
-
     /// Whether the type is a floating-point type the backends compute in (as float32).
     var isFloatingPoint: Bool { [1, 2, 14, 19].contains(base.rawValue) }
 }

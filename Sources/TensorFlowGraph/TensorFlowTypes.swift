@@ -5,6 +5,11 @@ public struct TFDataType: Sendable, Hashable, CustomStringConvertible {
     public init(_ rawValue: Int64) { self.rawValue = rawValue }
 
     public static let float = TFDataType(1)
+    public static let double = TFDataType(2)
+    public static let int32 = TFDataType(3)
+    public static let int64 = TFDataType(9)
+    public static let bool = TFDataType(10)
+    public static let half = TFDataType(19)
 
     private static let names: [Int64: (String, Int)] = [
         1: ("float32", 4), 2: ("float64", 8), 3: ("int32", 4), 4: ("uint8", 1), 5: ("int16", 2), 6: ("int8", 1),
