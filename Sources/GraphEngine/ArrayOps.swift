@@ -399,7 +399,11 @@ enum ArrayOps {
         let x = try c.tensor(0)
         let source = c.inputs[0].dtype
         if target.isFloatingPoint || target == source { return .device(x, target) }
-        if target == .bool { return .device(try c.backend.unary(c.backend.unary(x, .abs), .sign), target) }
+        if target == .bool {
+            // x ≠ 0, so NaN casts to true as in TensorFlow.
+            let zero = try c.backend.upload(HostTensor(shape: [], data: [0]))
+            return .device(try c.backend.binary(x, zero, .notEqual), target)
+        }
         return .device(source.isFloatingPoint ? try c.backend.unary(x, .truncate) : x, target)
     }
 
