@@ -44,13 +44,7 @@ public final class NPYRowWriter {
 
     /// Appends the rows of `rows`, whose dimensions after the first must be those of the array.
     public func append(_ rows: HostTensor) throws(TensorFileError) {
-        guard rows.shape.rank == shape.rank, rows.shape.dims.dropFirst() == shape.dims.dropFirst(),
-            rows.shape[0] <= shape[0] - rowsWritten
-        else {
-            throw TensorFileError(
-                path: url.path, kind: .invalidArgument,
-                detail: "rows \(rows.shape) do not fit \(shape) after \(rowsWritten) row(s)")
-        }
+        try RowBatch.check(rows, continue: shape, after: rowsWritten, array: "\(shape)", path: url.path)
         do {
             try rows.data.withLittleEndianBytes { try sink.append($0) }
         } catch {

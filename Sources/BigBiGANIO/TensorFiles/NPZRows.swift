@@ -47,13 +47,8 @@ extension NPZFile {
             var crc = header.withUnsafeBytes { ZipArchive.crc32($0) }
             var rowsGiven = 0
             try produce(name) { rows in
-                guard rows.shape.rank == shape.rank, rows.shape.dims.dropFirst() == shape.dims.dropFirst(),
-                    rows.shape[0] <= shape[0] - rowsGiven
-                else {
-                    throw TensorFileError(
-                        path: url.path, kind: .invalidArgument,
-                        detail: "rows \(rows.shape) do not fit '\(name)' \(shape) after \(rowsGiven) row(s)")
-                }
+                try RowBatch.check(
+                    rows, continue: shape, after: rowsGiven, array: "'\(name)' \(shape)", path: url.path)
                 try rows.data.withLittleEndianBytes { bytes in
                     crc = ZipArchive.crc32(bytes, continuing: crc)
                     try consume(bytes)

@@ -73,13 +73,7 @@ public final class SafetensorsRowWriter {
                 path: url.path, kind: .invalidArgument,
                 detail: "rows for '\(name)' while '\(expected)' has \(written) of its \(shape[0]) rows")
         }
-        guard rows.shape.rank == shape.rank, rows.shape.dims.dropFirst() == shape.dims.dropFirst(),
-            rows.shape[0] <= shape[0] - written
-        else {
-            throw TensorFileError(
-                path: url.path, kind: .invalidArgument,
-                detail: "rows \(rows.shape) do not fit '\(name)' \(shape) after \(written) row(s)")
-        }
+        try RowBatch.check(rows, continue: shape, after: written, array: "'\(name)' \(shape)", path: url.path)
         do {
             try rows.data.withLittleEndianBytes { try sink.append($0) }
         } catch {
