@@ -157,6 +157,15 @@ public final class GraphProgram {
             }
         }
         needed.formUnion(outputNodes)
+        // Constants a runtime op reads on the host (sizes, pad values…) stay host values, so no run downloads them.
+        var readOnHost: Set<String> = []
+        for node in runtimeNodes {
+            guard let op = GraphOps.all[node.op] else { continue }
+            let inputs = node.dataInputNodes
+            for i in (op.hostOnly ? Set(inputs.indices) : op.hostInputs) where i < inputs.count {
+                readOnHost.insert(inputs[i])
+            }
+        }
         for name in constants.keys {
             guard needed.contains(name) else {
                 constants[name] = nil
@@ -164,6 +173,7 @@ public final class GraphProgram {
             }
             constants[name] = try constants[name]!.map { value in
                 guard case .device(let t, let dtype) = value else { return value }
+                if readOnHost.contains(name) { return .host(HostArray(try cpu.download(t), dtype: dtype)) }
                 return .device(try backend.upload(cpu.download(t)), dtype)
             }
         }
