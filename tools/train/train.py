@@ -1,0 +1,192 @@
+"""Trains the default model (docs/default-model.md) on Fashion-MNIST on the CPU and exports the EMA generator, the
+encoder and the discriminator as one .safetensors under the canonical names.
+
+    python tools/train/train.py --output Models/bigbigan-fashion-mnist.safetensors
+
+Objective (BigBiGAN, arXiv 1907.02544, §2; the TF Hub colab's losses): D minimises the hinge loss of each of its
+three scores, real pairs (x, E(x)) labelled +1 and generated pairs (G(z), z) −1; E and G minimise the summed score of
+the real pairs minus that of the generated ones. Adam β1 = 0, β2 = 0.999, the encoder's learning rate 5× the
+generator's; an exponential moving average of G is what is exported.
+"""
+
+import argparse
+import copy
+import json
+import pathlib
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from safetensors.torch import save_file
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import data  # noqa: E402
+import model  # noqa: E402
+
+# The default model's sizes; the Swift configuration (DefaultModel.swift) must say the same.
+G_CH = 32
+E_WIDTH = 64
+E_BLOCKS = [2, 2, 2]
+E_HIDDEN = [256, 256]
+D_CH = 32
+D_H = [256, 256]
+D_J = [256, 256]
+
+
+def build(spectral_norm):
+    g = model.Generator(G_CH)
+    e = model.Encoder(E_WIDTH, E_BLOCKS, E_HIDDEN)
+    d = model.Discriminator(D_CH, D_H, D_J)
+    # The conditional batch norms' gain/bias projections start at zero (gain 1, bias 0) and are not spectrally
+    # normalised: σ of a zero matrix is 0.
+    conditional = {id(m) for c in g.modules() if isinstance(c, model.ConditionalBatchNorm) for m in [c.scale, c.offset]}
+    for net in [g, d]:
+        for m in list(net.modules()):
+            if isinstance(m, (nn.Conv2d, nn.Linear)) and id(m) not in conditional:
+                nn.init.orthogonal_(m.weight)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+                if spectral_norm:
+                    nn.utils.parametrizations.spectral_norm(m, eps=1e-6)
+    return g, e, d
+
+
+def scores(d, x, z):
+    s_x, s_z, s_xz = d(x, z)
+    return s_x, s_z, s_xz
+
+
+def remove_spectral_norm(net):
+    """Replaces each parametrised weight by its normalised value (the power iteration's current u)."""
+    for m in net.modules():
+        if nn.utils.parametrize.is_parametrized(m, "weight"):
+            nn.utils.parametrize.remove_parametrizations(m, "weight", leave_parametrized=True)
+
+
+def standing_statistics(net, batches):
+    """Batch-norm statistics averaged over `batches` (BigGAN's standing statistics), replacing the running ones."""
+    for m in net.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average
+    net.train()
+    with torch.no_grad():
+        for batch in batches:
+            batch()
+    net.eval()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--output", type=pathlib.Path, required=True, help="the .safetensors to write")
+    parser.add_argument("--steps", type=int, default=4000, help="generator/encoder updates")
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--d-steps", type=int, default=1, help="discriminator updates per generator update")
+    parser.add_argument("--lr-g", type=float, default=1e-4)
+    parser.add_argument("--lr-e", type=float, default=5e-4)
+    parser.add_argument("--lr-d", type=float, default=4e-4)
+    parser.add_argument("--ema", type=float, default=0.999)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--log", type=pathlib.Path, help="JSON lines of losses (default: OUTPUT with .log.jsonl)")
+    args = parser.parse_args()
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    images, _ = data.load("train")
+    real = torch.from_numpy(data.preprocess(images)).permute(0, 3, 1, 2).contiguous()
+    g, e, d = build(spectral_norm=True)
+    g_ema = copy.deepcopy(g).eval()
+    opt_d = torch.optim.Adam(d.parameters(), lr=args.lr_d, betas=(0.0, 0.999))
+    opt_ge = torch.optim.Adam(
+        [{"params": g.parameters(), "lr": args.lr_g}, {"params": e.parameters(), "lr": args.lr_e}],
+        betas=(0.0, 0.999))
+    stream = torch.Generator().manual_seed(args.seed)
+    order, cursor = torch.randperm(len(real), generator=stream), 0
+
+    def real_batch():
+        nonlocal order, cursor
+        if cursor + args.batch > len(order):
+            order, cursor = torch.randperm(len(real), generator=stream), 0
+        batch = real[order[cursor: cursor + args.batch]]
+        cursor += args.batch
+        return batch
+
+    def noise():
+        return torch.randn(args.batch, model.Z_DIM, generator=stream)
+
+    log_path = args.log or args.output.with_suffix(".log.jsonl")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "w")
+    start = time.time()
+    ema_pairs = list(zip(g_ema.state_dict().values(), g.state_dict().values()))
+    for step in range(1, args.steps + 1):
+        for _ in range(args.d_steps):
+            x, z = real_batch(), noise()
+            with torch.no_grad():
+                fake = g(z)
+                _, _, z_hat, _, _ = e(x, torch.randn(args.batch, model.Z_DIM, generator=stream))
+            real_scores = scores(d, x, z_hat)
+            fake_scores = scores(d, fake, z)
+            loss_d = sum(F.relu(1 - s).mean() + F.relu(1 + t).mean() for s, t in zip(real_scores, fake_scores))
+            opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            opt_d.step()
+
+        x, z = real_batch(), noise()
+        _, _, z_hat, _, _ = e(x, torch.randn(args.batch, model.Z_DIM, generator=stream))
+        real_total = sum(scores(d, x, z_hat))
+        fake_total = sum(scores(d, g(z), z))
+        loss_ge = real_total.mean() - fake_total.mean()
+        opt_ge.zero_grad(set_to_none=True)
+        loss_ge.backward()
+        opt_ge.step()
+        opt_d.zero_grad(set_to_none=True)  # D's gradients from the E/G pass are never used
+
+        decay = min(args.ema, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for ema_t, t in ema_pairs:
+                if ema_t.dtype.is_floating_point:
+                    ema_t.mul_(decay).add_(t, alpha=1 - decay)
+                else:
+                    ema_t.copy_(t)
+        if step % 50 == 0 or step == args.steps:
+            record = {"step": step, "seconds": round(time.time() - start, 1), "loss_d": loss_d.item(),
+                      "loss_ge": loss_ge.item(), "real_score": real_total.mean().item(),
+                      "fake_score": fake_total.mean().item()}
+            log.write(json.dumps(record) + "\n")
+            log.flush()
+            print(json.dumps(record), flush=True)
+
+    train_seconds = time.time() - start
+    # Export: the EMA generator with converged singular vectors and standing statistics, the encoder with
+    # statistics averaged over training data, the discriminator as trained.
+    g_ema.train()
+    with torch.no_grad():
+        for _ in range(20):
+            g_ema(noise())  # each pass takes one power-iteration step per spectrally normalised layer
+    for net in [g_ema, d]:
+        net.eval()
+        remove_spectral_norm(net)
+    standing_statistics(g_ema, [lambda: g_ema(noise()) for _ in range(100)])
+    standing_statistics(e, [lambda: e(real_batch(), noise()) for _ in range(100)])
+    d.eval()
+    tensors = model.canonical_weights(g_ema, e, d)
+    metadata = {
+        "bigbigan.model": "fashion-mnist-32",
+        "bigbigan.training": json.dumps({**{k: str(v) for k, v in vars(args).items()},
+                                         "train_seconds": round(train_seconds, 1)}),
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    partial = args.output.with_name(args.output.name + ".partial")
+    save_file(tensors, str(partial), metadata=metadata)
+    partial.replace(args.output)
+    total = sum(t.numel() for t in tensors.values())
+    print(f"wrote {args.output}: {len(tensors)} tensors, {total} values, trained {train_seconds:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
