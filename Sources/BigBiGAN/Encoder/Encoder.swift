@@ -28,9 +28,7 @@ public final class Encoder {
     public let backend: any Backend
     let trunk: any EncoderTrunk
     let featureNorm: BatchNormLayer
-    let hidden: [LinearLayer]
-    /// Per hidden layer: whether it adds its input.
-    let hiddenIsResidual: [Bool]
+    let head: ResidualMLP
     let zParams: LinearLayer
 
     /// Checkpoint scope of every encoder variable (unconfirmed, see `EncoderConventions.scope`).
@@ -49,23 +47,11 @@ public final class Encoder {
         let features = config.featureChannels
         featureNorm = try BatchNormLayer(
             w.scoped(EncoderNames.featureNorm), channels: features, affine: false, epsilon: config.epsilon)
-        // Synthetic gains: He (√2) on a plain layer; ½ on a residual one, which adds an eighth of E[h²], so four of them
-        // grow h by 1.125⁴ ≈ 1.6 rather than 1.5⁴; 1 on the last linear, so μ and σ̂ have about h's scale.
-        var hidden: [LinearLayer] = []
-        var residual: [Bool] = []
-        var width = features
-        for (i, out) in config.head.hiddenWidths.enumerated() {
-            let isResidual = config.head.residual && out == width
-            hidden.append(
-                try LinearLayer(
-                    w.scoped(EncoderNames.hidden(i)), inputs: width, outputs: out,
-                    gain: isResidual ? 0.5 : Float(2).squareRoot(), activation: .relu))
-            residual.append(isResidual)
-            width = out
-        }
-        self.hidden = hidden
-        hiddenIsResidual = residual
-        zParams = try LinearLayer(w.scoped(EncoderNames.zParams), inputs: width, outputs: 2 * config.zDim)
+        head = try ResidualMLP(
+            w, inputs: features, widths: config.head.hiddenWidths, residual: config.head.residual,
+            name: EncoderNames.hidden)
+        // Synthetic gain 1 on the last linear, so μ and σ̂ have about h's scale.
+        zParams = try LinearLayer(w.scoped(EncoderNames.zParams), inputs: head.outputs, outputs: 2 * config.zDim)
         try w.finish()
     }
 
@@ -83,11 +69,7 @@ public final class Encoder {
         try tap?("avepool_feat", avepool)
         let bnCrelu = try b.crelu(featureNorm(avepool, on: b))
         try tap?("bn_crelu_feat", bnCrelu)
-        var h = avepool
-        for (i, (layer, isResidual)) in zip(hidden, hiddenIsResidual).enumerated() {
-            h = isResidual ? try b.add(h, layer(h, on: b)) : try layer(h, on: b)
-            try tap?(EncoderNames.hidden(i), h)
-        }
+        let h = try head(avepool, on: b) { i, h in try tap?(EncoderNames.hidden(i), h) }
         let params = try zParams(h, on: b)
         let zMean = try b.sliceChannels(params, start: 0, count: zDim)
         try tap?("z_mean", zMean)
