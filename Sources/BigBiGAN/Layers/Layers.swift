@@ -80,3 +80,16 @@ struct BatchNormLayer {
         try backend.batchNorm(x, parameters: parameters, activation: activation)
     }
 }
+
+extension SelfAttentionWeights {
+    /// The BigGAN self-attention weights of a C-channel map: `theta/w`, `phi/w` [1,1,C,C/8], `g/w` [1,1,C,C/2],
+    /// `o_conv/w` [1,1,C/2,C] and the scalar `gamma` (synthetic: 0.2, so the block visibly changes its input).
+    init(_ w: WeightBinder, channels c: Int) throws {
+        self.init(
+            theta: try w.scoped("theta").tensor("w", [1, 1, c, c / 8], .kernel(gain: 1)),
+            phi: try w.scoped("phi").tensor("w", [1, 1, c, c / 8], .kernel(gain: 1)),
+            g: try w.scoped("g").tensor("w", [1, 1, c, c / 2], .kernel(gain: 1)),
+            o: try w.scoped("o_conv").tensor("w", [1, 1, c / 2, c], .kernel(gain: 1)),
+            gamma: w.host("gamma", [], .scalar(0.2)).data.first ?? 0)
+    }
+}
