@@ -121,7 +121,7 @@ final class DecodeWorkers: @unchecked Sendable {
             let result = Result { () throws -> HostTensor in
                 // JPEGs 16× the resolution or more are decoded at a reduced scale, keeping at least 8× it.
                 try ImageFile.read(files[input], shortSideAtLeast: 8 * resolution)
-                    .centerSquareTensor(resolution: resolution)
+                    .modelInput(resolution: resolution)
             }
             let seconds = Self.threadCPUSeconds() - start
             condition.lock()

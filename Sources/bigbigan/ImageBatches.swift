@@ -70,7 +70,7 @@ struct ImageBatches {
             do {
                 // JPEGs 16× the resolution or more are decoded at a reduced scale, keeping at least 8× it.
                 let image = try ImageFile.read(file, shortSideAtLeast: 8 * resolution)
-                data += try image.centerSquareTensor(resolution: resolution).data
+                data += try image.modelInput(resolution: resolution).data
                 names.append(file.description)
             } catch {
                 if onError == .stop { throw CommandFailure("\(error)") }

@@ -164,10 +164,11 @@ public struct EncoderConfig: Sendable, Equatable {
 
 extension EncoderConfig {
     /// The released `architecture` at the width `weights` were made for, read from the stem convolution
-    /// [7, 7, 3, stem channels] (stem = width/4 for ResNet-50, width for RevNet); with it, the blocks per stage
-    /// (the `stage<s>/block<k>` scopes that hold a `conv1/w`) and the head's hidden widths (`head/linear_<i>/w`),
-    /// so a reduced checkpoint with the released names loads as it is. An explicit `width` wins; sources that cannot
-    /// tell (synthetic weights) get the released structure. Throws
+    /// [7, 7, 3, stem channels] (stem = width/4 for ResNet-50, width for RevNet); with it, the stages and blocks per
+    /// stage (the `stage<s>/block<k>` scopes that hold a `conv1/w`) and the head's hidden widths (`head/linear_<i>/w`),
+    /// so a reduced checkpoint with the released names loads as it is; the input resolution from the metadata's
+    /// `WeightMetadata.encoderResolution` when given (else the release's 256). An explicit `width` wins; sources that
+    /// cannot tell (synthetic weights) get the released structure. Throws
     /// `EncoderArchitectureMismatch` when the weights hold the other architecture's encoder.
     public static func matching(_ architecture: EncoderArchitecture, weights: any WeightSource, width: Int? = nil)
         throws -> EncoderConfig
@@ -185,13 +186,17 @@ extension EncoderConfig {
         {
             config.width = architecture == .resnet50 ? stem[3] * 4 : stem[3]
         }
+        if let side = weights.metadata[WeightMetadata.encoderResolution].flatMap({ Int($0) }) {
+            config.resolution = side
+        }
         let scope = EncoderConventions.scope + "/"
         let stored = { (name: String) in weights.storedShape(scope + name) }
         guard stored(EncoderNames.stem + "/w") != nil else { return config }
-        let depths = (0 ..< config.blocksPerStage.count).map { stage in
+        let depths = (0 ..< 8).map { stage in
             (0 ..< 64).prefix { stored(EncoderNames.block(stage: stage, block: $0) + "/conv1/w") != nil }.count
         }
-        if depths.allSatisfy({ $0 > 0 }) { config.blocksPerStage = depths }
+        let stages = depths.prefix { $0 > 0 }
+        if !stages.isEmpty { config.blocksPerStage = Array(stages) }
         let hidden = (0 ..< 64).lazy.map { stored(EncoderNames.hidden($0) + "/w") }.prefix { $0 != nil }
         if stored(EncoderNames.zParams + "/w") != nil {
             config.head.hiddenWidths = hidden.compactMap { $0.flatMap { $0.rank == 2 ? $0[1] : nil } }

@@ -12,6 +12,9 @@ struct GBlock {
     let conv1: ConvLayer
     let shortcut: ConvLayer
 
+    /// The weight scope of block `k` (from 0): `GBlock`, `GBlock_1`, ….
+    static func scope(_ k: Int) -> String { k == 0 ? "GBlock" : "GBlock_\(k)" }
+
     init(_ w: WeightBinder, cin: Int, cout: Int, conditionDim: Int, epsilon: Float) throws {
         bn0 = try ConditionalBatchNormLayer(
             w.scoped("BatchNorm"), channels: cin, conditionDim: conditionDim, epsilon: epsilon)

@@ -43,7 +43,7 @@ public final class Generator {
         for (k, (cin, cout)) in config.blockMultipliers.enumerated() {
             blocks.append(
                 try GBlock(
-                    w.scoped(k == 0 ? "GBlock" : "GBlock_\(k)"), cin: cin * ch, cout: cout * ch,
+                    w.scoped(GBlock.scope(k)), cin: cin * ch, cout: cout * ch,
                     conditionDim: config.conditionDim, epsilon: config.epsilon))
         }
         self.blocks = blocks
@@ -86,7 +86,7 @@ public final class Generator {
         for (k, block) in blocks.enumerated() {
             let condition = try b.concatChannels(b.sliceChannels(z, start: (k + 1) * chunk, count: chunk), e)
             h = try block(h, condition: condition, on: b)
-            try tap?(k == 0 ? "GBlock" : "GBlock_\(k)", h)
+            try tap?(GBlock.scope(k), h)
             if k == attentionAfterBlock, let attention {
                 h = try b.selfAttention(h, weights: attention)
                 try tap?("attention", h)

@@ -119,14 +119,27 @@ public struct GeneratorConfig: Sendable, Equatable {
 }
 
 extension GeneratorConfig {
-    /// The released structure at the width `weights` were made for: `ch` is read from `conv_2d/w`
-    /// [3, 3, ch, 3], so a width-reduced checkpoint with the released names runs as it is, and a checkpoint that
-    /// stores no `attention/theta/w` gets no attention block. An explicit `ch` wins; sources that cannot tell
-    /// (synthetic weights) get the release's 96.
+    /// The structure `weights` were made for, read from the stored shapes: `ch` from `conv_2d/w` [3, 3, ch, 3], the
+    /// number of blocks from the `GBlock`, `GBlock_1`, … scopes (the released order of multipliers kept from the last
+    /// block backwards), the embedding width from `linear/w` [1, E], the latent size from `GenZ/G_linear/w`
+    /// [z chunk, …], and attention after the block whose output has as many channels as `attention/theta/w` takes
+    /// (none when it is not stored). So the release, a width-reduced checkpoint and the 32×32 default model all load as
+    /// they are. An explicit `ch` gives the released structure at that width; sources that cannot tell (synthetic
+    /// weights) get the release.
     public static func matching(_ weights: any WeightSource, ch: Int? = nil) -> GeneratorConfig {
         if let ch { return GeneratorConfig(ch: ch) }
-        guard let shape = weights.storedShape(Generator.scope + "/conv_2d/w") else { return GeneratorConfig(ch: 96) }
-        let attention = weights.storedShape(Generator.scope + "/attention/theta/w") != nil
-        return GeneratorConfig(ch: shape.rank == 4 ? shape[2] : 96, attentionResolution: attention ? 64 : nil)
+        let stored = { (name: String) in weights.storedShape(Generator.scope + "/" + name) }
+        guard let last = stored("conv_2d/w"), last.rank == 4 else { return GeneratorConfig(ch: 96) }
+        let blocks = (0 ..< 5).prefix { stored(GBlock.scope($0) + "/conv0/w") != nil }.count
+        var config = GeneratorConfig(ch: last[2], blocks: blocks == 0 ? 5 : blocks)
+        if let embedding = stored("linear/w"), embedding.rank == 2 { config.embeddingDim = embedding[1] }
+        if let linear = stored("GenZ/G_linear/w"), linear.rank == 2 { config.zDim = linear[0] * (config.blocks + 1) }
+        if let theta = stored("attention/theta/w"), theta.rank == 4 {
+            let block = config.blockMultipliers.indices.first { config.blockMultipliers[$0].1 * config.ch == theta[2] }
+            config.attentionResolution = block.map { config.bottomResolution << ($0 + 1) } ?? config.attentionResolution
+        } else {
+            config.attentionResolution = nil
+        }
+        return config
     }
 }

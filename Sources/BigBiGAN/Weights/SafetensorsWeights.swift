@@ -20,6 +20,8 @@ public struct SafetensorsWeights: WeightSource {
 
     public func storedShape(_ name: String) -> Shape? { file.tensors[name]?.shape }
 
+    public var metadata: [String: String] { file.metadata }
+
     public func load(_ name: String, shape: Shape, role: WeightRole) throws -> HostTensor {
         guard var tensor = file.tensors[name] else { throw WeightLookupError(detail: "not in the file") }
         if shape.rank == 0, tensor.shape.rank <= 1, tensor.shape.count == 1 { tensor.shape = [] }

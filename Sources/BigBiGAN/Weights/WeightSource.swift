@@ -49,12 +49,24 @@ public protocol WeightSource {
     /// The stored shape of `name`, when the source can tell without loading it (nil by default). Models use it
     /// to size themselves to the weights, e.g. the generator's channel multiplier.
     func storedShape(_ name: String) -> Shape?
+    /// What the file says of the model beyond its tensors (a safetensors file's `__metadata__`), such as
+    /// `WeightMetadata.encoderResolution`. Empty by default.
+    var metadata: [String: String] { get }
 }
 
 extension WeightSource {
     public func unusedVariables(scope: String, requested: Set<String>) -> [String] { [] }
     public func conventionProblems(requested: [String: WeightRole]) -> [WeightProblem] { [] }
     public func storedShape(_ name: String) -> Shape? { nil }
+    public var metadata: [String: String] { [:] }
+}
+
+/// Keys of `WeightSource.metadata` that models read.
+public enum WeightMetadata {
+    /// The side of the images the encoder was trained on, in decimal: the one size the weights cannot tell.
+    public static let encoderResolution = "bigbigan.encoder.resolution"
+    /// The name of a model trained by this project, e.g. `DefaultModel.name`.
+    public static let model = "bigbigan.model"
 }
 
 /// A source told which backend tensor holds each weight it provided, so that it can recognise them in later ops

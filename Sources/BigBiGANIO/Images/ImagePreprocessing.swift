@@ -77,3 +77,27 @@ extension RGBImage {
         return try HostTensor(shape: [1, resolution, resolution, 3], data: values)
     }
 }
+
+extension RGBImage {
+    /// Side of the images a 32×32 model pads rather than resizes: Fashion-MNIST's (and MNIST's) 28×28.
+    public static let paddedSide = 28
+
+    /// An encoder's input of `resolution`²: a 28×28 image going to a 32×32 model gets 2 px of black on every side, as
+    /// the default model was trained (`docs/default-model.md`); any other image is `centerSquareTensor(resolution:)`.
+    public func modelInput(resolution: Int) throws -> HostTensor {
+        let border = (resolution - Self.paddedSide) / 2
+        guard width == Self.paddedSide, height == Self.paddedSide, resolution == Self.paddedSide + 4 else {
+            return try centerSquareTensor(resolution: resolution)
+        }
+        var values = [Float](repeating: -1, count: resolution * resolution * 3)
+        for y in 0 ..< height {
+            for x in 0 ..< width {
+                for channel in 0 ..< 3 {
+                    values[((y + border) * resolution + x + border) * 3 + channel] =
+                        Float(pixels[(y * width + x) * 3 + channel]) / 127.5 - 1
+                }
+            }
+        }
+        return try HostTensor(shape: [1, resolution, resolution, 3], data: values)
+    }
+}

@@ -91,3 +91,26 @@ public enum ImageGrid {
         try compose(images.rgbImages(), columns: columns, padding: padding, fill: fill)
     }
 }
+
+extension RGBImage {
+    /// The image `factor`× larger by nearest neighbour (each pixel a `factor`×`factor` block), for viewing small
+    /// images; `factor` must be in 1…64.
+    public func enlarged(by factor: Int) throws -> RGBImage {
+        guard (1 ... 64).contains(factor) else {
+            throw TensorError.unsupported(op: "enlarged", "factor \(factor) is outside 1…64")
+        }
+        guard factor > 1 else { return self }
+        let outWidth = width * factor
+        var out = [UInt8](repeating: 0, count: outWidth * height * factor * 3)
+        for y in 0 ..< height * factor {
+            for x in 0 ..< outWidth {
+                let source = ((y / factor) * width + x / factor) * 3
+                let destination = (y * outWidth + x) * 3
+                out[destination] = pixels[source]
+                out[destination + 1] = pixels[source + 1]
+                out[destination + 2] = pixels[source + 2]
+            }
+        }
+        return try RGBImage(width: outWidth, height: height * factor, pixels: out)
+    }
+}
