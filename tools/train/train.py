@@ -177,6 +177,7 @@ def main():
     tensors = model.canonical_weights(g_ema, e, d)
     metadata = {
         "bigbigan.model": "fashion-mnist-32",
+        "bigbigan.encoder.resolution": str(model.RESOLUTION),
         "bigbigan.training": json.dumps({**{k: str(v) for k, v in vars(args).items()},
                                          "train_seconds": round(train_seconds, 1)}),
     }
