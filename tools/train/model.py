@@ -153,11 +153,14 @@ class PreActBottleneck(nn.Module):
 
 
 class Encoder(nn.Module):
-    """Encoder/Encoder.swift with EncoderConfig(architecture: .resnet50, width:, blocksPerStage:, resolution: 32)."""
+    """Encoder/Encoder.swift with EncoderConfig(architecture: .resnet50, width:, blocksPerStage:, resolution: 32,
+    stem: .small)."""
 
-    def __init__(self, width, blocks_per_stage, hidden_widths):
+    def __init__(self, width, blocks_per_stage, hidden_widths, small_stem=True):
         super().__init__()
-        self.stem = Conv(3, width // 4, 7, 2, bias=False)
+        # EncoderStemKind: .small is a 3×3/1 conv without pooling (32×32 inputs); .imageNet the 7×7/2 conv + 3×3/2 max pool.
+        self.small_stem = small_stem
+        self.stem = Conv(3, width // 4, 3, 1, bias=False) if small_stem else Conv(3, width // 4, 7, 2, bias=False)
         self.blocks = nn.ModuleDict()
         channels = width // 4
         for s, count in enumerate(blocks_per_stage):
@@ -178,7 +181,7 @@ class Encoder(nn.Module):
         self.z_params = nn.Linear(inputs, 2 * Z_DIM)
 
     def features(self, x):
-        h = max_pool_same(self.stem(x), 3, 2)
+        h = self.stem(x) if self.small_stem else max_pool_same(self.stem(x), 3, 2)
         for block in self.blocks.values():
             h = block(h)
         return F.relu(self.final_bn(h)).mean(dim=(2, 3))

@@ -9,6 +9,20 @@ public enum EncoderArchitecture: String, Sendable, CaseIterable {
     case revnet50x4
 }
 
+/// How an encoder's stem reduces the image before the first stage.
+public enum EncoderStemKind: String, Sendable, CaseIterable {
+    /// The released trunks': a 7×7 convolution with stride 2, then a 3×3 max pool with stride 2 (4× smaller).
+    case imageNet
+    /// For small images such as 32×32: a 3×3 convolution with stride 1 and no pooling (full resolution).
+    case small
+
+    /// Side of the stem convolution's kernel, which tells the kinds apart in stored weights.
+    public var kernel: Int { self == .imageNet ? 7 : 3 }
+    var stride: Int { self == .imageNet ? 2 : 1 }
+    /// How much smaller the stem's output is than the image.
+    public var downsampling: Int { self == .imageNet ? 4 : 1 }
+}
+
 /// The MLP between `avepool_feat` and (μ, σ̂) (unconfirmed: `docs/released-modules.md`, Encoder head).
 public struct EncoderHead: Sendable, Equatable {
     /// Widths of the hidden linear layers, each followed by ReLU; empty: one linear layer to 2·zDim.
@@ -40,11 +54,13 @@ public struct EncoderConfig: Sendable, Equatable {
     public var head: EncoderHead
     /// ε of every batch norm (`EncoderConventions.batchNormEpsilon`, unconfirmed).
     public var epsilon: Float
+    /// The stem: the released `.imageNet` one, or `.small` for small images.
+    public var stem: EncoderStemKind
 
     public init(
         architecture: EncoderArchitecture, width: Int, blocksPerStage: [Int] = [3, 4, 6, 3], resolution: Int = 256,
         zDim: Int = 120, head: EncoderHead = EncoderConventions.releasedHead,
-        epsilon: Float = EncoderConventions.batchNormEpsilon
+        epsilon: Float = EncoderConventions.batchNormEpsilon, stem: EncoderStemKind = .imageNet
     ) {
         self.architecture = architecture
         self.width = width
@@ -53,6 +69,7 @@ public struct EncoderConfig: Sendable, Equatable {
         self.zDim = zDim
         self.head = head
         self.epsilon = epsilon
+        self.stem = stem
     }
 
     /// `bigbigan-resnet50`: ResNet-v2-50, 2048-d `avepool_feat`.
@@ -83,8 +100,8 @@ public struct EncoderConfig: Sendable, Equatable {
     public var featureChannels: Int { stageChannels(stages - 1) }
     /// Size of `bn_crelu_feat`: twice `featureChannels`.
     public var bnCreluChannels: Int { 2 * featureChannels }
-    /// Total downsampling: stem conv and pool (4×), then 2× per later stage.
-    public var downsampling: Int { 4 << (stages - 1) }
+    /// Total downsampling: the stem's (4× for `.imageNet`, none for `.small`), then 2× per later stage.
+    public var downsampling: Int { stem.downsampling << (stages - 1) }
     /// Spatial size of the last feature map (8 for 256 inputs).
     public var finalResolution: Int { resolution / downsampling }
 
@@ -95,7 +112,7 @@ public struct EncoderConfig: Sendable, Equatable {
     /// Elements of all the weights `Encoder.init` loads, for estimating memory before loading them. Only for a
     /// config that passes `validate()`.
     public var weightElements: Int {
-        var total = 7 * 7 * 3 * stemChannels
+        var total = stem.kernel * stem.kernel * 3 * stemChannels
         var channels = stemChannels
         for (s, count) in blocksPerStage.enumerated() {
             let c = stageChannels(s)
@@ -126,12 +143,12 @@ public struct EncoderConfig: Sendable, Equatable {
     /// pooling), a stage's output or a feature vector, whichever is biggest. Only for a config that passes
     /// `validate()`.
     public var largestActivation: Int {
-        let stem = (resolution / 2) * (resolution / 2) * stemChannels
+        let stemSide = resolution / stem.stride
         let stages = (0 ..< stages).map { s in
-            let side = resolution / (4 << s)
+            let side = resolution / (stem.downsampling << s)
             return side * side * stageChannels(s)
         }
-        return ([stem, bnCreluChannels] + stages + head.hiddenWidths).max() ?? 0
+        return ([stemSide * stemSide * stemChannels, bnCreluChannels] + stages + head.hiddenWidths).max() ?? 0
     }
 
     /// Throws unless every channel count is whole (bottlenecks are width/4 (ResNet) or width/8 (RevNet) of a stage,
@@ -167,7 +184,8 @@ extension EncoderConfig {
     /// [7, 7, 3, stem channels] (stem = width/4 for ResNet-50, width for RevNet); with it, the stages and blocks per
     /// stage (the `stage<s>/block<k>` scopes that hold a `conv1/w`) and the head's hidden widths (`head/linear_<i>/w`),
     /// so a reduced checkpoint with the released names loads as it is; the input resolution from the metadata's
-    /// `WeightMetadata.encoderResolution` when given (else the release's 256). An explicit `width` wins; sources that
+    /// `WeightMetadata.encoderResolution` when given (else the release's 256), and the stem from its kernel's side
+    /// (7: `.imageNet`, 3: `.small`). An explicit `width` wins; sources that
     /// cannot tell (synthetic weights) get the released structure. Throws
     /// `EncoderArchitectureMismatch` when the weights hold the other architecture's encoder.
     public static func matching(_ architecture: EncoderArchitecture, weights: any WeightSource, width: Int? = nil)
@@ -185,6 +203,11 @@ extension EncoderConfig {
             stem.rank == 4
         {
             config.width = architecture == .resnet50 ? stem[3] * 4 : stem[3]
+        }
+        if let stem = weights.storedShape(EncoderConventions.scope + "/" + EncoderNames.stem + "/w"), stem.rank == 4,
+            let kind = EncoderStemKind.allCases.first(where: { $0.kernel == stem[0] })
+        {
+            config.stem = kind
         }
         if let side = weights.metadata[WeightMetadata.encoderResolution].flatMap({ Int($0) }) {
             config.resolution = side

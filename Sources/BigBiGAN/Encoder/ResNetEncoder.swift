@@ -13,7 +13,7 @@ struct ResNetEncoder: EncoderTrunk {
     let finalNorm: BatchNormLayer
 
     init(_ w: WeightBinder, config: EncoderConfig) throws {
-        stem = try EncoderStem(w.scoped(EncoderNames.stem), channels: config.stemChannels)
+        stem = try EncoderStem(w.scoped(EncoderNames.stem), kind: config.stem, channels: config.stemChannels)
         var channels = config.stemChannels
         var blocks: [PreActBottleneck] = []
         var names: [String] = []

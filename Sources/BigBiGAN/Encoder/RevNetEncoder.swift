@@ -17,7 +17,7 @@ struct RevNetEncoder: EncoderTrunk {
     let finalNorm: BatchNormLayer
 
     init(_ w: WeightBinder, config: EncoderConfig) throws {
-        stem = try EncoderStem(w.scoped(EncoderNames.stem), channels: config.stemChannels)
+        stem = try EncoderStem(w.scoped(EncoderNames.stem), kind: config.stem, channels: config.stemChannels)
         stages = try config.blocksPerStage.enumerated().map { s, count in
             try (0 ..< count).map { k in
                 try ReversibleBlock(

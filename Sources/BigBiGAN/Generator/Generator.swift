@@ -48,17 +48,8 @@ public final class Generator {
         }
         self.blocks = blocks
         attentionAfterBlock = config.attentionBlock
-        if let k = config.attentionBlock {
-            let c = config.blockMultipliers[k].1 * ch
-            let a = w.scoped("attention")
-            attention = SelfAttentionWeights(
-                theta: try a.scoped("theta").tensor("w", [1, 1, c, c / 8], .kernel(gain: 1)),
-                phi: try a.scoped("phi").tensor("w", [1, 1, c, c / 8], .kernel(gain: 1)),
-                g: try a.scoped("g").tensor("w", [1, 1, c, c / 2], .kernel(gain: 1)),
-                o: try a.scoped("o_conv").tensor("w", [1, 1, c / 2, c], .kernel(gain: 1)),
-                gamma: w.host("attention/gamma", [], .scalar(0.2)).data.first ?? 0)
-        } else {
-            attention = nil
+        attention = try config.attentionBlock.map {
+            try SelfAttentionWeights(w.scoped("attention"), channels: config.blockMultipliers[$0].1 * ch)
         }
         let last = config.blockMultipliers[config.blocks - 1].1 * ch
         finalNorm = try BatchNormLayer(w.scoped("BatchNorm"), channels: last, affine: true, epsilon: config.epsilon)
