@@ -12,7 +12,8 @@ struct EncodeCommand: ParsableCommand {
         commandName: "encode",
         abstract: "Encode images into BigBiGAN latents and representation features.",
         discussion: """
-            Writes z_mean, z_stdev, z_sample [N,120], avepool_feat [N,2048|8192] and bn_crelu_feat [N,4096|16384] \
+            Writes z_mean, z_stdev, z_sample [N,120], avepool_feat [N,F] and bn_crelu_feat [N,2F] (F: 256 for the \
+            default model, 2048 / 8192 for the released ResNet-50 / RevNet-50×4) \
             under those names (with --classes also labels [N]); safetensors metadata lists the inputs in order \
             ('inputs') and the job ('input_count', 'input_list_sha256', the options; 'shard' with --shard; \
             'classes' with --classes).
@@ -24,7 +25,7 @@ struct EncodeCommand: ParsableCommand {
             Examples:
               bigbigan encode photos/ --output features.safetensors
               bigbigan encode a.jpg b.png --encoder revnet50x4 --output features.npz
-              bigbigan encode batch.npy --output features.safetensors     # float32 [N,256,256,3] in [-1,1]
+              bigbigan encode batch.npy --output features.safetensors     # float32 [N,32,32,3] in [-1,1]
               bigbigan encode photos/ --weights bigbigan-resnet50/ --engine graph --output features.npz
               bigbigan encode train/ --classes --output train.safetensors   # then: probe --train train.safetensors
               bigbigan encode --list files.txt --shard 3/8 --resume --output part-3.safetensors
@@ -71,12 +72,13 @@ struct EncodeCommand: ParsableCommand {
                         + "can write an .npz)")
             }
         }
+        try weightOptions.checkSize("--width", width)
     }
 
     var architecture: EncoderArchitecture { encoder == .resnet50 ? .resnet50 : .revnet50x4 }
 
     func run() throws {
-        let weightPaths = [weightOptions.weights].compactMap { $0 }
+        let weightPaths = [weightOptions.file()].compactMap { $0 }
         try OutputLocation.checkFile(
             output, option: "--output", inputs: inputOptions.paths + weightPaths,
             scannedFolders: inputOptions.scannedFolders)
@@ -261,7 +263,7 @@ struct EncodeCommand: ParsableCommand {
         backend: any Backend, precision: Precision
     ) throws -> EncoderRunner {
         let module = try EngineSelection.choose(
-            engine, signature: "encode", weights: weights.weights, encoder: config.architecture, backend: backend,
+            engine, signature: "encode", weights: weights.file(), encoder: config.architecture, backend: backend,
             precision: precision)
         guard let module else {
             return .native(

@@ -11,8 +11,8 @@ struct GenerateCommand: ParsableCommand {
         abstract: "Generate images G(z) from random or given latents.",
         discussion: """
             Examples:
-              bigbigan generate --count 16 --seed 0 --output grid.png
-              bigbigan generate --z z.npy --output images.npy          # float32 [N,128,128,3] in [-1,1]
+              bigbigan generate --count 16 --seed 0 --output grid.png   # the default model: 32×32 clothing, shown 4×
+              bigbigan generate --z z.npy --output images.npy          # float32 [N,32,32,3] in [-1,1]
               bigbigan generate --count 8 --upsampled --output-dir samples/
               bigbigan generate --weights bigbigan-resnet50/ --engine graph --upsampled --output grid.png
             """
@@ -22,6 +22,7 @@ struct GenerateCommand: ParsableCommand {
     @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var weightOptions: WeightOptions
     @OptionGroup var engineOptions: EngineOptions
+    @OptionGroup var gridZoom: GridZoom
 
     @Option(help: "Number of images, with latents from --seed (default 16).") var count: Int?
     @Option(help: "Seed of the latents z ~ N(0, I) (default 0).") var seed: UInt64?
@@ -30,7 +31,8 @@ struct GenerateCommand: ParsableCommand {
     var output: String?
     @Option(help: "Output directory: one PNG per sample, replacing the sample_* files of an earlier run.")
     var outputDir: String?
-    @Flag(help: "Write the 256×256 `upsampled` output instead of 128×128.") var upsampled = false
+    @Flag(help: "Write the `upsampled` output (twice the side: 256×256 for the released model) instead.")
+    var upsampled = false
     @Option(help: "Images per forward pass.") var batchSize = 16
     @Option(help: "Generator channel multiplier (default: read from the weights, else 96 as released).") var ch: Int?
 
@@ -43,6 +45,7 @@ struct GenerateCommand: ParsableCommand {
         try OptionLimits.check(count, "--count", in: OptionLimits.images)
         try OptionLimits.check(batchSize, "--batch-size", in: OptionLimits.batch)
         try OptionLimits.checkCh(ch)
+        try weightOptions.checkSize("--ch", ch)
     }
 
     func run() throws {
@@ -53,22 +56,25 @@ struct GenerateCommand: ParsableCommand {
         let given = try z.map { try Self.readLatents($0, dimension: config.zDim) }
         let count = given?.shape[0] ?? self.count ?? 16
         let resolution = upsampled ? 2 * config.resolution : config.resolution
-        try target.check(count: count, resolution: resolution, inputs: [z, weightOptions.weights].compactMap { $0 })
+        let zoom = gridZoom.factor(resolution: resolution)
+        try target.check(
+            count: count, resolution: resolution, zoom: zoom, inputs: [z, weightOptions.file()].compactMap { $0 })
         weightOptions.announce()
         let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
         try ModelMemory.check(
             "generate", models: [.generator(config)], batch: min(batchSize, count), on: backend,
             hint: "Use a smaller --batch-size (or --ch).")
         let generator = try GeneratorRunner.choose(
-            engineOptions.engine, config: config, source: source, weights: weightOptions.weights, upsampled: upsampled,
+            engineOptions.engine, config: config, source: source, weights: weightOptions.file(), upsampled: upsampled,
             backend: backend, precision: precisionOptions.precision)
         var stream = Latents.Stream(dimension: config.zDim, seed: seed ?? 0)
-        let written = try target.write(count: count, resolution: resolution) { emit in
+        let written = try target.write(count: count, resolution: resolution, zoom: zoom) { emit in
             try Self.generate(
                 count: count, latents: { try given?.rows($0) ?? stream.next($0.count) }, with: generator,
                 batchSize: batchSize, upsampled: upsampled, emit)
         }
-        Console.note("wrote \(written) on \(backend.name)")
+        let enlarged = if case .grid = target { gridZoom.note(resolution: resolution) } else { "" }
+        Console.note("wrote \(written) on \(backend.name)\(enlarged)")
     }
 
     /// The latents of a `--z` file: [N, dimension] with N ≥ 1, every value plausible (`Latents.problem(in:)`).

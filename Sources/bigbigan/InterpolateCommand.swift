@@ -21,6 +21,7 @@ struct InterpolateCommand: ParsableCommand {
     @OptionGroup var precisionOptions: PrecisionOptions
     @OptionGroup var weightOptions: WeightOptions
     @OptionGroup var engineOptions: EngineOptions
+    @OptionGroup var gridZoom: GridZoom
 
     @Option(help: "Seed of the first latent.") var fromSeed: UInt64 = 0
     @Option(help: "Seed of the last latent.") var toSeed: UInt64 = 1
@@ -40,6 +41,7 @@ struct InterpolateCommand: ParsableCommand {
         try OptionLimits.check(steps, "--steps", in: 2 ... OptionLimits.images.upperBound)
         try OptionLimits.check(batchSize, "--batch-size", in: OptionLimits.batch)
         try OptionLimits.checkCh(ch)
+        try weightOptions.checkSize("--ch", ch)
     }
 
     func run() throws {
@@ -49,22 +51,25 @@ struct InterpolateCommand: ParsableCommand {
         try config.validate()
         let a = try latent(file: from, seed: fromSeed, dimension: config.zDim)
         let b = try latent(file: to, seed: toSeed, dimension: config.zDim)
+        let zoom = gridZoom.factor(resolution: config.resolution)
         try target.check(
-            count: steps, resolution: config.resolution, inputs: [from, to, weightOptions.weights].compactMap { $0 })
+            count: steps, resolution: config.resolution, zoom: zoom,
+            inputs: [from, to, weightOptions.file()].compactMap { $0 })
         weightOptions.announce()
         let backend = try Backends.make(device: deviceOptions.choice, precision: precisionOptions.precision)
         try ModelMemory.check(
             "interpolate", models: [.generator(config)], batch: min(batchSize, steps), on: backend,
             hint: "Use a smaller --batch-size (or --ch).")
         let generator = try GeneratorRunner.choose(
-            engineOptions.engine, config: config, source: source, weights: weightOptions.weights, upsampled: false,
+            engineOptions.engine, config: config, source: source, weights: weightOptions.file(), upsampled: false,
             backend: backend, precision: precisionOptions.precision)
-        let written = try target.write(count: steps, resolution: config.resolution) { emit in
+        let written = try target.write(count: steps, resolution: config.resolution, zoom: zoom) { emit in
             try GenerateCommand.generate(
                 count: steps, latents: { try interpolation(a, b, rows: $0) }, with: generator, batchSize: batchSize,
                 upsampled: false, emit)
         }
-        Console.note("wrote \(written)")
+        let enlarged = if case .grid = target { gridZoom.note(resolution: config.resolution) } else { "" }
+        Console.note("wrote \(written)\(enlarged)")
     }
 
     /// Rows `rows` of the `steps` latents from `a` to `b`, ends included.

@@ -14,6 +14,11 @@ enum ModelMemory {
             Self(name: "generator", weights: config.weightElements, activation: config.largestActivation)
         }
 
+        /// The discriminator of `config`, which must pass `validate()`.
+        static func discriminator(_ config: DiscriminatorConfig) -> Self {
+            Self(name: "discriminator", weights: config.weightElements, activation: config.largestActivation)
+        }
+
         /// The encoder of `config`, which must pass `validate()`.
         static func encoder(_ config: EncoderConfig) -> Self {
             Self(name: "encoder", weights: config.weightElements, activation: config.largestActivation)

@@ -56,7 +56,7 @@ struct ModelOptions: ParsableArguments {
             job, models: [size], batch: batch, on: backend, hint: "Use a smaller --batch, --ch or --width.")
     }
 
-    func weightSource() throws -> any WeightSource { try weightOptions.source() }
+    func weightSource() throws -> any WeightSource { try weightOptions.source(defaultModel: false) }
 
     /// The signature of the module's graph that this model is.
     var signature: String { model == .generator ? "generate" : "encode" }
@@ -64,7 +64,7 @@ struct ModelOptions: ParsableArguments {
     /// The module whose graph runs the model under `--engine`, or nil for the native model.
     func graphModule(backend: any Backend, precision: Precision) throws -> GraphModule? {
         try EngineSelection.choose(
-            engineOptions.engine, signature: signature, weights: weightOptions.weights,
+            engineOptions.engine, signature: signature, weights: weightOptions.file(defaultModel: false),
             encoder: model == .revnet50x4 ? .revnet50x4 : .resnet50, backend: backend, precision: precision)
     }
 
@@ -79,7 +79,7 @@ struct ModelOptions: ParsableArguments {
         let source = try weightSource()
         let size =
             model == .generator ? "ch \(generatorConfig(source).ch)" : "width \(try encoderConfig(source).width)"
-        return "\(model.rawValue) (\(size)), \(weightOptions.describe()),"
+        return "\(model.rawValue) (\(size)), \(weightOptions.describe(defaultModel: false)),"
     }
 
     /// Runs the model with `source` (from `modelWeights()`) on `backend` and returns every tapped layer's output;

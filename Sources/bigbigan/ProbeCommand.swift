@@ -46,7 +46,11 @@ struct ProbeCommand: ParsableCommand {
         help: "Training set: a class-folder tree DIR/<class>/<image>, or a .safetensors/.npz of features and labels.")
     var train: String
     @Option(help: "Test set: a class-folder tree or a features file, as --train.") var test: String
-    @Option(help: "The representation probed: avepool_feat or bn_crelu_feat.") var feature: FeatureChoice = .bnCreluFeat
+    @Option(
+        help:
+            "The representation probed: avepool_feat or bn_crelu_feat; a features file may name any [N,D] tensor in it (such as raw pixels)."
+    )
+    var feature = FeatureChoice.bnCreluFeat.rawValue
     @Option(help: "Name of the labels tensor in a features file.") var labels = "labels"
     @Option(help: "Write the encoded training set here (.safetensors: the feature, labels, class names).")
     var saveTrainFeatures: String?
@@ -91,6 +95,7 @@ struct ProbeCommand: ParsableCommand {
             throw ValidationError("--save-train-features and --save-test-features must be different files")
         }
         guard !labels.isEmpty else { throw ValidationError("--labels must name a tensor") }
+        try weightOptions.checkSize("--width", width)
     }
 
     func run() throws {
@@ -125,7 +130,7 @@ struct ProbeCommand: ParsableCommand {
         options.epochs = epochs
         options.seed = seed
         Console.note(
-            "training the probe on \(training.features.rowCount) × \(training.features.columnCount) \(feature.rawValue) "
+            "training the probe on \(training.features.rowCount) × \(training.features.columnCount) \(feature) "
                 + "features on the CPU")
         let classifier: LinearClassifier
         do {
@@ -149,7 +154,7 @@ struct ProbeCommand: ParsableCommand {
             throw CommandFailure("\(test): \(error)")
         }
         let report = ProbeReport(
-            top1: accuracy.top1, top5: accuracy.topK, feature: feature.rawValue, train: training.labels.count,
+            top1: accuracy.top1, top5: accuracy.topK, feature: feature, train: training.labels.count,
             test: accuracy.count, l2: classifier.l2, classes: classifier.classes.count)
         if json {
             let encoder = JSONEncoder()
@@ -165,13 +170,13 @@ struct ProbeCommand: ParsableCommand {
 
     /// A features file given as `--train` or `--test`.
     private func readFeatures(_ path: String) throws -> LabeledFeatures {
-        try LabeledFeatures.read(path, feature: feature.rawValue, labelsName: labels)
+        try LabeledFeatures.read(path, feature: feature, labelsName: labels)
     }
 
     /// Refuses a `--save-*-features` for a set that is not encoded, and checks each save path before any work.
     private func checkOutputs(trainingTree: ClassFolders?, testTree: ClassFolders?) throws {
         let scanned = [trainingTree, testTree].compactMap { $0 }.flatMap { $0.folders.map(\.description) }
-        let inputs = [train, test, weightOptions.weights].compactMap { $0 }
+        let inputs = [train, test, weightOptions.file()].compactMap { $0 }
         for (path, option, tree) in [
             (saveTrainFeatures, "--save-train-features", trainingTree),
             (saveTestFeatures, "--save-test-features", testTree),
@@ -212,12 +217,16 @@ private struct FolderEncoding {
     /// Checks that the encoder and the features of the `sets` encoded into memory (those saved nowhere) fit, then
     /// loads the encoder.
     init(_ command: ProbeCommand, sets: [(tree: ClassFolders, save: String?)]) throws {
+        guard let choice = ProbeCommand.FeatureChoice(rawValue: command.feature) else {
+            throw ValidationError(
+                "--feature must be avepool_feat or bn_crelu_feat to encode class folders, got '\(command.feature)'")
+        }
         let source = try command.weightOptions.source()
         let config = try EncoderConfig.matching(
             command.encoder == .resnet50 ? .resnet50 : .revnet50x4, weights: source, width: command.width)
         try config.validate()
-        feature = command.feature.rawValue
-        columns = command.feature == .avepoolFeat ? config.featureChannels : config.bnCreluChannels
+        feature = command.feature
+        columns = choice == .avepoolFeat ? config.featureChannels : config.bnCreluChannels
         var inMemory = MemoryEstimate()
         for (tree, save) in sets where save == nil {
             inMemory.add(

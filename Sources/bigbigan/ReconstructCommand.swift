@@ -17,6 +17,7 @@ struct ReconstructCommand: ParsableCommand {
     @OptionGroup var weightOptions: WeightOptions
     @OptionGroup var engineOptions: EngineOptions
     @OptionGroup var inputOptions: ImageInputOptions
+    @OptionGroup var gridZoom: GridZoom
 
     @Option(help: "Encoder: resnet50 or revnet50x4.") var encoder: EncodeCommand.EncoderChoice = .resnet50
     @Option(help: "Output PNG grid.") var output: String
@@ -32,7 +33,7 @@ struct ReconstructCommand: ParsableCommand {
 
     func run() throws {
         try OutputLocation.checkFile(
-            output, option: "--output", inputs: inputOptions.inputs + [weightOptions.weights].compactMap { $0 },
+            output, option: "--output", inputs: inputOptions.inputs + [weightOptions.file()].compactMap { $0 },
             scannedFolders: OutputLocation.folders(among: inputOptions.inputs))
         let source = try weightOptions.source()
         let encoderConfig = try EncoderConfig.matching(encoder == .resnet50 ? .resnet50 : .revnet50x4, weights: source)
@@ -63,7 +64,7 @@ struct ReconstructCommand: ParsableCommand {
         try GenerateCommand.generate(
             count: count, latents: { try z.rows($0) },
             with: GeneratorRunner.choose(
-                engineOptions.engine, config: generatorConfig, source: source, weights: weightOptions.weights,
+                engineOptions.engine, config: generatorConfig, source: source, weights: weightOptions.file(),
                 upsampled: false, backend: backend, precision: precisionOptions.precision),
             batchSize: batchSize, upsampled: false
         ) { reconstructions += try $0.rgbImages() }
@@ -72,12 +73,13 @@ struct ReconstructCommand: ParsableCommand {
         let r = generatorConfig.resolution
         let small = try cpu.download(
             cpu.resize(cpu.upload(images), options: ResizeOptions(height: r, width: r, method: .bilinear)))
+        let zoom = gridZoom.factor(resolution: r)
         var pairs: [RGBImage] = []
         for i in 0 ..< count {
-            pairs.append(try RGBImage(tensor: small, index: i))
-            pairs.append(reconstructions[i])
+            pairs.append(try RGBImage(tensor: small, index: i).enlarged(by: zoom))
+            pairs.append(try reconstructions[i].enlarged(by: zoom))
         }
         try ImageFile.writePNG(ImageGrid.compose(pairs, columns: min(8, pairs.count)), to: URL(fileURLWithPath: output))
-        Console.note("wrote \(count) input/reconstruction pair(s) to \(output)")
+        Console.note("wrote \(count) input/reconstruction pair(s) to \(output)\(gridZoom.note(resolution: r))")
     }
 }

@@ -41,8 +41,9 @@ enum SampleOutput {
     }
 
     /// Checks before any work that the output can be written, is none of `inputs`, and has room for `count` images of
-    /// `resolution`²: free disk for the `.npy` and the folder, physical memory for the grid.
-    func check(count: Int, resolution: Int, inputs: [String]) throws {
+    /// `resolution`²: free disk for the `.npy` and the folder, physical memory for the grid (its images enlarged
+    /// `zoom`×).
+    func check(count: Int, resolution: Int, zoom: Int = 1, inputs: [String]) throws {
         let pixels = MemoryEstimate.product(resolution * resolution, 3)
         var estimate = MemoryEstimate()
         switch self {
@@ -50,8 +51,9 @@ enum SampleOutput {
             try OutputLocation.checkFile(url.path, option: "--output", inputs: inputs)
             let columns = columns ?? Int(Double(count).squareRoot().rounded(.up))
             let rows = (count + columns - 1) / columns
+            let side = MemoryEstimate.product(resolution, zoom)
             let gridPixels = MemoryEstimate.product(
-                MemoryEstimate.product(columns, resolution + 2) + 2, MemoryEstimate.product(rows, resolution + 2) + 2)
+                MemoryEstimate.product(columns, side + 2) + 2, MemoryEstimate.product(rows, side + 2) + 2)
             estimate.add("\(count) images of 8-bit RGB", count: count, bytesEach: pixels)
             estimate.add("the \(columns)×\(rows) grid", count: gridPixels, bytesEach: 3)
             try estimate.check(
@@ -76,16 +78,16 @@ enum SampleOutput {
             "writing \(count) images", against: free, hint: "Free some space or write fewer images.")
     }
 
-    /// Writes `count` images of `resolution`² that `produce` hands over, a batch [n,R,R,3] at a time, to `emit`;
-    /// returns what was written, for the closing note. The output appears only if all `count` are written (the
+    /// Writes `count` images of `resolution`² that `produce` hands over, a batch [n,R,R,3] at a time, to `emit`
+    /// (a grid shows them enlarged `zoom`× by nearest neighbour); returns what was written, for the closing note. The output appears only if all `count` are written (the
     /// folder's earlier `sample_*` files that this run did not write are then removed, and named on stderr).
-    func write(count: Int, resolution: Int, _ produce: (_ emit: (HostTensor) throws -> Void) throws -> Void) throws
-        -> String
-    {
+    func write(
+        count: Int, resolution: Int, zoom: Int = 1, _ produce: (_ emit: (HostTensor) throws -> Void) throws -> Void
+    ) throws -> String {
         switch self {
         case .grid(let url, let columns):
             var images: [RGBImage] = []
-            try produce { images += try $0.rgbImages() }
+            try produce { images += try $0.rgbImages().map { try $0.enlarged(by: zoom) } }
             try ImageFile.writePNG(ImageGrid.compose(images, columns: columns), to: url)
             return "a grid of \(images.count) images in \(url.path)"
         case .npy(let url):

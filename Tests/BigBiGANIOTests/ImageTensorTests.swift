@@ -97,4 +97,36 @@ import Testing
         #expect(throws: TensorError.self) { try ImageGrid.compose(images, columns: 0) }
         #expect(throws: TensorError.self) { try ImageGrid.compose([RGBImage]()) }
     }
+
+    /// Nearest enlargement repeats each pixel in a factor × factor block; factor 1 is the image itself; factors
+    /// outside 1…64 throw.
+    @Test func enlargedRepeatsEachPixel() throws {
+        let image = try RGBImage(width: 2, height: 1, pixels: [1, 2, 3, 4, 5, 6])
+        let big = try image.enlarged(by: 3)
+        #expect(big.width == 6 && big.height == 3)
+        let row = [1, 2, 3, 1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6, 4, 5, 6].map { UInt8($0) }
+        #expect(big.pixels == row + row + row)
+        #expect(try image.enlarged(by: 1) == image)
+        #expect(throws: TensorError.self) { try image.enlarged(by: 0) }
+        #expect(throws: TensorError.self) { try image.enlarged(by: 65) }
+    }
+
+    /// A 28×28 image going to a 32×32 model gets 2 px of black (−1) around its pixels scaled by x/127.5 − 1; any other
+    /// pairing of sizes is the centre-square preparation.
+    @Test func modelInputPadsOnlyTwentyEightForThirtyTwo() throws {
+        let pixels = (0 ..< 28 * 28).flatMap { i in [UInt8](repeating: UInt8(i % 251), count: 3) }
+        let image = try RGBImage(width: 28, height: 28, pixels: pixels)
+        let padded = try image.modelInput(resolution: 32)
+        #expect(padded.shape == [1, 32, 32, 3])
+        for (row, column) in [(0, 0), (1, 31), (31, 5), (2, 1), (30, 2)] {
+            #expect(padded.data[(row * 32 + column) * 3] == -1, "border (\(row), \(column))")
+        }
+        for (row, column) in [(2, 2), (10, 17), (29, 29)] {
+            let value = Float(((row - 2) * 28 + column - 2) % 251) / 127.5 - 1
+            #expect(padded.data[(row * 32 + column) * 3 + 1] == value, "(\(row), \(column))")
+        }
+        #expect(try image.modelInput(resolution: 64) == image.centerSquareTensor(resolution: 64))
+        let other = try RGBImage(width: 30, height: 28, pixels: [UInt8](repeating: 9, count: 30 * 28 * 3))
+        #expect(try other.modelInput(resolution: 32) == other.centerSquareTensor(resolution: 32))
+    }
 }

@@ -25,6 +25,24 @@ import Testing
         #expect(config.weightElements == loadedElements(weights))
     }
 
+    /// The default model's three networks at 32×32: the small encoder stem (3×3/1, no pooling) counted and sized like
+    /// the released one.
+    @Test func defaultModelSizesAreWhatItLoadsAndComputes() throws {
+        let backend = CPUBackend()
+        let generator = RecordingWeights()
+        _ = try Generator(config: DefaultModel.generator, weights: generator, backend: backend)
+        #expect(DefaultModel.generator.weightElements == loadedElements(generator))
+        let encoder = RecordingWeights()
+        _ = try Encoder(config: DefaultModel.encoder, weights: encoder, backend: backend)
+        #expect(DefaultModel.encoder.weightElements == loadedElements(encoder))
+        #expect(DefaultModel.encoder.downsampling == 4 && DefaultModel.encoder.finalResolution == 8)
+        var largest = 0
+        _ = try Encoder(config: DefaultModel.encoder, weights: ZeroWeights(), backend: backend)(
+            backend.upload(HostTensor(zeros: [1, 32, 32, 3])), noiseSeed: 0,
+            tap: { _, tensor in largest = max(largest, tensor.shape.perSample) })
+        #expect(largest == 32 * 32 * 64 && DefaultModel.encoder.largestActivation == largest)
+    }
+
     /// The generator's largest activation is its largest named layer output.
     @Test func generatorLargestActivationIsItsLargestLayer() throws {
         let config = GeneratorConfig(ch: 4)

@@ -10,7 +10,9 @@ struct CLITests {
     @Test func generateWritesAGridAndAgreesAcrossBackends() throws {
         let dir = try temporaryDirectory()
         let png = dir.appendingPathComponent("grid.png")
-        try expectSuccess(["generate", "--count", "16", "--seed", "0", "--ch", "4", "--output", png.path])
+        try expectSuccess([
+            "generate", "--count", "16", "--seed", "0", "--weights", "synthetic", "--ch", "4", "--output", png.path,
+        ])
         let grid = try ImageFile.read(png)
         // 4×4 cells of 128 px with 2 px padding between and around.
         #expect(grid.width == 4 * 128 + 5 * 2 && grid.height == grid.width)
@@ -19,7 +21,8 @@ struct CLITests {
         for device in ["cpu", "0"] {
             let npy = dir.appendingPathComponent("images-\(device).npy")
             try expectSuccess([
-                "generate", "--count", "3", "--seed", "1", "--ch", "4", "--device", device, "--output", npy.path,
+                "generate", "--count", "3", "--seed", "1", "--weights", "synthetic", "--ch", "4", "--device", device,
+                "--output", npy.path,
             ])
             outputs.append(try NPYFile.read(npy))
         }
@@ -38,7 +41,8 @@ struct CLITests {
         for precision in ["fp32", "fp16"] {
             let npy = dir.appendingPathComponent("images-\(precision).npy")
             try expectSuccess([
-                "generate", "--count", "2", "--seed", "3", "--ch", "4", "--device", "0", "--precision", precision,
+                "generate", "--count", "2", "--seed", "3", "--weights", "synthetic", "--ch", "4", "--device", "0",
+                "--precision", precision,
                 "--output", npy.path,
             ])
             outputs.append(try NPYFile.read(npy))
@@ -48,7 +52,8 @@ struct CLITests {
         #expect(errors.maxAbsolute > 0 && errors.maxAbsolute < 2e-2, "fp32 vs fp16: \(errors)")
 
         let cpu = try run([
-            "generate", "--count", "1", "--ch", "4", "--device", "cpu", "--precision", "fp16", "--output",
+            "generate", "--count", "1", "--weights", "synthetic", "--ch", "4", "--device", "cpu", "--precision", "fp16",
+            "--output",
             dir.appendingPathComponent("x.npy").path,
         ])
         #expect(cpu.status != 0 && cpu.stderr.contains("fp32 only"), "\(cpu.stderr)")
@@ -86,7 +91,10 @@ struct CLITests {
         var results: [SafetensorsFile] = []
         for device in ["cpu", "0"] {
             let out = dir.appendingPathComponent("features-\(device).safetensors")
-            try expectSuccess(["encode", images.path, "--width", "32", "--device", device, "--output", out.path])
+            try expectSuccess([
+                "encode", images.path, "--weights", "synthetic", "--width", "32", "--device", device, "--output",
+                out.path,
+            ])
             results.append(try SafetensorsFile.read(out))
         }
         let expectedShapes: [String: Shape] = [
@@ -116,7 +124,7 @@ struct CLITests {
         var random = SeededRandom(seed: 1)
         try NPYFile.write(random.uniformTensor([2, 256, 256, 3], in: -1 ..< 1), to: images)
         var features: [SafetensorsFile] = []
-        for weightArguments in [["--weight-seed", "5"], ["--weights", weights.path]] {
+        for weightArguments in [["--weights", "synthetic", "--weight-seed", "5"], ["--weights", weights.path]] {
             let out = dir.appendingPathComponent("features-\(features.count).safetensors")
             try expectSuccess(
                 ["encode", images.path, "--width", "32", "--device", "cpu", "--output", out.path] + weightArguments)
@@ -133,7 +141,7 @@ struct CLITests {
         let broken = dir.appendingPathComponent("broken.png")
         try Data("not a png".utf8).write(to: broken)
         let out = dir.appendingPathComponent("f.safetensors")
-        let encode = try run(["encode", broken.path, "--width", "32", "--output", out.path])
+        let encode = try run(["encode", broken.path, "--weights", "synthetic", "--width", "32", "--output", out.path])
         #expect(encode.status != 0 && encode.stderr.contains("broken.png"))
         #expect(!FileManager.default.fileExists(atPath: out.path), "nothing is written on failure")
 
@@ -264,17 +272,32 @@ struct CLITests {
     }
 
     /// A binary copied alone into an empty folder generates images: the shaders are built in, and nothing is read
-    /// from the source tree (a fresh cache, so every shader is compiled from the built-in text).
+    /// from the source tree (a fresh cache, so every shader is compiled from the built-in text). Without its resource
+    /// folder it cannot have the default model and says so; with the folder copied beside it, it runs that model.
     @Test func aCopiedBinaryRunsWithoutTheSourceTree() throws {
         let dir = try temporaryDirectory()
         let copy = dir.appendingPathComponent("bigbigan")
         try FileManager.default.copyItem(at: Self.executable, to: copy)
         let out = dir.appendingPathComponent("images.npy")
+        let environment = ["BIGBIGAN_SHADER_DIR": "", "BIGBIGAN_CACHE_DIR": dir.appendingPathComponent("cache").path]
         let result = try run(
-            ["generate", "--count", "1", "--ch", "4", "--device", "0", "--output", out.path], executable: copy,
-            environment: ["BIGBIGAN_SHADER_DIR": "", "BIGBIGAN_CACHE_DIR": dir.appendingPathComponent("cache").path])
+            ["generate", "--count", "1", "--weights", "synthetic", "--ch", "4", "--device", "0", "--output", out.path],
+            executable: copy, environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try NPYFile.read(out).shape == [1, 128, 128, 3])
+
+        let alone = try run(
+            ["generate", "--count", "1", "--output", out.path], executable: copy, environment: environment)
+        #expect(alone.status == 1 && alone.stderr.contains("BigBiGAN_BigBiGAN.resources"), "\(alone.stderr)")
+        let resources = "BigBiGAN_BigBiGAN.resources"
+        try FileManager.default.copyItem(
+            at: Self.executable.deletingLastPathComponent().appendingPathComponent(resources),
+            to: dir.appendingPathComponent(resources))
+        let withResources = try run(
+            ["generate", "--count", "1", "--device", "0", "--output", out.path], executable: copy,
+            environment: environment)
+        #expect(withResources.status == 0, "\(withResources.stderr)")
+        #expect(try NPYFile.read(out).shape == [1, 32, 32, 3])
     }
 
     /// One byte flipped in every file of the cache folder — a different header field or payload position per file —
@@ -286,7 +309,10 @@ struct CLITests {
         func generate(_ name: String) throws -> (images: Data, reports: [String]) {
             let out = dir.appendingPathComponent("\(name).npy")
             let result = try run(
-                ["generate", "--count", "2", "--seed", "5", "--ch", "4", "--device", "0", "--output", out.path],
+                [
+                    "generate", "--count", "2", "--seed", "5", "--weights", "synthetic", "--ch", "4", "--device", "0",
+                    "--output", out.path,
+                ],
                 environment: ["BIGBIGAN_CACHE_DIR": cache.path])
             #expect(result.status == 0, "\(name): \(result.stderr)")
             return (
@@ -329,7 +355,10 @@ struct CLITests {
         let out = dir.appendingPathComponent("never.npy")
         // The CPU reference uses none of these, but a mistyped variable is still reported.
         let result = try run(
-            ["generate", "--count", "1", "--ch", "4", "--device", "cpu", "--output", out.path],
+            [
+                "generate", "--count", "1", "--weights", "synthetic", "--ch", "4", "--device", "cpu", "--output",
+                out.path,
+            ],
             environment: [variable: value])
         #expect(result.status == 64, "\(result.stderr)")
         #expect(result.stderr.contains("\(variable)=\(value)") && result.stderr.contains(allowed), "\(result.stderr)")

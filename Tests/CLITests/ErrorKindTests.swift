@@ -15,7 +15,7 @@ extension CLITests {
         let file = dir.appendingPathComponent("z.npy")
         try NPYFile.write(z, to: file)
         let result = try run([
-            "generate", "--z", file.path, "--ch", "4", "--device", "cpu", "--output",
+            "generate", "--z", file.path, "--weights", "synthetic", "--ch", "4", "--device", "cpu", "--output",
             dir.appendingPathComponent("x.npy").path,
         ])
         #expect(result.status == 1, "\(result.stderr)")
@@ -72,7 +72,7 @@ extension CLITests {
             (["generate", "--z", z.path, "--output", out], "[2,7]"),
             (["generate", "--z", structured.path, "--output", out], "structured dtype"),
         ] {
-            let result = try run(arguments + ["--ch", "4", "--device", "cpu"])
+            let result = try run(arguments + ["--weights", "synthetic", "--ch", "4", "--device", "cpu"])
             #expect(
                 result.status == 1 && result.stderr.contains(words) && !result.stderr.contains("Usage:"),
                 "\(arguments): \(result.stderr)")

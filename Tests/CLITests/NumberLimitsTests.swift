@@ -32,7 +32,8 @@ extension CLITests {
     @Test func aJobThatCannotFitFailsAtOnceWithItsEstimate() throws {
         let dir = try temporaryDirectory()
         let strip = try run([
-            "interpolate", "--steps", "1000000", "--ch", "4", "--output", dir.appendingPathComponent("s.png").path,
+            "interpolate", "--steps", "1000000", "--weights", "synthetic", "--ch", "4", "--output",
+            dir.appendingPathComponent("s.png").path,
         ])
         #expect(strip.status == 1, "\(strip.stderr)")
         #expect(
@@ -40,7 +41,8 @@ extension CLITests {
                 && strip.stderr.contains("--output x.npy") && !strip.stderr.contains("SYNTHETIC"), "\(strip.stderr)")
         for (device, place) in [("0", "device memory on"), ("cpu", "of memory")] {
             let batch = try run([
-                "generate", "--count", "4096", "--batch-size", "4096", "--ch", "1024", "--device", device, "--output",
+                "generate", "--count", "4096", "--batch-size", "4096", "--weights", "synthetic", "--ch", "1024",
+                "--device", device, "--output",
                 dir.appendingPathComponent("x.npy").path,
             ])
             #expect(
@@ -59,7 +61,8 @@ extension CLITests {
             func arguments(_ count: Int, batch: Int, _ name: String) -> [String] {
                 let size = command == "generate" ? ["--count", "\(count)", "--upsampled"] : ["--steps", "\(count)"]
                 return [
-                    command, "--ch", "4", "--device", "0", "--batch-size", "\(batch)", "--output",
+                    command, "--weights", "synthetic", "--ch", "4", "--device", "0", "--batch-size", "\(batch)",
+                    "--output",
                     dir.appendingPathComponent(name).path,
                 ] + size
             }

@@ -21,8 +21,14 @@ extension CLITests {
         let images = dir.appendingPathComponent("x.npy")
         for file in [features, images] { try Data("earlier output".utf8).write(to: file) }
         for arguments in [
-            ["encode", empty.path, "--width", "32", "--device", "cpu", "--output", features.path],
-            ["generate", "--z", noLatents.path, "--ch", "4", "--device", "cpu", "--output", images.path],
+            [
+                "encode", empty.path, "--weights", "synthetic", "--width", "32", "--device", "cpu", "--output",
+                features.path,
+            ],
+            [
+                "generate", "--z", noLatents.path, "--weights", "synthetic", "--ch", "4", "--device", "cpu", "--output",
+                images.path,
+            ],
         ] {
             let result = try run(arguments)
             #expect(result.status == 1 && !result.stderr.contains("Usage:"), "\(arguments[0]): \(result.stderr)")
@@ -70,7 +76,8 @@ extension CLITests {
             ["--output", dir.appendingPathComponent("missing/x.npy").path], ["--output", folder.path],
             ["--output-dir", file.appendingPathComponent("samples").path],
         ] {
-            let result = try run(["generate", "--count", "1", "--ch", "4", "--device", "cpu"] + arguments)
+            let result = try run(
+                ["generate", "--count", "1", "--weights", "synthetic", "--ch", "4", "--device", "cpu"] + arguments)
             #expect(
                 result.status == 1 && result.stderr.contains("cannot write") && !result.stderr.contains("SYNTHETIC"),
                 "\(arguments): \(result.stderr)")
@@ -82,9 +89,15 @@ extension CLITests {
     @Test func aReusedOutputDirHoldsOnlyTheNewSamples() throws {
         let dir = try temporaryDirectory()
         let samples = dir.appendingPathComponent("samples")
-        try expectSuccess(["generate", "--count", "3", "--ch", "4", "--device", "0", "--output-dir", samples.path])
+        try expectSuccess([
+            "generate", "--count", "3", "--weights", "synthetic", "--ch", "4", "--device", "0", "--output-dir",
+            samples.path,
+        ])
         try Data("mine".utf8).write(to: samples.appendingPathComponent("notes.txt"))
-        let again = try run(["generate", "--count", "2", "--ch", "4", "--device", "0", "--output-dir", samples.path])
+        let again = try run([
+            "generate", "--count", "2", "--weights", "synthetic", "--ch", "4", "--device", "0", "--output-dir",
+            samples.path,
+        ])
         #expect(again.status == 0 && again.stderr.contains("sample_00002.png"), "\(again.stderr)")
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: samples.path).sorted() == [
@@ -119,7 +132,9 @@ extension CLITests {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).count == 1)
-        try expectSuccess(["generate", "--count", "1", "--ch", "4", "--device", "0", "--output", npy.path])
+        try expectSuccess([
+            "generate", "--count", "1", "--weights", "synthetic", "--ch", "4", "--device", "0", "--output", npy.path,
+        ])
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["x.npy"])
     }
 
@@ -127,7 +142,8 @@ extension CLITests {
     private func startLongGeneration(_ output: [String]) throws -> Process {
         let process = Process()
         process.executableURL = Self.executable
-        process.arguments = ["generate", "--count", "100000", "--ch", "4", "--device", "0"] + output
+        process.arguments =
+            ["generate", "--count", "100000", "--weights", "synthetic", "--ch", "4", "--device", "0"] + output
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -27,7 +27,8 @@ extension CLITests {
         let saved = dir.appendingPathComponent("train.safetensors")
         let result = try run([
             "probe", "--train", dir.appendingPathComponent("train").path, "--test",
-            dir.appendingPathComponent("test").path, "--width", "8", "--device", "cpu", "--json",
+            dir.appendingPathComponent("test").path, "--weights", "synthetic", "--width", "8", "--device", "cpu",
+            "--json",
             "--save-train-features", saved.path,
         ])
         try #require(result.status == 0, "\(result.stderr)")

@@ -82,7 +82,7 @@ def standing_statistics(net, batches):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output", type=pathlib.Path, required=True, help="the .safetensors to write")
-    parser.add_argument("--steps", type=int, default=4000, help="generator/encoder updates")
+    parser.add_argument("--steps", type=int, default=3600, help="generator/encoder updates")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--d-steps", type=int, default=1, help="discriminator updates per generator update")
     parser.add_argument("--lr-g", type=float, default=1e-4)
