@@ -46,7 +46,10 @@ let package = Package(
         // Layer 4: TensorFlow SavedModels and TF-Hub modules: meta graphs, signatures, GraphDefs, decoded without TensorFlow.
         .target(name: "TensorFlowGraph", dependencies: ["FileAccess"]),
         // Layer 4: BigBiGAN models and weights, written once against the backend interface; weights from files via BigBiGANIO.
-        .target(name: "BigBiGAN", dependencies: ["Tensors", "BigBiGANIO"]),
+        // Ships the default model's weights (docs/default-model.md) as a resource.
+        .target(
+            name: "BigBiGAN", dependencies: ["Tensors", "BigBiGANIO"],
+            resources: [.copy("DefaultModel/bigbigan-fashion-mnist.safetensors")]),
         // Layer 5: runs a module's own TensorFlow graph on any backend: pruning, variable binding, folding, lowering.
         .target(name: "GraphEngine", dependencies: ["Tensors", "BigBiGANIO", "TensorFlowGraph"]),
         // Layer 5: the linear-probe evaluation: logistic regression on features read a mini-batch at a time; no Vulkan.
