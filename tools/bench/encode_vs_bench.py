@@ -37,7 +37,7 @@ def main():
             benches.append(report["results"][0]["images_per_second"])
             encode = subprocess.run(
                 [binary, "encode", folder, "--encoder", model, "--batch-size", batch,
-                 "--output", os.path.join(scratch, "features.safetensors")] + jobs + options,
+                 "--output", os.path.join(scratch, "features.safetensors"), "--weights", "synthetic"] + jobs + options,
                 check=True, capture_output=True, text=True)
             done = re.search(r"encoded (\d+) input\(s\) in ([0-9.]+) s", encode.stderr)
             encodes.append(int(done.group(1)) / float(done.group(2)))

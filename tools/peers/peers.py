@@ -162,7 +162,7 @@ def prepare_weights(model, args, label, workdir, ours):
         exported = ours.synthetic_weights(args.seed, args.ch, args.width, workdir)
         tensors = {name: t for name, t in exported.items() if name.startswith(scope)}
         log(f"{label}: the engine's synthetic weights (seed {args.seed}, from bigbigan convert synthetic)")
-        weight_args, path = ["--weight-seed", str(args.seed)], None
+        weight_args, path = ["--weights", "synthetic", "--weight-seed", str(args.seed)], None
     else:
         tensors = W.make([model], args.ch, args.width, args.seed)
         path = os.path.join(workdir, "weights.safetensors")

@@ -322,9 +322,9 @@ else
     input="$tmp/images"
     merged="$outdir/features.safetensors"
     mkdir -p "$input"
-    "$bigbigan" generate --count 7 --seed 0 --ch 8 --device cpu --output-dir "$input" 2>"$tmp/log/generate.stderr"
+    "$bigbigan" generate --count 7 --seed 0 --weights synthetic --ch 8 --device cpu --output-dir "$input" 2>"$tmp/log/generate.stderr"
     # 7 images in batches of 2: 4 batches over 3 shards, the last batch short.
-    extra=(--device cpu --width 8 --batch-size 2)
+    extra=(--device cpu --weights synthetic --width 8 --batch-size 2)
     array="$(submit_array "${extra[@]}")"
     say "array job $array submitted"
     merge_after "$array"
