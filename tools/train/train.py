@@ -54,11 +54,6 @@ def build(spectral_norm):
     return g, e, d
 
 
-def scores(d, x, z):
-    s_x, s_z, s_xz = d(x, z)
-    return s_x, s_z, s_xz
-
-
 def remove_spectral_norm(net):
     """Replaces each parametrised weight by its normalised value (the power iteration's current u)."""
     for m in net.modules():
@@ -129,8 +124,8 @@ def main():
             with torch.no_grad():
                 fake = g(z)
                 _, _, z_hat, _, _ = e(x, torch.randn(args.batch, model.Z_DIM, generator=stream))
-            real_scores = scores(d, x, z_hat)
-            fake_scores = scores(d, fake, z)
+            real_scores = d(x, z_hat)
+            fake_scores = d(fake, z)
             loss_d = sum(F.relu(1 - s).mean() + F.relu(1 + t).mean() for s, t in zip(real_scores, fake_scores))
             opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
@@ -138,8 +133,8 @@ def main():
 
         x, z = real_batch(), noise()
         _, _, z_hat, _, _ = e(x, torch.randn(args.batch, model.Z_DIM, generator=stream))
-        real_total = sum(scores(d, x, z_hat))
-        fake_total = sum(scores(d, g(z), z))
+        real_total = sum(d(x, z_hat))
+        fake_total = sum(d(g(z), z))
         loss_ge = real_total.mean() - fake_total.mean()
         opt_ge.zero_grad(set_to_none=True)
         loss_ge.backward()
