@@ -36,10 +36,15 @@ D_H = [256, 256]
 D_J = [256, 256]
 
 
-def build(spectral_norm):
+def build(spectral_norm, initial_stdev=None):
     g = model.Generator(G_CH)
     e = model.Encoder(E_WIDTH, E_BLOCKS, E_HIDDEN)
     d = model.Discriminator(D_CH, D_H, D_J)
+    if initial_stdev is not None:
+        # z_stdev = softplus(σ̂): σ̂'s bias set so that E starts nearly deterministic (PyTorch's default bias starts
+        # z_stdev at ≈ 0.69); training still widens it (docs/default-model.md, Training).
+        with torch.no_grad():
+            e.z_params.bias[model.Z_DIM:].fill_(float(np.log(np.expm1(initial_stdev))))
     # The conditional batch norms' gain/bias projections start at zero (gain 1, bias 0) and are not spectrally
     # normalised: σ of a zero matrix is 0.
     conditional = {id(m) for c in g.modules() if isinstance(c, model.ConditionalBatchNorm) for m in [c.scale, c.offset]}
@@ -77,13 +82,20 @@ def standing_statistics(net, batches):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output", type=pathlib.Path, required=True, help="the .safetensors to write")
-    parser.add_argument("--steps", type=int, default=3600, help="generator/encoder updates")
+    parser.add_argument("--steps", type=int, default=5500, help="generator/encoder updates")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--d-steps", type=int, default=1, help="discriminator updates per generator update")
     parser.add_argument("--lr-g", type=float, default=1e-4)
     parser.add_argument("--lr-e", type=float, default=5e-4)
     parser.add_argument("--lr-d", type=float, default=4e-4)
-    parser.add_argument("--ema", type=float, default=0.999)
+    parser.add_argument("--ema", type=float, default=0.999, help="decay of the averages of G and E")
+    parser.add_argument("--initial-stdev", type=float, default=0.1, help="E's z_stdev at initialisation")
+    parser.add_argument("--encoder", choices=["ema", "trained"], default="ema",
+                        help="export E's moving average (it lags like G's) or its trained weights")
+    parser.add_argument("--checkpoint", type=pathlib.Path,
+                        help="also save every network, the averages and the data stream here (torch.save)")
+    parser.add_argument("--from-checkpoint", type=pathlib.Path,
+                        help="skip training: export from a --checkpoint of a run with the same options")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--log", type=pathlib.Path, help="JSON lines of losses (default: OUTPUT with .log.jsonl)")
@@ -93,8 +105,8 @@ def main():
     torch.set_num_threads(args.threads)
     images, _ = data.load("train")
     real = torch.from_numpy(data.preprocess(images)).permute(0, 3, 1, 2).contiguous()
-    g, e, d = build(spectral_norm=True)
-    g_ema = copy.deepcopy(g).eval()
+    g, e, d = build(spectral_norm=True, initial_stdev=args.initial_stdev)
+    g_ema, e_ema = copy.deepcopy(g).eval(), copy.deepcopy(e).eval()
     opt_d = torch.optim.Adam(d.parameters(), lr=args.lr_d, betas=(0.0, 0.999))
     opt_ge = torch.optim.Adam(
         [{"params": g.parameters(), "lr": args.lr_g}, {"params": e.parameters(), "lr": args.lr_e}],
@@ -113,11 +125,56 @@ def main():
     def noise():
         return torch.randn(args.batch, model.Z_DIM, generator=stream)
 
+    if args.from_checkpoint:
+        saved = torch.load(args.from_checkpoint, weights_only=False)
+        for net, name in [(g, "g"), (e, "e"), (d, "d"), (g_ema, "g_ema"), (e_ema, "e_ema")]:
+            net.load_state_dict(saved[name])
+        stream.set_state(saved["stream"])
+        order, cursor, train_seconds = saved["order"], saved["cursor"], saved["train_seconds"]
+    else:
+        train_seconds = train(args, g, e, d, g_ema, e_ema, opt_d, opt_ge, real_batch, noise, stream)
+    if args.checkpoint and not args.from_checkpoint:
+        args.checkpoint.parent.mkdir(parents=True, exist_ok=True)
+        torch.save({"g": g.state_dict(), "e": e.state_dict(), "d": d.state_dict(), "g_ema": g_ema.state_dict(),
+                    "e_ema": e_ema.state_dict(), "stream": stream.get_state(), "order": order, "cursor": cursor,
+                    "train_seconds": train_seconds}, args.checkpoint)
+
+    # Export: the generator's average with converged singular vectors and standing statistics, the chosen encoder
+    # with statistics averaged over training data, the discriminator as trained.
+    encoder = e_ema if args.encoder == "ema" else e
+    g_ema.train()
+    with torch.no_grad():
+        for _ in range(20):
+            g_ema(noise())  # each pass takes one power-iteration step per spectrally normalised layer
+    for net in [g_ema, d]:
+        net.eval()
+        remove_spectral_norm(net)
+    standing_statistics(g_ema, [lambda: g_ema(noise()) for _ in range(100)])
+    standing_statistics(encoder, [lambda: encoder(real_batch(), noise()) for _ in range(100)])
+    d.eval()
+    tensors = model.canonical_weights(g_ema, encoder, d)
+    options = {k: str(v) for k, v in vars(args).items() if k not in ["checkpoint", "from_checkpoint", "log"]}
+    metadata = {
+        "bigbigan.model": "fashion-mnist-32",
+        "bigbigan.encoder.resolution": str(model.RESOLUTION),
+        "bigbigan.training": json.dumps({**options, "train_seconds": round(train_seconds, 1)}),
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    partial = args.output.with_name(args.output.name + ".partial")
+    save_file(tensors, str(partial), metadata=metadata)
+    partial.replace(args.output)
+    total = sum(t.numel() for t in tensors.values())
+    print(f"wrote {args.output}: {len(tensors)} tensors, {total} values, trained {train_seconds:.0f} s", flush=True)
+
+
+def train(args, g, e, d, g_ema, e_ema, opt_d, opt_ge, real_batch, noise, stream):
+    """The training loop; → its wall time in seconds."""
     log_path = args.log or args.output.with_suffix(".log.jsonl")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "w")
     start = time.time()
-    ema_pairs = list(zip(g_ema.state_dict().values(), g.state_dict().values()))
+    ema_pairs = [pair for average, net in [(g_ema, g), (e_ema, e)]
+                 for pair in zip(average.state_dict().values(), net.state_dict().values())]
     for step in range(1, args.steps + 1):
         for _ in range(args.d_steps):
             x, z = real_batch(), noise()
@@ -132,7 +189,7 @@ def main():
             opt_d.step()
 
         x, z = real_batch(), noise()
-        _, _, z_hat, _, _ = e(x, torch.randn(args.batch, model.Z_DIM, generator=stream))
+        _, stdev, z_hat, _, _ = e(x, torch.randn(args.batch, model.Z_DIM, generator=stream))
         real_total = sum(d(x, z_hat))
         fake_total = sum(d(g(z), z))
         loss_ge = real_total.mean() - fake_total.mean()
@@ -143,46 +200,20 @@ def main():
 
         decay = min(args.ema, (1 + step) / (10 + step))
         with torch.no_grad():
-            for ema_t, t in ema_pairs:
-                if ema_t.dtype.is_floating_point:
-                    ema_t.mul_(decay).add_(t, alpha=1 - decay)
+            for average, t in ema_pairs:
+                if average.dtype.is_floating_point:
+                    average.mul_(decay).add_(t, alpha=1 - decay)
                 else:
-                    ema_t.copy_(t)
+                    average.copy_(t)
         if step % 50 == 0 or step == args.steps:
             record = {"step": step, "seconds": round(time.time() - start, 1), "loss_d": loss_d.item(),
                       "loss_ge": loss_ge.item(), "real_score": real_total.mean().item(),
-                      "fake_score": fake_total.mean().item()}
+                      "fake_score": fake_total.mean().item(), "z_stdev": stdev.mean().item()}
             log.write(json.dumps(record) + "\n")
             log.flush()
             print(json.dumps(record), flush=True)
-
-    train_seconds = time.time() - start
-    # Export: the EMA generator with converged singular vectors and standing statistics, the encoder with
-    # statistics averaged over training data, the discriminator as trained.
-    g_ema.train()
-    with torch.no_grad():
-        for _ in range(20):
-            g_ema(noise())  # each pass takes one power-iteration step per spectrally normalised layer
-    for net in [g_ema, d]:
-        net.eval()
-        remove_spectral_norm(net)
-    standing_statistics(g_ema, [lambda: g_ema(noise()) for _ in range(100)])
-    standing_statistics(e, [lambda: e(real_batch(), noise()) for _ in range(100)])
-    d.eval()
-    tensors = model.canonical_weights(g_ema, e, d)
-    metadata = {
-        "bigbigan.model": "fashion-mnist-32",
-        "bigbigan.encoder.resolution": str(model.RESOLUTION),
-        "bigbigan.training": json.dumps({**{k: str(v) for k, v in vars(args).items()},
-                                         "train_seconds": round(train_seconds, 1)}),
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    partial = args.output.with_name(args.output.name + ".partial")
-    save_file(tensors, str(partial), metadata=metadata)
-    partial.replace(args.output)
-    total = sum(t.numel() for t in tensors.values())
-    print(f"wrote {args.output}: {len(tensors)} tensors, {total} values, trained {train_seconds:.0f} s", flush=True)
-
+    log.close()
+    return time.time() - start
 
 if __name__ == "__main__":
     main()
