@@ -2,8 +2,8 @@ import Foundation
 
 /// The BigBiGAN this project trained on Fashion-MNIST (`docs/default-model.md`): 32×32 images of clothing, the
 /// model every command runs when no weights are given. Its weights ship with the package as a resource,
-/// `bigbigan-fashion-mnist.safetensors` (canonical names, EMA generator, spectral normalisation applied), written by
-/// `tools/train/train.py`.
+/// `bigbigan-fashion-mnist.safetensors` (canonical names, the moving averages of the generator and the encoder,
+/// spectral normalisation applied), written by `tools/train/train.py`.
 public enum DefaultModel {
     /// The name the weights file's metadata gives (`WeightMetadata.model`).
     public static let name = "fashion-mnist-32"
