@@ -108,6 +108,20 @@ def train_classifier(seed, epochs=4):
     return net, accuracy.float().mean().item()
 
 
+def cached_classifier(work, seed):
+    """The classifier of `seed` and its test accuracy, trained once and kept in `work` (it depends on the data and the
+    seed only, not on the model measured)."""
+    cached = work / f"classifier-seed{seed}.pt"
+    if cached.exists():
+        saved = torch.load(cached)
+        net = Classifier()
+        net.load_state_dict(saved["state"])
+        return net.eval(), saved["accuracy"]
+    net, accuracy = train_classifier(seed)
+    torch.save({"state": net.state_dict(), "accuracy": accuracy}, cached)
+    return net, accuracy
+
+
 def predict(net, x):
     with torch.no_grad():
         return torch.cat([torch.softmax(net(x[i: i + 500]), dim=1) for i in range(0, len(x), 500)])
@@ -153,15 +167,7 @@ def main():
     metrics["probe"] = probe
 
     print("classifier", flush=True)
-    cached = work / f"classifier-seed{args.seed}.pt"
-    if cached.exists():  # it depends on the data and the seed only, not on the model measured
-        saved = torch.load(cached)
-        net, accuracy = Classifier(), saved["accuracy"]
-        net.load_state_dict(saved["state"])
-        net.eval()
-    else:
-        net, accuracy = train_classifier(args.seed)
-        torch.save({"state": net.state_dict(), "accuracy": accuracy}, cached)
+    net, accuracy = cached_classifier(work, args.seed)
     metrics["classifier_test_accuracy"] = accuracy
 
     print("samples", flush=True)

@@ -1,0 +1,96 @@
+"""Compares which generator and encoder to export from one training run (docs/default-model.md, Training): exports
+the averaged G with the averaged E, the averaged G with the trained E, and the trained G with the trained E from a
+`train.py --checkpoint`, then measures each in PyTorch on the 10,000 test images — how often the reconstruction
+G(E(x)), z = z_mean, keeps the class (the classifier of metrics.py), the encoder's mean z_stdev and |z_mean|²/120 —
+and a quick linear probe (full-batch logistic regression on 20,000 training images) of both features.
+
+    python tools/train/pairs.py --checkpoint run/checkpoint.pt --steps 5500 --work /tmp/pairs
+"""
+
+import argparse
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import data  # noqa: E402
+import metrics  # noqa: E402
+import model  # noqa: E402
+import train  # noqa: E402
+
+
+def encode(e, x):
+    """→ z_mean, z_stdev, avepool_feat, bn_crelu_feat of `x` in batches of 500."""
+    outputs = [e(x[i: i + 500], torch.zeros(len(x[i: i + 500]), model.Z_DIM)) for i in range(0, len(x), 500)]
+    return [torch.cat([o[k] for o in outputs]) for k in [0, 1, 3, 4]]
+
+
+def quick_probe(train_features, train_labels, test_features, test_labels):
+    mean, deviation = train_features.mean(0), train_features.std(0) + 1e-6
+    train_features, test_features = (train_features - mean) / deviation, (test_features - mean) / deviation
+    w = torch.zeros(train_features.shape[1], 10, requires_grad=True)
+    b = torch.zeros(10, requires_grad=True)
+    optimizer = torch.optim.Adam([w, b], lr=1e-2)
+    for _ in range(300):
+        loss = F.cross_entropy(train_features @ w + b, train_labels) + 1e-5 * (w ** 2).sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return ((test_features @ w + b).argmax(1) == test_labels).float().mean().item()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", type=pathlib.Path, required=True, help="a train.py --checkpoint")
+    parser.add_argument("--steps", type=int, required=True, help="the run's --steps (recorded in the metadata)")
+    parser.add_argument("--work", type=pathlib.Path, required=True, help="folder for the exported files")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    args.work.mkdir(parents=True, exist_ok=True)
+
+    saved = torch.load(args.checkpoint, weights_only=False)
+    trained = args.work / "trained-as-averages.pt"  # the trained networks in the averages' places
+    torch.save({**saved, "g_ema": saved["g"], "e_ema": saved["e"]}, trained)
+    pairs = {"averaged G, averaged E": (args.checkpoint, "ema"), "averaged G, trained E": (args.checkpoint, "trained"),
+             "trained G, trained E": (trained, "ema")}
+    files = {}
+    for i, (name, (checkpoint, encoder)) in enumerate(pairs.items()):
+        files[name] = args.work / f"pair-{i}.safetensors"
+        subprocess.run([sys.executable, str(pathlib.Path(__file__).parent / "train.py"), "--steps", str(args.steps),
+                        "--seed", str(args.seed), "--from-checkpoint", str(checkpoint), "--encoder", encoder,
+                        "--output", str(files[name])], check=True)
+
+    net, _ = metrics.cached_classifier(args.work, args.seed)
+
+    def tensors(split, count=None):
+        images, labels = data.load(split)
+        picks = np.random.RandomState(args.seed).permutation(len(images))[:count] if count else slice(None)
+        x = torch.from_numpy(data.preprocess(images[picks])).permute(0, 3, 1, 2).contiguous()
+        return x, torch.from_numpy(labels[picks].astype(np.int64))
+
+    x_test, y_test = tensors("test")
+    x_train, y_train = tensors("train", 20000)
+    for name, path in files.items():
+        g, e, d = train.build(spectral_norm=False)
+        model.load_canonical(g, e, d, load_file(str(path)))
+        g.eval()
+        e.eval()
+        with torch.no_grad():
+            mean, stdev, avepool, bn_crelu = encode(e, x_test)
+            _, _, train_avepool, train_bn_crelu = encode(e, x_train)
+            reconstructions = torch.cat([g(mean[i: i + 500]) for i in range(0, len(mean), 500)])
+            kept = (metrics.predict(net, reconstructions.mean(1, keepdim=True)).argmax(1) == y_test).float().mean()
+        print(f"{name}: reconstructions keep the class {kept.item():.3f}, z_stdev {stdev.mean().item():.3f}, "
+              f"|z_mean|²/120 {(mean ** 2).sum(1).mean().item() / model.Z_DIM:.3f}, quick probe avepool_feat "
+              f"{quick_probe(train_avepool, y_train, avepool, y_test):.3f}, bn_crelu_feat "
+              f"{quick_probe(train_bn_crelu, y_train, bn_crelu, y_test):.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
