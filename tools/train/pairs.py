@@ -4,7 +4,7 @@ the averaged G with the averaged E, the averaged G with the trained E, and the t
 G(E(x)), z = z_mean, keeps the class (the classifier of metrics.py), the encoder's mean z_stdev and |z_mean|²/120 —
 and a quick linear probe (full-batch logistic regression on 20,000 training images) of both features.
 
-    python tools/train/pairs.py --checkpoint run/checkpoint.pt --steps 5500 --work /tmp/pairs
+    python tools/train/pairs.py --checkpoint run/checkpoint.pt --work /tmp/pairs
 """
 
 import argparse
@@ -47,23 +47,19 @@ def quick_probe(train_features, train_labels, test_features, test_labels):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", type=pathlib.Path, required=True, help="a train.py --checkpoint")
-    parser.add_argument("--steps", type=int, required=True, help="the run's --steps (recorded in the metadata)")
     parser.add_argument("--work", type=pathlib.Path, required=True, help="folder for the exported files")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seeds the classifier and the probe's training subset")
     args = parser.parse_args()
     torch.set_num_threads(2)
     args.work.mkdir(parents=True, exist_ok=True)
 
-    saved = torch.load(args.checkpoint, weights_only=False)
-    trained = args.work / "trained-as-averages.pt"  # the trained networks in the averages' places
-    torch.save({**saved, "g_ema": saved["g"], "e_ema": saved["e"]}, trained)
-    pairs = {"averaged G, averaged E": (args.checkpoint, "ema"), "averaged G, trained E": (args.checkpoint, "trained"),
-             "trained G, trained E": (trained, "ema")}
+    pairs = {"averaged G, averaged E": ("ema", "ema"), "averaged G, trained E": ("ema", "trained"),
+             "trained G, trained E": ("trained", "trained")}
     files = {}
-    for i, (name, (checkpoint, encoder)) in enumerate(pairs.items()):
-        files[name] = args.work / f"pair-{i}.safetensors"
-        subprocess.run([sys.executable, str(pathlib.Path(__file__).parent / "train.py"), "--steps", str(args.steps),
-                        "--seed", str(args.seed), "--from-checkpoint", str(checkpoint), "--encoder", encoder,
+    for name, (generator, encoder) in pairs.items():
+        files[name] = args.work / f"g-{generator}-e-{encoder}.safetensors"
+        subprocess.run([sys.executable, str(pathlib.Path(__file__).parent / "train.py"), "--from-checkpoint",
+                        str(args.checkpoint), "--generator", generator, "--encoder", encoder,
                         "--output", str(files[name])], check=True)
 
     net, _ = metrics.cached_classifier(args.work, args.seed)

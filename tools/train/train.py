@@ -34,6 +34,8 @@ E_HIDDEN = [256, 256]
 D_CH = 32
 D_H = [256, 256]
 D_J = [256, 256]
+# What a checkpoint records of its run, so that an export from it (--from-checkpoint) uses the same.
+TRAINING_OPTIONS = ["steps", "batch", "d_steps", "lr_g", "lr_e", "lr_d", "ema", "initial_stdev", "seed", "threads"]
 
 
 def build(spectral_norm, initial_stdev=None):
@@ -90,16 +92,22 @@ def main():
     parser.add_argument("--lr-d", type=float, default=4e-4)
     parser.add_argument("--ema", type=float, default=0.999, help="decay of the averages of G and E")
     parser.add_argument("--initial-stdev", type=float, default=0.1, help="E's z_stdev at initialisation")
+    parser.add_argument("--generator", choices=["ema", "trained"], default="ema",
+                        help="export G's moving average or its trained weights")
     parser.add_argument("--encoder", choices=["ema", "trained"], default="ema",
                         help="export E's moving average (it lags like G's) or its trained weights")
     parser.add_argument("--checkpoint", type=pathlib.Path,
                         help="also save every network, the averages and the data stream here (torch.save)")
     parser.add_argument("--from-checkpoint", type=pathlib.Path,
-                        help="skip training: export from a --checkpoint of a run with the same options")
+                        help="skip training: export from a --checkpoint, with the options of its run")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--log", type=pathlib.Path, help="JSON lines of losses (default: OUTPUT with .log.jsonl)")
     args = parser.parse_args()
+    saved = torch.load(args.from_checkpoint, weights_only=False) if args.from_checkpoint else None
+    if saved:
+        for option, value in saved["options"].items():
+            setattr(args, option, value)
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -125,34 +133,34 @@ def main():
     def noise():
         return torch.randn(args.batch, model.Z_DIM, generator=stream)
 
-    if args.from_checkpoint:
-        saved = torch.load(args.from_checkpoint, weights_only=False)
+    if saved:
         for net, name in [(g, "g"), (e, "e"), (d, "d"), (g_ema, "g_ema"), (e_ema, "e_ema")]:
             net.load_state_dict(saved[name])
         stream.set_state(saved["stream"])
         order, cursor, train_seconds = saved["order"], saved["cursor"], saved["train_seconds"]
     else:
         train_seconds = train(args, g, e, d, g_ema, e_ema, opt_d, opt_ge, real_batch, noise, stream)
-    if args.checkpoint and not args.from_checkpoint:
+    if args.checkpoint and not saved:
         args.checkpoint.parent.mkdir(parents=True, exist_ok=True)
-        torch.save({"g": g.state_dict(), "e": e.state_dict(), "d": d.state_dict(), "g_ema": g_ema.state_dict(),
+        torch.save({"options": {k: v for k, v in vars(args).items() if k in TRAINING_OPTIONS}, "g": g.state_dict(), "e": e.state_dict(), "d": d.state_dict(), "g_ema": g_ema.state_dict(),
                     "e_ema": e_ema.state_dict(), "stream": stream.get_state(), "order": order, "cursor": cursor,
                     "train_seconds": train_seconds}, args.checkpoint)
 
-    # Export: the generator's average with converged singular vectors and standing statistics, the chosen encoder
+    # Export: the chosen generator with converged singular vectors and standing statistics, the chosen encoder
     # with statistics averaged over training data, the discriminator as trained.
+    generator = g_ema if args.generator == "ema" else g
     encoder = e_ema if args.encoder == "ema" else e
-    g_ema.train()
+    generator.train()
     with torch.no_grad():
         for _ in range(20):
-            g_ema(noise())  # each pass takes one power-iteration step per spectrally normalised layer
-    for net in [g_ema, d]:
+            generator(noise())  # each pass takes one power-iteration step per spectrally normalised layer
+    for net in [generator, d]:
         net.eval()
         remove_spectral_norm(net)
-    standing_statistics(g_ema, [lambda: g_ema(noise()) for _ in range(100)])
+    standing_statistics(generator, [lambda: generator(noise()) for _ in range(100)])
     standing_statistics(encoder, [lambda: encoder(real_batch(), noise()) for _ in range(100)])
     d.eval()
-    tensors = model.canonical_weights(g_ema, encoder, d)
+    tensors = model.canonical_weights(generator, encoder, d)
     options = {k: str(v) for k, v in vars(args).items() if k not in ["checkpoint", "from_checkpoint", "log"]}
     metadata = {
         "bigbigan.model": "fashion-mnist-32",
@@ -214,6 +222,7 @@ def train(args, g, e, d, g_ema, e_ema, opt_d, opt_ge, real_batch, noise, stream)
             print(json.dumps(record), flush=True)
     log.close()
     return time.time() - start
+
 
 if __name__ == "__main__":
     main()
