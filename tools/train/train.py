@@ -69,6 +69,14 @@ def remove_spectral_norm(net):
             nn.utils.parametrize.remove_parametrizations(m, "weight", leave_parametrized=True)
 
 
+def write_whole(path, write):
+    """Calls `write` on a sibling `.partial` file, then renames it to `path`: a failed write leaves `path` as it was."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    write(partial)
+    partial.replace(path)
+
+
 def standing_statistics(net, batches):
     """Batch-norm statistics averaged over `batches` (BigGAN's standing statistics), replacing the running ones."""
     for m in net.modules():
@@ -110,7 +118,16 @@ def main():
                              "rounding (so another run than the default's)")
     parser.add_argument("--log", type=pathlib.Path, help="JSON lines of losses (default: OUTPUT with .log.jsonl)")
     args = parser.parse_args()
-    saved = torch.load(args.from_checkpoint, weights_only=False) if args.from_checkpoint else None
+    if args.checkpoint_every is not None and (args.checkpoint is None or args.checkpoint_every < 1):
+        parser.error("--checkpoint-every takes a count of steps ≥ 1, and --checkpoint to say where")
+    saved = None
+    if args.from_checkpoint:
+        try:
+            saved = torch.load(args.from_checkpoint, weights_only=False)
+        except Exception as error:  # a missing, unreadable or corrupt file: say which and why, not a traceback
+            parser.error(f"cannot read {args.from_checkpoint}: {error}")
+        if not (isinstance(saved, dict) and "options" in saved):
+            parser.error(f"{args.from_checkpoint} is not a checkpoint written by train.py --checkpoint")
     if saved:
         for option, value in saved["options"].items():
             setattr(args, option, value)
@@ -146,14 +163,12 @@ def main():
         return torch.randn(args.batch, model.Z_DIM, generator=stream)
 
     def save_checkpoint(step, train_seconds):
-        """Writes the run after `step` steps to --checkpoint whole, then renames it over the previous one."""
-        args.checkpoint.parent.mkdir(parents=True, exist_ok=True)
-        partial = args.checkpoint.with_name(args.checkpoint.name + ".partial")
-        torch.save({"options": {k: v for k, v in vars(args).items() if k in TRAINING_OPTIONS}, "step": step,
-                    "g": g.state_dict(), "e": e.state_dict(), "d": d.state_dict(), "g_ema": g_ema.state_dict(),
-                    "e_ema": e_ema.state_dict(), "stream": stream.get_state(), "order": order, "cursor": cursor,
-                    "train_seconds": train_seconds}, partial)
-        partial.replace(args.checkpoint)
+        """Writes the run after `step` steps to --checkpoint (over the previous one, only once written whole)."""
+        run = {"options": {k: v for k, v in vars(args).items() if k in TRAINING_OPTIONS}, "step": step,
+               "g": g.state_dict(), "e": e.state_dict(), "d": d.state_dict(), "g_ema": g_ema.state_dict(),
+               "e_ema": e_ema.state_dict(), "stream": stream.get_state(), "order": order, "cursor": cursor,
+               "train_seconds": train_seconds}
+        write_whole(args.checkpoint, lambda partial: torch.save(run, partial))
 
     if saved:
         for net, name in [(g, "g"), (e, "e"), (d, "d"), (g_ema, "g_ema"), (e_ema, "e_ema")]:
@@ -162,7 +177,7 @@ def main():
         order, cursor, train_seconds = saved["order"], saved["cursor"], saved["train_seconds"]
     else:
         train_seconds = train(args, g, e, d, g_ema, e_ema, opt_d, opt_ge, real_batch, noise, stream,
-                              save_checkpoint if args.checkpoint and args.checkpoint_every else None)
+                              save_checkpoint if args.checkpoint_every else None)
         if args.checkpoint:
             save_checkpoint(args.steps, train_seconds)
 
@@ -188,10 +203,7 @@ def main():
         "bigbigan.encoder.resolution": str(model.RESOLUTION),
         "bigbigan.training": json.dumps({**options, "train_seconds": round(train_seconds, 1)}),
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    partial = args.output.with_name(args.output.name + ".partial")
-    save_file(tensors, str(partial), metadata=metadata)
-    partial.replace(args.output)
+    write_whole(args.output, lambda partial: save_file(tensors, str(partial), metadata=metadata))
     total = sum(t.numel() for t in tensors.values())
     print(f"wrote {args.output}: {len(tensors)} tensors, {total} values, trained {train_seconds:.0f} s", flush=True)
 
