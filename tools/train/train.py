@@ -99,7 +99,9 @@ def main():
     parser.add_argument("--lr-g", type=float, default=1e-4)
     parser.add_argument("--lr-e", type=float, default=5e-4)
     parser.add_argument("--lr-d", type=float, default=4e-4)
-    parser.add_argument("--ema", type=float, default=0.999, help="decay of the averages of G and E")
+    parser.add_argument("--ema", type=float, default=0.999,
+                        help="decay of the averages of G and E once past the warm-up (1 + t)/(10 + t), which is the "
+                             "smaller until step 8,990 at 0.999")
     parser.add_argument("--initial-stdev", type=float, default=0.1, help="E's z_stdev at initialisation")
     parser.add_argument("--generator", choices=["ema", "trained"], default="ema",
                         help="export G's moving average or its trained weights")
