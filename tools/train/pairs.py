@@ -2,9 +2,12 @@
 the averaged G with the averaged E, the averaged G with the trained E, and the trained G with the trained E from a
 `train.py --checkpoint`, then measures each in PyTorch on the 10,000 test images — how often the reconstruction
 G(E(x)), z = z_mean, keeps the class (the classifier of metrics.py), the encoder's mean z_stdev and |z_mean|²/120 —
-and a quick linear probe (full-batch logistic regression on 20,000 training images) of both features.
+a quick linear probe (full-batch logistic regression on 20,000 training images) of both features, and whether D's
+joint score s_xz looks at the pairing at all (`pairing`).
 
     python tools/train/pairs.py --checkpoint run/checkpoint.pt --work /tmp/pairs
+    python tools/train/pairs.py --weights Sources/BigBiGAN/DefaultModel/bigbigan-fashion-mnist.safetensors \
+        --work /tmp/pairs
 """
 
 import argparse
@@ -44,19 +47,37 @@ def quick_probe(train_features, train_labels, test_features, test_labels):
     return ((test_features @ w + b).argmax(1) == test_labels).float().mean().item()
 
 
+def pairing(g, d, x, z_mean, count=2000):
+    """How much s_xz depends on which z goes with which x, on the first `count` images: each real pair (x, E(x)) is
+    scored against x with the next image's z_mean, each generated pair (G(z), z) against G(z) with the next z.
+    → (share of real pairs scored above their swap, share of generated pairs scored below theirs, mean |Δ s_xz| on
+    the real pairs). A joint score that reads the pairing moves the shares away from 0.5."""
+    x, z_real = x[:count], z_mean[:count]
+    z_fake = torch.randn(count, model.Z_DIM, generator=torch.Generator().manual_seed(0))
+    images = torch.cat([g(z_fake[i: i + 500]) for i in range(0, count, 500)])
+    real, real_swapped = d(x, z_real)[2], d(x, z_real.roll(1, 0))[2]
+    fake, fake_swapped = d(images, z_fake)[2], d(images, z_fake.roll(1, 0))[2]
+    return ((real > real_swapped).float().mean().item(), (fake < fake_swapped).float().mean().item(),
+            (real - real_swapped).abs().mean().item())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", type=pathlib.Path, required=True, help="a train.py --checkpoint")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--checkpoint", type=pathlib.Path, help="a train.py --checkpoint: measure its three pairs")
+    source.add_argument("--weights", type=pathlib.Path, help="an exported .safetensors: measure it alone")
     parser.add_argument("--work", type=pathlib.Path, required=True, help="folder for the exported files")
     parser.add_argument("--seed", type=int, default=0, help="seeds the classifier and the probe's training subset")
     args = parser.parse_args()
+    if args.weights and not args.weights.is_file():
+        parser.error(f"no file {args.weights}")
     torch.set_num_threads(2)
     args.work.mkdir(parents=True, exist_ok=True)
 
     pairs = {"averaged G, averaged E": ("ema", "ema"), "averaged G, trained E": ("ema", "trained"),
              "trained G, trained E": ("trained", "trained")}
-    files = {}
-    for name, (generator, encoder) in pairs.items():
+    files = {args.weights.name: args.weights} if args.weights else {}
+    for name, (generator, encoder) in [] if args.weights else pairs.items():
         files[name] = args.work / f"g-{generator}-e-{encoder}.safetensors"
         subprocess.run([sys.executable, str(pathlib.Path(__file__).parent / "train.py"), "--from-checkpoint",
                         str(args.checkpoint), "--generator", generator, "--encoder", encoder,
@@ -75,17 +96,19 @@ def main():
     for name, path in files.items():
         g, e, d = train.build(spectral_norm=False)
         model.load_canonical(g, e, d, load_file(str(path)))
-        g.eval()
-        e.eval()
+        for part in [g, e, d]:
+            part.eval()
         with torch.no_grad():
             mean, stdev, avepool, bn_crelu = encode(e, x_test)
             _, _, train_avepool, train_bn_crelu = encode(e, x_train)
             reconstructions = torch.cat([g(mean[i: i + 500]) for i in range(0, len(mean), 500)])
             kept = (metrics.predict(net, reconstructions.mean(1, keepdim=True)).argmax(1) == y_test).float().mean()
+            real_share, fake_share, change = pairing(g, d, x_test, mean)
         print(f"{name}: reconstructions keep the class {kept.item():.3f}, z_stdev {stdev.mean().item():.3f}, "
               f"|z_mean|²/120 {(mean ** 2).sum(1).mean().item() / model.Z_DIM:.3f}, quick probe avepool_feat "
               f"{quick_probe(train_avepool, y_train, avepool, y_test):.3f}, bn_crelu_feat "
-              f"{quick_probe(train_bn_crelu, y_train, bn_crelu, y_test):.3f}", flush=True)
+              f"{quick_probe(train_bn_crelu, y_train, bn_crelu, y_test):.3f}; pairing: real pairs above their swap "
+              f"{real_share:.3f}, generated below theirs {fake_share:.3f}, mean |Δ s_xz| {change:.3f}", flush=True)
 
 
 if __name__ == "__main__":
