@@ -36,10 +36,10 @@ D_H = [256, 256]
 D_J = [256, 256]
 # What a checkpoint records of its run, so that an export from it (--from-checkpoint) uses the same.
 TRAINING_OPTIONS = ["steps", "batch", "d_steps", "lr_g", "lr_e", "lr_d", "ema", "initial_stdev", "seed", "threads",
-                    "channels_last"]
+                    "channels_last", "joint_spectral_norm"]
 
 
-def build(spectral_norm, initial_stdev=None):
+def build(spectral_norm, initial_stdev=None, joint_spectral_norm=True):
     g = model.Generator(G_CH)
     e = model.Encoder(E_WIDTH, E_BLOCKS, E_HIDDEN)
     d = model.Discriminator(D_CH, D_H, D_J)
@@ -51,13 +51,16 @@ def build(spectral_norm, initial_stdev=None):
     # The conditional batch norms' gain/bias projections start at zero (gain 1, bias 0) and are not spectrally
     # normalised: σ of a zero matrix is 0.
     conditional = {id(m) for c in g.modules() if isinstance(c, model.ConditionalBatchNorm) for m in [c.scale, c.offset]}
+    # D's H(z) and J(F, H) optionally stay plain: with them normalised, J ignores which z goes with which x
+    # (docs/default-model.md, Limits).
+    plain = set() if joint_spectral_norm else {id(m) for part in [d.H, d.J] for m in part.modules()}
     for net in [g, d]:
         for m in list(net.modules()):
             if isinstance(m, (nn.Conv2d, nn.Linear)) and id(m) not in conditional:
                 nn.init.orthogonal_(m.weight)
                 if m.bias is not None:
                     nn.init.zeros_(m.bias)
-                if spectral_norm:
+                if spectral_norm and id(m) not in plain:
                     nn.utils.parametrizations.spectral_norm(m, eps=1e-6)
     return g, e, d
 
@@ -118,6 +121,8 @@ def main():
     parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=False,
                         help="hold images and weights NHWC in memory: the same model, faster on the CPU, other "
                              "rounding (so another run than the default's)")
+    parser.add_argument("--joint-spectral-norm", action=argparse.BooleanOptionalAction, default=True,
+                        help="spectrally normalise D's H(z) and J(F, H) as the rest of D (the shipped run did)")
     parser.add_argument("--log", type=pathlib.Path, help="JSON lines of losses (default: OUTPUT with .log.jsonl)")
     args = parser.parse_args()
     if args.checkpoint_every is not None and (args.checkpoint is None or args.checkpoint_every < 1):
@@ -142,7 +147,7 @@ def main():
     # and the discriminator's 1.3× faster than on NCHW (docs/default-model.md, Training).
     layout = torch.channels_last if args.channels_last else torch.contiguous_format
     real = torch.from_numpy(data.preprocess(images)).permute(0, 3, 1, 2).contiguous(memory_format=layout)
-    g, e, d = build(spectral_norm=True, initial_stdev=args.initial_stdev)
+    g, e, d = build(spectral_norm=True, initial_stdev=args.initial_stdev, joint_spectral_norm=args.joint_spectral_norm)
     for net in [g, e, d]:
         net.to(memory_format=layout)
     g_ema, e_ema = copy.deepcopy(g).eval(), copy.deepcopy(e).eval()
