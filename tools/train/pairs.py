@@ -69,19 +69,25 @@ def main():
     parser.add_argument("--work", type=pathlib.Path, required=True, help="folder for the exported files")
     parser.add_argument("--seed", type=int, default=0, help="seeds the classifier and the probe's training subset")
     args = parser.parse_args()
-    if args.weights and not args.weights.is_file():
-        parser.error(f"no file {args.weights}")
+    if args.weights:
+        try:
+            load_file(str(args.weights))
+        except Exception as error:  # missing, unreadable or not a .safetensors: say which and why, not a traceback
+            parser.error(f"cannot read {args.weights}: {error}")
     torch.set_num_threads(2)
     args.work.mkdir(parents=True, exist_ok=True)
 
     pairs = {"averaged G, averaged E": ("ema", "ema"), "averaged G, trained E": ("ema", "trained"),
              "trained G, trained E": ("trained", "trained")}
-    files = {args.weights.name: args.weights} if args.weights else {}
-    for name, (generator, encoder) in [] if args.weights else pairs.items():
-        files[name] = args.work / f"g-{generator}-e-{encoder}.safetensors"
-        subprocess.run([sys.executable, str(pathlib.Path(__file__).parent / "train.py"), "--from-checkpoint",
-                        str(args.checkpoint), "--generator", generator, "--encoder", encoder,
-                        "--output", str(files[name])], check=True)
+    if args.weights:
+        files = {args.weights.name: args.weights}
+    else:
+        files = {}
+        for name, (generator, encoder) in pairs.items():
+            files[name] = args.work / f"g-{generator}-e-{encoder}.safetensors"
+            subprocess.run([sys.executable, str(pathlib.Path(__file__).parent / "train.py"), "--from-checkpoint",
+                            str(args.checkpoint), "--generator", generator, "--encoder", encoder,
+                            "--output", str(files[name])], check=True)
 
     net, _ = metrics.cached_classifier(args.work, args.seed)
 
