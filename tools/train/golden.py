@@ -1,8 +1,8 @@
 """Writes the default model's golden outputs, computed by the training code (tools/train/model.py) in float64 from
 the shipped weights: z → image, image → the encoder's outputs, (x, z) → the three scores. The Swift tests
-(DefaultModelGoldenTests) compare both backends with them.
+(DefaultModelTests) compare both backends with them.
 
-    python tools/train/golden.py --weights Models/bigbigan-fashion-mnist.safetensors \
+    python tools/train/golden.py --weights Sources/BigBiGAN/DefaultModel/bigbigan-fashion-mnist.safetensors \
         --output Tests/Fixtures/default-model/golden.safetensors
 
 z_sample depends on the noise ε, which the Swift encoder draws from its own seeded stream: the file holds z_mean and

@@ -1,7 +1,7 @@
 """Trains the default model (docs/default-model.md) on Fashion-MNIST on the CPU and exports the EMA generator, the
 encoder and the discriminator as one .safetensors under the canonical names.
 
-    python tools/train/train.py --output Models/bigbigan-fashion-mnist.safetensors
+    python tools/train/train.py --output Sources/BigBiGAN/DefaultModel/bigbigan-fashion-mnist.safetensors
 
 Objective (BigBiGAN, arXiv 1907.02544, §2; the TF Hub colab's losses): D minimises the hinge loss of each of its
 three scores, real pairs (x, E(x)) labelled +1 and generated pairs (G(z), z) −1; E and G minimise the summed score of
@@ -96,7 +96,7 @@ def standing_statistics(net, batches):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output", type=pathlib.Path, required=True, help="the .safetensors to write")
-    parser.add_argument("--steps", type=int, default=5500, help="generator/encoder updates")
+    parser.add_argument("--steps", type=int, default=3500, help="generator/encoder updates")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--d-steps", type=int, default=1, help="discriminator updates per generator update")
     parser.add_argument("--lr-g", type=float, default=1e-4)
@@ -118,11 +118,12 @@ def main():
                         help="skip training: export from a --checkpoint, with the options of its run")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=False,
-                        help="hold images and weights NHWC in memory: the same model, faster on the CPU, other "
-                             "rounding (so another run than the default's)")
-    parser.add_argument("--joint-spectral-norm", action=argparse.BooleanOptionalAction, default=True,
-                        help="spectrally normalise D's H(z) and J(F, H) as the rest of D (the shipped run did)")
+    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=True,
+                        help="hold images and weights NHWC in memory (the shipped run did): the same model, faster "
+                             "on the CPU, other rounding, so --no-channels-last is another run")
+    parser.add_argument("--joint-spectral-norm", action=argparse.BooleanOptionalAction, default=False,
+                        help="spectrally normalise D's H(z) and J(F, H) as the rest of D (the shipped run did not: "
+                             "with it J ignores which z goes with which x)")
     parser.add_argument("--log", type=pathlib.Path, help="JSON lines of losses (default: OUTPUT with .log.jsonl)")
     args = parser.parse_args()
     if args.checkpoint_every is not None and (args.checkpoint is None or args.checkpoint_every < 1):
@@ -136,6 +137,8 @@ def main():
         if not (isinstance(saved, dict) and "options" in saved):
             parser.error(f"{args.from_checkpoint} is not a checkpoint written by train.py --checkpoint")
     if saved:
+        # Checkpoints written before these options existed trained NCHW with H and J normalised.
+        args.channels_last, args.joint_spectral_norm = False, True
         for option, value in saved["options"].items():
             setattr(args, option, value)
         args.steps = saved.get("step", args.steps)  # a checkpoint saved during training holds fewer steps
