@@ -39,7 +39,7 @@ TRAINING_OPTIONS = ["steps", "batch", "d_steps", "lr_g", "lr_e", "lr_d", "ema", 
                     "channels_last", "joint_spectral_norm"]
 
 
-def build(spectral_norm, initial_stdev=None, joint_spectral_norm=True):
+def build(spectral_norm, initial_stdev=None, joint_spectral_norm=False):
     g = model.Generator(G_CH)
     e = model.Encoder(E_WIDTH, E_BLOCKS, E_HIDDEN)
     d = model.Discriminator(D_CH, D_H, D_J)
