@@ -31,8 +31,9 @@ def main():
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    g, e, d = train.build(spectral_norm=False)
-    train.model.load_canonical(g, e, d, load_file(str(args.weights)))
+    tensors = load_file(str(args.weights))
+    g, e, d = train.build(spectral_norm=False, j_widths=train.model.stored_widths(tensors, "J"))
+    train.model.load_canonical(g, e, d, tensors)
     for net in [g, e, d]:
         net.double().eval()
 

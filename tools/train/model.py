@@ -361,6 +361,15 @@ def canonical_weights(g, e, d):
     return {name: convert(t, layout).contiguous().clone() for name, (t, layout) in named_tensors(g, e, d).items()}
 
 
+def stored_widths(tensors, part):
+    """The hidden widths of D's `part` MLP ("H" or "J") in canonical `tensors`: linear_1, linear_2, … until one is
+    missing, each [inputs, width]."""
+    widths = []
+    while (w := tensors.get(D_SCOPE + f"{part}/linear_{len(widths) + 1}/w")) is not None:
+        widths.append(w.shape[1])
+    return widths
+
+
 def load_canonical(g, e, d, tensors):
     """Loads canonical tensors into plain (not spectrally normalised) modules of the same sizes; every name must
     match."""

@@ -100,8 +100,9 @@ def main():
     x_test, y_test = tensors("test")
     x_train, y_train = tensors("train", 20000)
     for name, path in files.items():
-        g, e, d = train.build(spectral_norm=False)
-        model.load_canonical(g, e, d, load_file(str(path)))
+        weights = load_file(str(path))
+        g, e, d = train.build(spectral_norm=False, j_widths=model.stored_widths(weights, "J"))
+        model.load_canonical(g, e, d, weights)
         for part in [g, e, d]:
             part.eval()
         with torch.no_grad():

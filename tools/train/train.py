@@ -33,16 +33,16 @@ E_BLOCKS = [2, 2, 2]
 E_HIDDEN = [256, 256]
 D_CH = 32
 D_H = [256, 256]
-D_J = [256, 256]
+D_J = [256, 256]  # --j-widths' default
 # What a checkpoint records of its run, so that an export from it (--from-checkpoint) uses the same.
 TRAINING_OPTIONS = ["steps", "batch", "d_steps", "lr_g", "lr_e", "lr_d", "ema", "initial_stdev", "seed", "threads",
-                    "channels_last", "joint_spectral_norm"]
+                    "channels_last", "joint_spectral_norm", "j_widths"]
 
 
-def build(spectral_norm, initial_stdev=None, joint_spectral_norm=False):
+def build(spectral_norm, initial_stdev=None, joint_spectral_norm=False, j_widths=D_J):
     g = model.Generator(G_CH)
     e = model.Encoder(E_WIDTH, E_BLOCKS, E_HIDDEN)
-    d = model.Discriminator(D_CH, D_H, D_J)
+    d = model.Discriminator(D_CH, D_H, j_widths)
     if initial_stdev is not None:
         # z_stdev = softplus(σ̂): σ̂'s bias set so that E starts nearly deterministic (PyTorch's default bias starts
         # z_stdev at ≈ 0.69); training still widens it (docs/default-model.md, Training).
@@ -124,6 +124,8 @@ def main():
     parser.add_argument("--joint-spectral-norm", action=argparse.BooleanOptionalAction, default=False,
                         help="spectrally normalise D's H(z) and J(F, H) as the rest of D (the shipped run did not: "
                              "with it J ignores which z goes with which x)")
+    parser.add_argument("--j-widths", type=int, nargs="+", default=D_J, metavar="WIDTH",
+                        help="hidden widths of D's J(F, H) MLP (layers of equal width are residual)")
     parser.add_argument("--log", type=pathlib.Path, help="JSON lines of losses (default: OUTPUT with .log.jsonl)")
     args = parser.parse_args()
     if args.checkpoint_every is not None and (args.checkpoint is None or args.checkpoint_every < 1):
@@ -138,7 +140,7 @@ def main():
             parser.error(f"{args.from_checkpoint} is not a checkpoint written by train.py --checkpoint")
     if saved:
         # Checkpoints written before these options existed trained NCHW with H and J normalised.
-        args.channels_last, args.joint_spectral_norm = False, True
+        args.channels_last, args.joint_spectral_norm, args.j_widths = False, True, D_J
         for option, value in saved["options"].items():
             setattr(args, option, value)
         args.steps = saved.get("step", args.steps)  # a checkpoint saved during training holds fewer steps
@@ -150,7 +152,10 @@ def main():
     # and the discriminator's 1.3× faster than on NCHW (docs/default-model.md, Training).
     layout = torch.channels_last if args.channels_last else torch.contiguous_format
     real = torch.from_numpy(data.preprocess(images)).permute(0, 3, 1, 2).contiguous(memory_format=layout)
-    g, e, d = build(spectral_norm=True, initial_stdev=args.initial_stdev, joint_spectral_norm=args.joint_spectral_norm)
+    if min(args.j_widths) < 1:
+        parser.error("--j-widths takes widths ≥ 1")
+    g, e, d = build(spectral_norm=True, initial_stdev=args.initial_stdev, joint_spectral_norm=args.joint_spectral_norm,
+                    j_widths=args.j_widths)
     for net in [g, e, d]:
         net.to(memory_format=layout)
     g_ema, e_ema = copy.deepcopy(g).eval(), copy.deepcopy(e).eval()
@@ -242,13 +247,14 @@ def train(args, g, e, d, g_ema, e_ema, opt_d, opt_ge, real_batch, noise, stream,
 
         x, z = real_batch(), noise()
         _, stdev, z_hat, _, _ = e(x, torch.randn(args.batch, model.Z_DIM, generator=stream))
+        d.requires_grad_(False)  # the E/G pass needs D's gradients with respect to its inputs only
         real_total = sum(d(x, z_hat))
         fake_total = sum(d(g(z), z))
         loss_ge = real_total.mean() - fake_total.mean()
         opt_ge.zero_grad(set_to_none=True)
         loss_ge.backward()
         opt_ge.step()
-        opt_d.zero_grad(set_to_none=True)  # D's gradients from the E/G pass are never used
+        d.requires_grad_(True)
 
         decay = min(args.ema, (1 + step) / (10 + step))
         with torch.no_grad():
