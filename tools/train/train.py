@@ -130,6 +130,8 @@ def main():
     args = parser.parse_args()
     if args.checkpoint_every is not None and (args.checkpoint is None or args.checkpoint_every < 1):
         parser.error("--checkpoint-every takes a count of steps ≥ 1, and --checkpoint to say where")
+    if min(args.j_widths) < 1:
+        parser.error("--j-widths takes widths ≥ 1")
     saved = None
     if args.from_checkpoint:
         try:
@@ -152,8 +154,6 @@ def main():
     # and the discriminator's 1.3× faster than on NCHW (docs/default-model.md, Training).
     layout = torch.channels_last if args.channels_last else torch.contiguous_format
     real = torch.from_numpy(data.preprocess(images)).permute(0, 3, 1, 2).contiguous(memory_format=layout)
-    if min(args.j_widths) < 1:
-        parser.error("--j-widths takes widths ≥ 1")
     g, e, d = build(spectral_norm=True, initial_stdev=args.initial_stdev, joint_spectral_norm=args.joint_spectral_norm,
                     j_widths=args.j_widths)
     for net in [g, e, d]:
