@@ -36,10 +36,10 @@ D_H = [256, 256]
 D_J = [256, 256]  # --j-widths' default
 # What a checkpoint records of its run, so that an export from it (--from-checkpoint) uses the same.
 TRAINING_OPTIONS = ["steps", "batch", "d_steps", "lr_g", "lr_e", "lr_d", "ema", "initial_stdev", "seed", "threads",
-                    "channels_last", "joint_spectral_norm", "j_widths"]
+                    "channels_last", "joint_spectral_norm", "j_widths", "train_stdev"]
 
 
-def build(spectral_norm, initial_stdev=None, joint_spectral_norm=False, j_widths=D_J):
+def build(spectral_norm, initial_stdev=None, joint_spectral_norm=False, j_widths=D_J, train_stdev=True):
     g = model.Generator(G_CH)
     e = model.Encoder(E_WIDTH, E_BLOCKS, E_HIDDEN)
     d = model.Discriminator(D_CH, D_H, j_widths)
@@ -48,6 +48,10 @@ def build(spectral_norm, initial_stdev=None, joint_spectral_norm=False, j_widths
         # z_stdev at ≈ 0.69); training still widens it (docs/default-model.md, Training).
         with torch.no_grad():
             e.z_params.bias[model.Z_DIM:].fill_(float(np.log(np.expm1(initial_stdev))))
+    if not train_stdev:
+        # σ̂ = its bias alone, which train() keeps there: z_stdev stays at --initial-stdev for every image.
+        with torch.no_grad():
+            e.z_params.weight[model.Z_DIM:].zero_()
     # The conditional batch norms' gain/bias projections start at zero (gain 1, bias 0) and are not spectrally
     # normalised: σ of a zero matrix is 0.
     conditional = {id(m) for c in g.modules() if isinstance(c, model.ConditionalBatchNorm) for m in [c.scale, c.offset]}
@@ -106,6 +110,8 @@ def main():
                         help="decay of the averages of G and E once past the warm-up (1 + t)/(10 + t), which is the "
                              "smaller until step 8,990 at 0.999")
     parser.add_argument("--initial-stdev", type=float, default=0.1, help="E's z_stdev at initialisation")
+    parser.add_argument("--train-stdev", action=argparse.BooleanOptionalAction, default=True,
+                        help="train E's z_stdev (off: it stays at --initial-stdev for every image)")
     parser.add_argument("--generator", choices=["ema", "trained"], default="ema",
                         help="export G's moving average or its trained weights")
     parser.add_argument("--encoder", choices=["ema", "trained"], default="ema",
@@ -142,7 +148,7 @@ def main():
             parser.error(f"{args.from_checkpoint} is not a checkpoint written by train.py --checkpoint")
     if saved:
         # Checkpoints written before these options existed trained NCHW with H and J normalised.
-        args.channels_last, args.joint_spectral_norm, args.j_widths = False, True, D_J
+        args.channels_last, args.joint_spectral_norm, args.j_widths, args.train_stdev = False, True, D_J, True
         for option, value in saved["options"].items():
             setattr(args, option, value)
         args.steps = saved.get("step", args.steps)  # a checkpoint saved during training holds fewer steps
@@ -155,7 +161,7 @@ def main():
     layout = torch.channels_last if args.channels_last else torch.contiguous_format
     real = torch.from_numpy(data.preprocess(images)).permute(0, 3, 1, 2).contiguous(memory_format=layout)
     g, e, d = build(spectral_norm=True, initial_stdev=args.initial_stdev, joint_spectral_norm=args.joint_spectral_norm,
-                    j_widths=args.j_widths)
+                    j_widths=args.j_widths, train_stdev=args.train_stdev)
     for net in [g, e, d]:
         net.to(memory_format=layout)
     g_ema, e_ema = copy.deepcopy(g).eval(), copy.deepcopy(e).eval()
@@ -253,6 +259,10 @@ def train(args, g, e, d, g_ema, e_ema, opt_d, opt_ge, real_batch, noise, stream,
         loss_ge = real_total.mean() - fake_total.mean()
         opt_ge.zero_grad(set_to_none=True)
         loss_ge.backward()
+        if not args.train_stdev:
+            # Zero gradients leave Adam's moments at zero, so σ̂'s weights and bias never move.
+            e.z_params.weight.grad[model.Z_DIM:] = 0
+            e.z_params.bias.grad[model.Z_DIM:] = 0
         opt_ge.step()
         d.requires_grad_(True)
 
