@@ -138,6 +138,8 @@ def main():
         parser.error("--checkpoint-every takes a count of steps ≥ 1, and --checkpoint to say where")
     if min(args.j_widths) < 1:
         parser.error("--j-widths takes widths ≥ 1")
+    if not 0 < args.initial_stdev < float("inf"):
+        parser.error("--initial-stdev takes a finite z_stdev > 0 (z_stdev is softplus(σ̂))")
     saved = None
     if args.from_checkpoint:
         try:
@@ -147,7 +149,8 @@ def main():
         if not (isinstance(saved, dict) and "options" in saved):
             parser.error(f"{args.from_checkpoint} is not a checkpoint written by train.py --checkpoint")
     if saved:
-        # Checkpoints written before these options existed trained NCHW with H and J normalised.
+        # Checkpoints written before these options existed trained NCHW, H and J normalised, J 256, 256 and
+        # z_stdev trained.
         args.channels_last, args.joint_spectral_norm, args.j_widths, args.train_stdev = False, True, D_J, True
         for option, value in saved["options"].items():
             setattr(args, option, value)
