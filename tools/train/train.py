@@ -6,8 +6,8 @@ encoder and the discriminator as one .safetensors under the canonical names.
 Objective (BigBiGAN, arXiv 1907.02544, §2; the TF Hub colab's losses): D minimises the hinge loss of each of its
 three scores, real pairs (x, E(x)) labelled +1 and generated pairs (G(z), z) −1; E and G minimise the summed score of
 the real pairs minus that of the generated ones. Adam β1 = 0, β2 = 0.999, the encoder's learning rate 5× the
-generator's; an exponential moving average of G is what is exported. The training passes run their convolutions and
-matrix products in bfloat16 (`--bf16`); everything stored stays float32.
+generator's; an exponential moving average of G is what is exported. The training passes run in bfloat16 under
+torch.autocast (`--bf16`); weights, optimiser state and the export stay float32.
 """
 
 import argparse
@@ -129,9 +129,9 @@ def main():
                         help="hold images and weights NHWC in memory (the shipped run did): the same model, faster "
                              "on the CPU, other rounding, so --no-channels-last is another run")
     parser.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True,
-                        help="run the training passes' convolutions and matrix products in bfloat16 (torch.autocast; "
-                             "the shipped run did): about 2× faster on CPUs with AMX or AVX-512 BF16; weights, "
-                             "optimiser state, scores, losses and the export stay fp32; --no-bf16 is another run")
+                        help="run the training passes in bfloat16 (torch.autocast; the shipped run did): about 2× "
+                             "faster a step on the AMX Xeon measured; weights, optimiser state and the export stay "
+                             "fp32, and D's scores are cast to fp32 before the losses; --no-bf16 is another run")
     parser.add_argument("--joint-spectral-norm", action=argparse.BooleanOptionalAction, default=False,
                         help="spectrally normalise D's H(z) and J(F, H) as the rest of D (the shipped run did not: "
                              "with it J ignores which z goes with which x)")
@@ -156,16 +156,17 @@ def main():
     if saved:
         # Checkpoints written before these options existed trained NCHW, H and J normalised, J 256, 256 and
         # z_stdev trained, all in fp32.
-        args.channels_last, args.joint_spectral_norm, args.j_widths, args.train_stdev = False, True, D_J, True
-        args.bf16 = False
+        args.channels_last, args.joint_spectral_norm, args.j_widths, args.train_stdev, args.bf16 = (
+            False, True, D_J, True, False)
         for option, value in saved["options"].items():
             setattr(args, option, value)
         args.steps = saved.get("step", args.steps)  # a checkpoint saved during training holds fewer steps
 
-    if args.bf16 and not saved and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
-        # oneDNN's bfloat16 kernels need AVX-512; without them PyTorch falls back to far slower reference code.
-        print("train.py: this CPU has no bfloat16 convolution kernels (AVX-512 or newer), so --bf16 is slow here; "
-              "--no-bf16 trains in fp32, a different run from the shipped one", file=sys.stderr, flush=True)
+    if args.bf16 and not saved and not (torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()):
+        # The 2× was measured with AMX and AVX-512 BF16; without them oneDNN emulates bfloat16 or falls back further.
+        print("train.py: this CPU has neither AVX-512 BF16 nor AMX, which made --bf16 2× faster than fp32 where it was "
+              "measured; here it may be slower. --no-bf16 trains in fp32, a different run from the shipped one",
+              file=sys.stderr, flush=True)
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     images, _ = data.load("train")
