@@ -7,7 +7,8 @@ Objective (BigBiGAN, arXiv 1907.02544, §2; the TF Hub colab's losses): D minimi
 three scores, real pairs (x, E(x)) labelled +1 and generated pairs (G(z), z) −1; E and G minimise the summed score of
 the real pairs minus that of the generated ones. Adam β1 = 0, β2 = 0.999, the encoder's learning rate 5× the
 generator's; an exponential moving average of G is what is exported. The training passes run in bfloat16 under
-torch.autocast (`--bf16`); weights, optimiser state and the export stay float32.
+torch.autocast (`--bf16`); weights, optimiser state and the export stay float32. `--latent-regression` adds a term
+outside the paper's objective (off by default; docs/default-model.md, Limits).
 """
 
 import argparse
@@ -37,7 +38,7 @@ D_H = [256, 256]
 D_J = [256, 256]  # --j-widths' default
 # What a checkpoint records of its run, so that an export from it (--from-checkpoint) uses the same.
 TRAINING_OPTIONS = ["steps", "batch", "d_steps", "lr_g", "lr_e", "lr_d", "ema", "initial_stdev", "seed", "threads",
-                    "channels_last", "joint_spectral_norm", "j_widths", "train_stdev", "bf16"]
+                    "channels_last", "joint_spectral_norm", "j_widths", "train_stdev", "bf16", "latent_regression"]
 
 
 def build(spectral_norm, initial_stdev=None, joint_spectral_norm=False, j_widths=D_J, train_stdev=True):
@@ -137,6 +138,10 @@ def main():
                              "with it J ignores which z goes with which x)")
     parser.add_argument("--j-widths", type=int, nargs="+", default=D_J, metavar="WIDTH",
                         help="hidden widths of D's J(F, H) MLP (layers of equal width are residual)")
+    parser.add_argument("--latent-regression", type=float, default=0.0, metavar="WEIGHT",
+                        help="add WEIGHT × mean (z_mean(G(z)) − z)² to E's loss, E learning to invert G on its "
+                             "samples (G gets no gradient from it); outside the paper's objective, which 0 (the "
+                             "default) is")
     parser.add_argument("--log", type=pathlib.Path, help="JSON lines of losses (default: OUTPUT with .log.jsonl)")
     args = parser.parse_args()
     if args.checkpoint_every is not None and (args.checkpoint is None or args.checkpoint_every < 1):
@@ -145,6 +150,8 @@ def main():
         parser.error("--j-widths takes widths ≥ 1")
     if not 0 < args.initial_stdev < float("inf"):
         parser.error("--initial-stdev takes a finite z_stdev > 0 (z_stdev is softplus(σ̂))")
+    if not 0 <= args.latent_regression < float("inf"):
+        parser.error("--latent-regression takes a finite weight ≥ 0")
     saved = None
     if args.from_checkpoint:
         try:
@@ -155,9 +162,10 @@ def main():
             parser.error(f"{args.from_checkpoint} is not a checkpoint written by train.py --checkpoint")
     if saved:
         # Checkpoints written before these options existed trained NCHW, H and J normalised, J 256, 256 and
-        # z_stdev trained, all in fp32.
+        # z_stdev trained, all in fp32, with the paper's objective alone.
         args.channels_last, args.joint_spectral_norm, args.j_widths, args.train_stdev, args.bf16 = (
             False, True, D_J, True, False)
+        args.latent_regression = 0.0
         for option, value in saved["options"].items():
             setattr(args, option, value)
         args.steps = saved.get("step", args.steps)  # a checkpoint saved during training holds fewer steps
@@ -279,8 +287,15 @@ def train(args, g, e, d, g_ema, e_ema, opt_d, opt_ge, real_batch, noise, stream,
         with low_precision():
             _, stdev, z_hat, _, _ = e(x, torch.randn(args.batch, model.Z_DIM, generator=stream))
             real_total = sum(scores(x, z_hat))
-            fake_total = sum(scores(g(z), z))
+            fake = g(z)
+            fake_total = sum(scores(fake, z))
+            if args.latent_regression:
+                # z_mean of G's samples; no noise is drawn, so the random stream stays the paper objective's.
+                z_back = e(fake.detach(), torch.zeros_like(z))[0].float()
         loss_ge = real_total.mean() - fake_total.mean()
+        if args.latent_regression:
+            regression = ((z_back - z) ** 2).mean()
+            loss_ge = loss_ge + args.latent_regression * regression
         opt_ge.zero_grad(set_to_none=True)
         loss_ge.backward()
         if not args.train_stdev:
@@ -301,6 +316,8 @@ def train(args, g, e, d, g_ema, e_ema, opt_d, opt_ge, real_batch, noise, stream,
             record = {"step": step, "seconds": round(time.time() - start, 1), "loss_d": loss_d.item(),
                       "loss_ge": loss_ge.item(), "real_score": real_total.mean().item(),
                       "fake_score": fake_total.mean().item(), "z_stdev": stdev.mean().item()}
+            if args.latent_regression:
+                record["latent_regression"] = regression.item()
             log.write(json.dumps(record) + "\n")
             log.flush()
             print(json.dumps(record), flush=True)
