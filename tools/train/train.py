@@ -163,10 +163,9 @@ def main():
     if saved:
         # Checkpoints written before these options existed trained NCHW, H and J normalised, J 256, 256 and
         # z_stdev trained, all in fp32, with the paper's objective alone.
-        args.channels_last, args.joint_spectral_norm, args.j_widths, args.train_stdev, args.bf16 = (
-            False, True, D_J, True, False)
-        args.latent_regression = 0.0
-        for option, value in saved["options"].items():
+        older = {"channels_last": False, "joint_spectral_norm": True, "j_widths": D_J, "train_stdev": True,
+                 "bf16": False, "latent_regression": 0.0}
+        for option, value in {**older, **saved["options"]}.items():
             setattr(args, option, value)
         args.steps = saved.get("step", args.steps)  # a checkpoint saved during training holds fewer steps
 
